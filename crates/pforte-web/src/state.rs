@@ -1,0 +1,40 @@
+//! The application state handed to every handler. Built once in pforte-server
+//! (the composition root); no global state (DESIGN.md §2).
+
+use pforte_identity::IdentityService;
+use pforte_identity::ports::{EphemeralStore, SessionStore};
+use pforte_oauth::Provider;
+use pforte_types::Clock;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::pages::Pages;
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The protocol core.
+    pub oauth: Arc<Provider>,
+    /// Accounts, login and provider sessions.
+    pub identity: Arc<IdentityService>,
+    pub sessions: Arc<dyn SessionStore>,
+    /// Pending authorization requests while the user logs in.
+    pub ephemeral: Arc<dyn EphemeralStore>,
+    /// Templates and message catalogs.
+    pub pages: Arc<Pages>,
+    pub settings: Arc<WebSettings>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Web-layer settings derived from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The issuer URL (OIDC Discovery 3), without trailing slash.
+    pub issuer: String,
+    /// True when the issuer is https: cookies get `Secure` and the `__Host-`
+    /// prefix.
+    pub secure_cookies: bool,
+    /// Lifetime of a provider session.
+    pub session_ttl: Duration,
+    /// How long a pending authorization request waits for the login.
+    pub interaction_ttl: Duration,
+}
