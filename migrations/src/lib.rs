@@ -1,1 +1,34 @@
-//! migrations
+//! Schema of Pforte's durable store, as sea-orm migrations.
+//!
+//! Owns the table layout behind the storage ports that `pforte-store` implements
+//! (DESIGN.md §2: only the store knows table names). One migration per table group;
+//! each works on SQLite and PostgreSQL alike: times are `timestamp with time zone`,
+//! lists and JSON documents are JSON columns, binary data is blob/bytea.
+//!
+//! Run it with [`Migrator::up`] (`pforte migrate`, `SqlStore::migrate`, tests).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_create_clients;
+mod m20261201_000002_create_accounts;
+mod m20261201_000003_create_signing_keys;
+mod m20261201_000004_create_grants;
+mod m20261201_000005_create_one_time_artefacts;
+
+pub use sea_orm_migration::MigratorTrait;
+
+/// All migrations in the order they apply.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261201_000001_create_clients::Migration),
+            Box::new(m20261201_000002_create_accounts::Migration),
+            Box::new(m20261201_000003_create_signing_keys::Migration),
+            Box::new(m20261201_000004_create_grants::Migration),
+            Box::new(m20261201_000005_create_one_time_artefacts::Migration),
+        ]
+    }
+}
