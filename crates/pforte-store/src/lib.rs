@@ -1,1 +1,22 @@
-//! pforte-store
+//! Storage for Pforte: implementations of the ports that `pforte-oauth` and
+//! `pforte-identity` define (DESIGN.md §2).
+//!
+//! * [`SqlStore`]: sea-orm on SQLite or PostgreSQL for everything durable —
+//!   clients, accounts, signing keys, grants, codes, refresh tokens, PAR requests,
+//!   assertion `jti`s and revoked access tokens. One-time artefacts are consumed by a
+//!   single conditional statement, so two nodes racing on the same code or refresh
+//!   token never both win (DESIGN.md §3).
+//! * [`MemoryStore`]: provider sessions and short-lived flow state in process,
+//!   expiring by the injected [`pforte_types::Clock`].
+//!
+//! This is the only crate that knows table names (`entities`). The schema itself
+//! lives in `pforte-migrations`. Errors are reported as [`pforte_types::StoreError`].
+
+mod entities;
+mod error;
+mod memory;
+mod sql;
+
+pub use memory::MemoryStore;
+pub use pforte_migrations::Migrator;
+pub use sql::SqlStore;

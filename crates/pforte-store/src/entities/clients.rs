@@ -1,0 +1,30 @@
+//! Entity of the `clients` table (registered relying parties).
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "clients")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub client_id: String,
+    pub name: Option<String>,
+    pub secret_digest: Option<String>,
+    pub auth_method: String,
+    pub jwks: Option<Json>,
+    /// JSON list of strings.
+    pub redirect_uris: Json,
+    /// JSON list of strings.
+    pub post_logout_redirect_uris: Json,
+    pub application_type: String,
+    pub require_par: bool,
+    pub require_pkce: bool,
+    /// JSON list of grant type names.
+    pub grant_types: Json,
+    /// JSON list of strings.
+    pub extra_scopes: Json,
+    pub id_token_alg: String,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

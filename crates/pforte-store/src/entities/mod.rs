@@ -1,0 +1,14 @@
+//! sea-orm entities: the only place that names Pforte's tables (DESIGN.md §2).
+//!
+//! They mirror the migrations in `pforte-migrations` one to one; the conversion to
+//! and from the domain records lives next to the port implementations.
+
+pub mod accounts;
+pub mod assertion_jtis;
+pub mod authorization_codes;
+pub mod clients;
+pub mod grants;
+pub mod pushed_requests;
+pub mod refresh_tokens;
+pub mod revoked_access_tokens;
+pub mod signing_keys;

@@ -1,0 +1,134 @@
+//! [`AccountStore`] and [`SubjectClaimsSource`] on the `accounts` table.
+//!
+//! Usernames are unique case-insensitively (R-ID): every write stores the
+//! lowercase form in `username_key` under a unique index, and lookups go through
+//! that column, so "Alice" and "alice" are the same account.
+
+use super::SqlStore;
+use crate::entities::accounts;
+use crate::error::db_error;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use pforte_identity::account::Account;
+use pforte_identity::ports::AccountStore;
+use pforte_oauth::model::SubjectClaims;
+use pforte_oauth::ports::SubjectClaimsSource;
+use pforte_types::{AccountId, StoreError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// The form of a username that uniqueness and lookups compare.
+fn username_key(username: &str) -> String {
+    username.to_lowercase()
+}
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+        let row = accounts::ActiveModel {
+            id: Set(account.id.0),
+            username: Set(account.username.clone()),
+            username_key: Set(username_key(&account.username)),
+            password_hash: Set(account.password_hash.clone()),
+            email: Set(account.email.clone()),
+            email_verified: Set(account.email_verified),
+            given_name: Set(account.given_name.clone()),
+            family_name: Set(account.family_name.clone()),
+            phone: Set(account.phone.clone()),
+            phone_verified: Set(account.phone_verified),
+            totp_secret_encrypted: Set(account.totp_secret_encrypted.clone()),
+            created_at: Set(account.created_at),
+            updated_at: Set(account.updated_at),
+        };
+        accounts::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn get_account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        let row = accounts::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(account_from_row))
+    }
+
+    async fn find_by_username(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        let row = accounts::Entity::find()
+            .filter(accounts::Column::UsernameKey.eq(username_key(username)))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(account_from_row))
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows = accounts::Entity::find()
+            .order_by_asc(accounts::Column::UsernameKey)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(account_from_row).collect())
+    }
+
+    /// Replaces the password hash (R-PW-1 rehash, password change). Setting it
+    /// for an account that no longer exists changes nothing.
+    async fn set_password_hash(
+        &self,
+        id: AccountId,
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        accounts::Entity::update_many()
+            .col_expr(accounts::Column::PasswordHash, Expr::value(password_hash))
+            .col_expr(accounts::Column::UpdatedAt, Expr::value(at))
+            .filter(accounts::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SubjectClaimsSource for SqlStore {
+    /// The standard claims of OIDC Core 5.1 that an account carries.
+    async fn subject_claims(
+        &self,
+        account_id: AccountId,
+    ) -> Result<Option<SubjectClaims>, StoreError> {
+        let row = accounts::Entity::find_by_id(account_id.0)
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|row| SubjectClaims {
+            preferred_username: Some(row.username),
+            given_name: row.given_name,
+            family_name: row.family_name,
+            email: row.email,
+            email_verified: row.email_verified,
+            phone_number: row.phone,
+            phone_number_verified: row.phone_verified,
+            updated_at: Some(row.updated_at),
+        }))
+    }
+}
+
+fn account_from_row(row: accounts::Model) -> Account {
+    Account {
+        id: AccountId(row.id),
+        username: row.username,
+        password_hash: row.password_hash,
+        email: row.email,
+        email_verified: row.email_verified,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        phone: row.phone,
+        phone_verified: row.phone_verified,
+        totp_secret_encrypted: row.totp_secret_encrypted,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}

@@ -1,0 +1,40 @@
+//! ClientStore: registration records survive the round trip unchanged, ids are
+//! unique, removal cascades to what was issued to the client.
+
+use crate::fixtures::{client, client_with_grant, native_client};
+use pforte_oauth::ports::{ClientStore, GrantStore};
+use pforte_store::SqlStore;
+use pforte_types::StoreError;
+
+pub async fn clients_round_trip_through_insert_get_and_list(store: &SqlStore) {
+    let web = client("web");
+    let app = native_client("app");
+    store.insert_client(&web).await.unwrap();
+    store.insert_client(&app).await.unwrap();
+
+    assert_eq!(store.get_client("web").await.unwrap(), Some(web.clone()));
+    assert_eq!(store.get_client("app").await.unwrap(), Some(app.clone()));
+    assert_eq!(store.get_client("nobody").await.unwrap(), None);
+    assert_eq!(store.list_clients().await.unwrap(), vec![app, web]);
+}
+
+pub async fn inserting_a_taken_client_id_is_a_conflict(store: &SqlStore) {
+    store.insert_client(&client("web")).await.unwrap();
+    let again = store.insert_client(&native_client("web")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(store.get_client("web").await.unwrap(), Some(client("web")));
+}
+
+pub async fn removing_a_client_reports_whether_it_existed(store: &SqlStore) {
+    store.insert_client(&client("web")).await.unwrap();
+    assert!(store.remove_client("web").await.unwrap());
+    assert!(!store.remove_client("web").await.unwrap());
+    assert_eq!(store.get_client("web").await.unwrap(), None);
+    assert!(store.list_clients().await.unwrap().is_empty());
+}
+
+pub async fn removing_a_client_removes_its_grants(store: &SqlStore) {
+    let grant = client_with_grant(store, "web", "g-1").await;
+    store.remove_client("web").await.unwrap();
+    assert_eq!(store.get_grant(&grant.grant_id).await.unwrap(), None);
+}

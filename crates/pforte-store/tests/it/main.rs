@@ -1,0 +1,76 @@
+//! Store port tests (DESIGN.md §7): one suite of port tests, run against SQLite
+//! always and against PostgreSQL when it is reachable.
+//!
+//! `store_suite!` turns every suite function into two tests, `sqlite::<name>` on
+//! a fresh database file and `postgres::<name>` in a fresh schema, so both
+//! backends prove the same rules. The in-process `MemoryStore` has its own module.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod artefacts;
+mod backends;
+mod clients;
+mod connect;
+mod fixtures;
+mod grants;
+mod keys;
+mod memory;
+
+/// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
+/// `<module>::<name>(&SqlStore)`.
+macro_rules! store_suite {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let backend = crate::backends::sqlite().await;
+                    crate::$module::$name(&backend.store).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(backend) = crate::backends::postgres().await else {
+                        return;
+                    };
+                    crate::$module::$name(&backend.store).await;
+                    backend.drop_schema().await;
+                }
+            )*
+        }
+    };
+}
+
+store_suite! {
+    connect::migrating_again_changes_nothing,
+    clients::clients_round_trip_through_insert_get_and_list,
+    clients::inserting_a_taken_client_id_is_a_conflict,
+    clients::removing_a_client_reports_whether_it_existed,
+    clients::removing_a_client_removes_its_grants,
+    accounts::accounts_round_trip_and_are_found_by_username_in_any_case,
+    accounts::r_id_1_usernames_differing_only_in_case_conflict,
+    accounts::inserting_a_taken_account_id_is_a_conflict,
+    accounts::r_pw_1_setting_the_password_hash_replaces_it_and_touches_updated_at,
+    accounts::oidc_core_5_1_subject_claims_come_from_the_account,
+    keys::inserting_an_active_key_retires_the_previous_one,
+    keys::a_failed_key_insert_leaves_the_active_key_untouched,
+    keys::delete_retired_before_removes_only_keys_retired_earlier,
+    grants::grants_round_trip_and_keep_their_first_revocation_time,
+    grants::code_round_trips_and_is_fresh_on_first_consumption,
+    grants::code_is_consumed_exactly_once_under_parallel_redemption,
+    grants::consuming_an_unknown_code_reports_unknown,
+    grants::code_for_an_unknown_grant_is_rejected,
+    grants::rfc9700_refresh_rotation_reports_reuse_of_a_rotated_token,
+    grants::refresh_token_rotates_exactly_once_under_parallel_use,
+    grants::active_refresh_token_is_found_only_while_unused_and_its_grant_stands,
+    artefacts::rfc9126_pushed_request_is_taken_exactly_once,
+    artefacts::rfc9126_pushed_request_is_taken_by_one_of_many_parallel_takers,
+    artefacts::rfc7523_assertion_jti_replay_is_detected_per_client,
+    artefacts::rfc7009_access_token_revocation_is_remembered,
+    artefacts::purge_expired_deletes_only_expired_artefacts,
+}
