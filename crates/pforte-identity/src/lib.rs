@@ -1,1 +1,4 @@
 //! pforte-identity
+pub mod account;
+pub mod ports;
+pub mod session;

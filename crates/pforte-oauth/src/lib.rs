@@ -1,1 +1,3 @@
 //! pforte-oauth
+pub mod model;
+pub mod ports;

@@ -1,0 +1,163 @@
+//! Argon2id password hashing (R-PW-1): parameters from configuration, PHC strings
+//! in storage, rehash on login when the parameters change, and a dummy check for
+//! unknown usernames so that answers and timing do not reveal whether an account
+//! exists (R-LO-4).
+
+use crate::CryptoError;
+use crate::random::random_bytes;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use serde::{Deserialize, Serialize};
+
+/// Argon2id cost parameters. The defaults are OWASP's first recommendation
+/// (19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Self {
+            memory_kib: Params::DEFAULT_M_COST,
+            iterations: Params::DEFAULT_T_COST,
+            parallelism: Params::DEFAULT_P_COST,
+        }
+    }
+}
+
+pub struct PasswordHasher {
+    argon2: Argon2<'static>,
+    /// The `m=…,t=…,p=…` segment a hash made now carries; a stored hash with
+    /// another one is rehashed at the next successful login.
+    params_segment: String,
+    /// A real hash of a random password, verified against for unknown users.
+    dummy_hash: String,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("PasswordHasher")
+            .field("params", &self.params_segment)
+            .finish()
+    }
+}
+
+impl PasswordHasher {
+    pub fn new(params: Argon2Params) -> Result<Self, CryptoError> {
+        let argon_params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|error| CryptoError::PasswordHash(error.to_string()))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+        let mut hasher = Self {
+            argon2,
+            params_segment: format!(
+                "m={},t={},p={}",
+                params.memory_kib, params.iterations, params.parallelism
+            ),
+            dummy_hash: String::new(),
+        };
+        let dummy_password = crate::random::random_token();
+        hasher.dummy_hash = hasher.hash(&dummy_password)?;
+        Ok(hasher)
+    }
+
+    /// A PHC string such as `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`.
+    pub fn hash(&self, password: &str) -> Result<String, CryptoError> {
+        let salt = random_bytes::<16>();
+        self.argon2
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| CryptoError::PasswordHash(error.to_string()))
+    }
+
+    /// True when `password` matches; a malformed stored hash never matches.
+    pub fn verify(&self, password: &str, phc: &str) -> bool {
+        self.argon2
+            .verify_password(password.as_bytes(), phc)
+            .is_ok()
+    }
+
+    /// Does the same work as [`Self::verify`] against a hash no one knows the
+    /// password of, for usernames that do not exist (R-LO-4).
+    pub fn verify_against_dummy(&self, password: &str) {
+        let _ = self.verify(password, &self.dummy_hash);
+    }
+
+    /// True when `phc` was made with other parameters or another algorithm
+    /// (R-PW-1: rehash on login when they change).
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let mut parts = phc.split('$');
+        let _leading_empty = parts.next();
+        let algorithm = parts.next();
+        let version = parts.next();
+        let params = parts.next();
+        !(algorithm == Some("argon2id")
+            && version == Some("v=19")
+            && params == Some(self.params_segment.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> Argon2Params {
+        Argon2Params {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    #[test]
+    fn r_pw_1_hash_is_argon2id_phc_and_verifies() {
+        let hasher = PasswordHasher::new(fast()).unwrap();
+        let hash = hasher.hash("Sommer2026!").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+        assert!(hasher.verify("Sommer2026!", &hash));
+        assert!(!hasher.verify("sommer2026!", &hash));
+        assert!(!hasher.verify("Sommer2026!", "not a hash"));
+        assert_ne!(hash, hasher.hash("Sommer2026!").unwrap(), "salted");
+    }
+
+    #[test]
+    fn r_pw_1_changed_parameters_ask_for_a_rehash() {
+        let old = PasswordHasher::new(fast()).unwrap();
+        let hash = old.hash("pw").unwrap();
+        assert!(!old.needs_rehash(&hash));
+        let stronger = PasswordHasher::new(Argon2Params {
+            memory_kib: 2048,
+            ..fast()
+        })
+        .unwrap();
+        assert!(stronger.needs_rehash(&hash));
+        assert!(stronger.verify("pw", &hash), "old hashes still verify");
+        assert!(old.needs_rehash("$argon2i$v=19$m=1024,t=1,p=1$x$y"));
+    }
+
+    #[test]
+    fn r_lo_4_dummy_verification_runs_without_an_account() {
+        let hasher = PasswordHasher::new(fast()).unwrap();
+        hasher.verify_against_dummy("anything");
+        assert!(!hasher.verify("anything", &hasher.dummy_hash));
+    }
+
+    #[test]
+    fn invalid_parameters_are_rejected() {
+        assert!(
+            PasswordHasher::new(Argon2Params {
+                memory_kib: 1,
+                iterations: 1,
+                parallelism: 1
+            })
+            .is_err()
+        );
+    }
+}
