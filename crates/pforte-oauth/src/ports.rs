@@ -80,9 +80,10 @@ pub trait GrantStore: Send + Sync {
 pub trait KeyStore: Send + Sync {
     /// All keys, newest first.
     async fn list_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
-    /// Inserts the new key and marks every other key without `retired_at` as
-    /// retired at `record.created_at`, in one transaction.
-    async fn insert_active_key(&self, record: &SigningKeyRecord) -> Result<(), StoreError>;
+    /// Inserts a new set of active keys (one per algorithm) and marks every other
+    /// key without `retired_at` as retired at the new keys' `created_at`, in one
+    /// transaction: readers never see a mix of old and new active keys.
+    async fn insert_active_keys(&self, records: &[SigningKeyRecord]) -> Result<(), StoreError>;
     /// Removes keys retired before `before` (no token signed by them is valid).
     async fn delete_retired_before(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }

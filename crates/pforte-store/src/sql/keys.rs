@@ -1,8 +1,8 @@
 //! [`KeyStore`] on the `signing_keys` table (key rotation, R-KY).
 //!
-//! Exactly one key signs at a time: inserting a new active key retires every other
-//! unretired key in the same transaction, so no reader ever sees two active keys
-//! or none.
+//! Exactly one key set signs at a time (one key per algorithm): inserting a new
+//! set retires every other unretired key in the same transaction, so no reader
+//! ever sees two active keys for one algorithm, or none.
 
 use super::SqlStore;
 use super::clients::{alg_from_text, alg_to_text};
@@ -32,26 +32,35 @@ impl KeyStore for SqlStore {
             .collect()
     }
 
-    async fn insert_active_key(&self, record: &SigningKeyRecord) -> Result<(), StoreError> {
-        let row = signing_keys::ActiveModel {
-            kid: Set(record.kid.clone()),
-            alg: Set(alg_to_text(&record.alg)?),
-            private_key_encrypted: Set(record.private_key_encrypted.clone()),
-            public_jwk: Set(record.public_jwk.clone()),
-            created_at: Set(record.created_at),
-            retired_at: Set(record.retired_at),
+    async fn insert_active_keys(&self, records: &[SigningKeyRecord]) -> Result<(), StoreError> {
+        let Some(first) = records.first() else {
+            return Ok(());
         };
+        let retired_at = first.created_at;
+        let rows = records
+            .iter()
+            .map(|record| {
+                Ok(signing_keys::ActiveModel {
+                    kid: Set(record.kid.clone()),
+                    alg: Set(alg_to_text(&record.alg)?),
+                    private_key_encrypted: Set(record.private_key_encrypted.clone()),
+                    public_jwk: Set(record.public_jwk.clone()),
+                    created_at: Set(record.created_at),
+                    retired_at: Set(record.retired_at),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let txn = self.db.begin().await.map_err(db_error)?;
         signing_keys::Entity::update_many()
             .col_expr(
                 signing_keys::Column::RetiredAt,
-                Expr::value(Some(record.created_at)),
+                Expr::value(Some(retired_at)),
             )
             .filter(signing_keys::Column::RetiredAt.is_null())
             .exec(&txn)
             .await
             .map_err(db_error)?;
-        signing_keys::Entity::insert(row)
+        signing_keys::Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await
             .map_err(db_error)?;

@@ -1,4 +1,4 @@
-//! KeyStore: one active signing key at a time; rotation retires the previous key
+//! KeyStore: one active key set (one key per algorithm) at a time; rotation retires the previous key
 //! atomically, and retired keys are deleted only once their grace time is over.
 
 use crate::fixtures::{secs, signing_key, t0};
@@ -8,17 +8,17 @@ use pforte_types::StoreError;
 
 pub async fn inserting_an_active_key_retires_the_previous_one(store: &SqlStore) {
     store
-        .insert_active_key(&signing_key("k1", t0()))
+        .insert_active_keys(&[signing_key("k1", t0())])
         .await
         .unwrap();
     let k2_at = t0() + secs(86_400);
     store
-        .insert_active_key(&signing_key("k2", k2_at))
+        .insert_active_keys(&[signing_key("k2", k2_at)])
         .await
         .unwrap();
     let k3_at = k2_at + secs(86_400);
     store
-        .insert_active_key(&signing_key("k3", k3_at))
+        .insert_active_keys(&[signing_key("k3", k3_at)])
         .await
         .unwrap();
 
@@ -36,11 +36,11 @@ pub async fn inserting_an_active_key_retires_the_previous_one(store: &SqlStore) 
 
 pub async fn a_failed_key_insert_leaves_the_active_key_untouched(store: &SqlStore) {
     store
-        .insert_active_key(&signing_key("k1", t0()))
+        .insert_active_keys(&[signing_key("k1", t0())])
         .await
         .unwrap();
     let duplicate = store
-        .insert_active_key(&signing_key("k1", t0() + secs(60)))
+        .insert_active_keys(&[signing_key("k1", t0() + secs(60))])
         .await;
     assert!(
         matches!(duplicate, Err(StoreError::Conflict(_))),
@@ -56,15 +56,15 @@ pub async fn a_failed_key_insert_leaves_the_active_key_untouched(store: &SqlStor
 
 pub async fn delete_retired_before_removes_only_keys_retired_earlier(store: &SqlStore) {
     store
-        .insert_active_key(&signing_key("k1", t0()))
+        .insert_active_keys(&[signing_key("k1", t0())])
         .await
         .unwrap();
     store
-        .insert_active_key(&signing_key("k2", t0() + secs(100)))
+        .insert_active_keys(&[signing_key("k2", t0() + secs(100))])
         .await
         .unwrap();
     store
-        .insert_active_key(&signing_key("k3", t0() + secs(200)))
+        .insert_active_keys(&[signing_key("k3", t0() + secs(200))])
         .await
         .unwrap();
     // k1 retired at +100, k2 at +200, k3 is active.
@@ -93,4 +93,33 @@ pub async fn delete_retired_before_removes_only_keys_retired_earlier(store: &Sql
         .map(|k| k.kid)
         .collect();
     assert_eq!(kids, ["k3"]);
+}
+
+pub async fn a_key_set_of_several_algorithms_becomes_active_together(store: &SqlStore) {
+    store
+        .insert_active_keys(&[signing_key("old", t0())])
+        .await
+        .unwrap();
+    let at = t0() + secs(3_600);
+    let mut rsa = signing_key("rsa", at);
+    rsa.alg = crate::fixtures::alg("RS256");
+    let ec = signing_key("ec", at);
+    store.insert_active_keys(&[rsa, ec]).await.unwrap();
+
+    let keys = store.list_keys().await.unwrap();
+    let active: Vec<&str> = keys
+        .iter()
+        .filter(|key| key.retired_at.is_none())
+        .map(|key| key.kid.as_str())
+        .collect();
+    assert_eq!(active.len(), 2, "both new keys sign: {active:?}");
+    assert!(active.contains(&"rsa") && active.contains(&"ec"));
+    let old = keys.iter().find(|key| key.kid == "old").unwrap();
+    assert_eq!(old.retired_at, Some(at));
+    store.insert_active_keys(&[]).await.unwrap();
+    assert_eq!(
+        store.list_keys().await.unwrap().len(),
+        3,
+        "an empty set changes nothing"
+    );
 }

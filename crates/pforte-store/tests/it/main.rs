@@ -59,6 +59,7 @@ store_suite! {
     accounts::oidc_core_5_1_subject_claims_come_from_the_account,
     keys::inserting_an_active_key_retires_the_previous_one,
     keys::a_failed_key_insert_leaves_the_active_key_untouched,
+    keys::a_key_set_of_several_algorithms_becomes_active_together,
     keys::delete_retired_before_removes_only_keys_retired_earlier,
     grants::grants_round_trip_and_keep_their_first_revocation_time,
     grants::code_round_trips_and_is_fresh_on_first_consumption,
