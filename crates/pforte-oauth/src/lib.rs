@@ -1,3 +1,32 @@
-//! pforte-oauth
+//! The OpenID Connect / OAuth 2 protocol core of Pforte, without HTTP types.
+//!
+//! Owns: the authorization pipeline ([`authorize`]), PAR (RFC 9126), the token
+//! endpoint grants, client authentication, ID and access token issuance,
+//! userinfo, introspection (RFC 7662), revocation (RFC 7009), RP-initiated
+//! logout, discovery and the signing keys in force ([`keys`]). Key types:
+//! [`Provider`], [`OAuthError`], [`AuthorizeOutcome`]. It defines its storage
+//! ports ([`ports`]); pforte-store implements them.
+//!
+//! Must not depend on axum, tera, sea-orm, reqwest or pforte-identity
+//! (DESIGN.md §2): it meets the login flow only through
+//! `pforte_types::AuthTarget` / `AuthResult` and returns enums, not responses.
+
+pub mod authorize;
+pub mod config;
+pub mod discovery;
+pub mod error;
+pub mod keys;
 pub mod model;
+pub mod params;
 pub mod ports;
+pub mod provider;
+
+pub use authorize::{
+    AuthorizationResponse, AuthorizeOutcome, ConsentDecision, InteractionRequired,
+    PendingAuthorization, ResponseMode,
+};
+pub use config::ProviderConfig;
+pub use error::{ErrorCode, OAuthError};
+pub use keys::{KeyManager, KeySet};
+pub use params::Params;
+pub use provider::{Provider, ProviderPorts};

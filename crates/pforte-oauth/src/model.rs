@@ -180,7 +180,9 @@ pub enum CodeConsumption {
     /// First use: the code is now consumed.
     Fresh(AuthorizationCode),
     /// The code had been used before: the caller revokes the grant.
-    AlreadyUsed { grant_id: String },
+    AlreadyUsed {
+        grant_id: String,
+    },
     Unknown,
 }
 
@@ -204,7 +206,9 @@ pub enum RefreshConsumption {
     /// The token was current and is now marked used.
     Fresh(RefreshToken),
     /// The token had already been rotated away: the caller revokes the grant.
-    Reused { grant_id: String },
+    Reused {
+        grant_id: String,
+    },
     Unknown,
 }
 

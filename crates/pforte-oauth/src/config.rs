@@ -1,0 +1,65 @@
+//! What the protocol core needs to know from the configuration. pforte-server
+//! builds it from the operator's file (DESIGN.md §2: only the server reads files).
+
+use pforte_crypto::SigningAlg;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// The issuer identifier (OIDC Discovery 3): https URL, no query, no
+    /// fragment, no trailing slash. Endpoint URLs are derived from it.
+    pub issuer: String,
+    /// Authorization code lifetime; at most 60 s (RFC 9700 4.2, issue acceptance).
+    pub code_ttl: Duration,
+    pub access_token_ttl: Duration,
+    pub id_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Lifetime of a PAR `request_uri` (RFC 9126 2.2 suggests 5 to 600 s).
+    pub par_ttl: Duration,
+    /// Algorithm of JWT access tokens (RFC 9068); ES256 by default.
+    pub access_token_alg: SigningAlg,
+    /// Tolerated clock difference when checking client assertions' `iat`/`exp`.
+    pub clock_skew: Duration,
+}
+
+impl ProviderConfig {
+    /// Defaults as in `config/pforte.example.toml`, for the given issuer.
+    pub fn with_issuer(issuer: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            code_ttl: Duration::from_secs(60),
+            access_token_ttl: Duration::from_secs(300),
+            id_token_ttl: Duration::from_secs(300),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            par_ttl: Duration::from_secs(60),
+            access_token_alg: SigningAlg::ES256,
+            clock_skew: Duration::from_secs(30),
+        }
+    }
+
+    /// The absolute URL of an endpoint path such as `/token`.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// The longest time a token we signed stays valid: retired keys stay in the
+    /// JWKS at least this long (issue acceptance: the previous key stays until its
+    /// tokens can have expired).
+    pub fn longest_signed_token_lifetime(&self) -> Duration {
+        self.access_token_ttl.max(self.id_token_ttl)
+    }
+}
+
+/// Paths of the endpoints, shared by discovery and the router.
+pub mod paths {
+    pub const AUTHORIZE: &str = "/authorize";
+    pub const PAR: &str = "/par";
+    pub const TOKEN: &str = "/token";
+    pub const USERINFO: &str = "/userinfo";
+    pub const JWKS: &str = "/jwks";
+    pub const INTROSPECT: &str = "/introspect";
+    pub const REVOKE: &str = "/revoke";
+    pub const END_SESSION: &str = "/logout";
+    pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+    pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
+}
