@@ -1,4 +1,17 @@
-//! pforte-identity
+//! Accounts and the login flow of Pforte.
+//!
+//! Owns: [`account::Account`], the provider session model
+//! ([`session::ProviderSession`]), the login service ([`service::IdentityService`])
+//! and the storage ports it needs ([`ports`]), which pforte-store implements.
+//! Lockout, password policy, second factors and registration build on this
+//! (SPEC.md R-LO, R-PW, R-MF, R-RG).
+//!
+//! Must not depend on axum, tera, sea-orm, reqwest or pforte-oauth
+//! (DESIGN.md §2); it meets the protocol core through `pforte_types::AuthResult`.
+
 pub mod account;
 pub mod ports;
+pub mod service;
 pub mod session;
+
+pub use service::IdentityService;

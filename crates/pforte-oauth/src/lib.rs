@@ -12,21 +12,32 @@
 //! `pforte_types::AuthTarget` / `AuthResult` and returns enums, not responses.
 
 pub mod authorize;
+pub mod client_auth;
 pub mod config;
 pub mod discovery;
+pub mod end_session;
 pub mod error;
+pub mod introspection;
 pub mod keys;
 pub mod model;
+pub mod par;
 pub mod params;
 pub mod ports;
 pub mod provider;
+pub mod revocation;
+pub mod token;
+pub mod userinfo;
 
 pub use authorize::{
     AuthorizationResponse, AuthorizeOutcome, ConsentDecision, InteractionRequired,
     PendingAuthorization, ResponseMode,
 };
+pub use client_auth::ClientEndpoint;
 pub use config::ProviderConfig;
+pub use end_session::LogoutOutcome;
 pub use error::{ErrorCode, OAuthError};
 pub use keys::{KeyManager, KeySet};
+pub use par::ParResponse;
 pub use params::Params;
 pub use provider::{Provider, ProviderPorts};
+pub use token::TokenResponse;

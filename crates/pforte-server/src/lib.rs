@@ -1,1 +1,16 @@
-//! pforte-server
+//! The composition root of Pforte.
+//!
+//! Owns: the operator configuration ([`config::Settings`], the only place that
+//! reads files and the environment), the wiring of stores, keys, the protocol
+//! core, the login service and the router into an [`app::App`], first-start
+//! provisioning of the demo client and user ([`demo`]), and serving.
+//!
+//! Everything below it is handed its dependencies from here; there is no global
+//! state (DESIGN.md §2).
+
+pub mod app;
+pub mod config;
+pub mod demo;
+
+pub use app::{App, ServerError};
+pub use config::{ConfigError, Settings};

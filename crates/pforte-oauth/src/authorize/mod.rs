@@ -97,3 +97,43 @@ pub enum AuthorizeOutcome {
     /// The user must log in or consent first.
     Interaction(Box<InteractionRequired>),
 }
+
+impl crate::Provider {
+    /// The authorization endpoint: `params` from the query (GET) or the form
+    /// body (POST); `session` is the browser's live provider session, if any.
+    pub async fn authorize(
+        &self,
+        params: &crate::Params,
+        session: Option<&pforte_types::SessionSnapshot>,
+    ) -> AuthorizeOutcome {
+        let _ = (params, session);
+        AuthorizeOutcome::ErrorPage(OAuthError::server_error("authorize not built yet"))
+    }
+
+    /// Continues a pending request after the login (and consent) finished:
+    /// issues the code and answers through the response encoder.
+    pub async fn resume_authorization(
+        &self,
+        pending: &PendingAuthorization,
+        result: &pforte_types::AuthResult,
+        consent: ConsentDecision,
+    ) -> AuthorizeOutcome {
+        let _ = (pending, result, consent);
+        AuthorizeOutcome::ErrorPage(OAuthError::server_error("authorize not built yet"))
+    }
+
+    /// The error response for a pending request the user abandoned (cancelled
+    /// login: `access_denied`), always to the verified redirect URI with `iss`.
+    pub fn abort_authorization(
+        &self,
+        pending: &PendingAuthorization,
+        error: &OAuthError,
+    ) -> AuthorizationResponse {
+        let _ = error;
+        AuthorizationResponse {
+            redirect_uri: pending.redirect_uri.clone(),
+            mode: pending.response_mode,
+            params: Vec::new(),
+        }
+    }
+}
