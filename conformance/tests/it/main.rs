@@ -1,0 +1,14 @@
+//! Black-box conformance tests: the real provider binary, provisioned through
+//! its CLI, against relying parties built with the `openidconnect` crate and a
+//! real headless Chromium. The cases follow the OpenID Foundation conformance
+//! suite's Basic OP, Config OP and RP-initiated logout plans (module names in
+//! the test names), plus the OAuth RFCs the provider implements.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
+
+mod support;
