@@ -12,3 +12,18 @@
 )]
 
 mod support;
+
+mod authorize_errors;
+mod browser;
+mod code_flow;
+mod discovery;
+mod introspection;
+mod keys;
+mod logout;
+mod pages;
+mod par;
+mod pkce;
+mod private_key_jwt;
+mod prompt;
+mod scopes;
+mod token_endpoint;

@@ -64,6 +64,11 @@ pub mod users {
     pub const CAROL: &str = "carol";
     /// Used by tests that revoke or reuse, so revocation never meets others.
     pub const DAVE: &str = "dave";
+    /// One user per logout test: ending a session never touches another test.
+    pub const LOGOUT: [&str; 10] = [
+        "logout-0", "logout-1", "logout-2", "logout-3", "logout-4", "logout-5", "logout-6",
+        "logout-7", "logout-8", "logout-9",
+    ];
 }
 
 pub const API_SCOPE: &str = "api.read";
@@ -114,8 +119,8 @@ fn build_shared() -> Fixture {
         } else {
             WEB_REDIRECT
         };
-        let secret = matches!(auth, AuthKind::SecretBasic | AuthKind::SecretPost)
-            .then(|| secret_for(id));
+        let secret =
+            matches!(auth, AuthKind::SecretBasic | AuthKind::SecretPost).then(|| secret_for(id));
         let mut args: Vec<String> = ["client", "add", "--id", id, "--redirect-uri", redirect_uri]
             .iter()
             .map(|arg| (*arg).to_owned())
@@ -149,7 +154,12 @@ fn build_shared() -> Fixture {
         clients::WEB,
         AuthKind::SecretBasic,
         "RS256",
-        &["--post-logout-redirect-uri", WEB_POST_LOGOUT, "--name", "Web Portal"],
+        &[
+            "--post-logout-redirect-uri",
+            WEB_POST_LOGOUT,
+            "--name",
+            "Web Portal",
+        ],
     );
     add(clients::WEB_POST, AuthKind::SecretPost, "RS256", &[]);
     add(
@@ -173,7 +183,12 @@ fn build_shared() -> Fixture {
         "RS256",
         &["--jwks-file", &jwks_path],
     );
-    add(clients::PAR_ONLY, AuthKind::SecretBasic, "RS256", &["--require-par"]);
+    add(
+        clients::PAR_ONLY,
+        AuthKind::SecretBasic,
+        "RS256",
+        &["--require-par"],
+    );
     add(
         clients::SERVICE,
         AuthKind::SecretBasic,
@@ -199,8 +214,18 @@ fn build_shared() -> Fixture {
         (users::BOB, vec!["--email", "bob@example.test"]),
         (users::CAROL, vec!["--given-name", "Carol"]),
         (users::DAVE, vec!["--email", "dave@example.test"]),
-    ] {
-        let mut args = vec!["user", "add", "--username", username, "--password", PASSWORD];
+    ]
+    .into_iter()
+    .chain(users::LOGOUT.iter().map(|username| (*username, Vec::new())))
+    {
+        let mut args = vec![
+            "user",
+            "add",
+            "--username",
+            username,
+            "--password",
+            PASSWORD,
+        ];
         args.extend(extra);
         server.cli_ok(&args);
     }

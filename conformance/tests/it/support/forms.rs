@@ -45,17 +45,24 @@ impl Form {
             })
             .filter_map(|input| {
                 let name = input.attr("name")?;
-                Some((name.to_owned(), input.attr("value").unwrap_or("").to_owned()))
+                Some((
+                    name.to_owned(),
+                    input.attr("value").unwrap_or("").to_owned(),
+                ))
             })
             .collect()
     }
 
     pub fn has_field(&self, name: &str) -> bool {
-        self.inputs.iter().any(|input| input.attr("name") == Some(name))
+        self.inputs
+            .iter()
+            .any(|input| input.attr("name") == Some(name))
     }
 
     pub fn input(&self, name: &str) -> Option<&Tag> {
-        self.inputs.iter().find(|input| input.attr("name") == Some(name))
+        self.inputs
+            .iter()
+            .find(|input| input.attr("name") == Some(name))
     }
 
     pub fn has_button(&self, name: &str, value: &str) -> bool {
@@ -156,7 +163,12 @@ fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    decode_entities(text.split_whitespace().collect::<Vec<_>>().join(" ").as_str())
+    decode_entities(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str(),
+    )
 }
 
 fn find_tag(lower: &str, name: &str, from: usize) -> Option<usize> {
@@ -165,10 +177,7 @@ fn find_tag(lower: &str, name: &str, from: usize) -> Option<usize> {
     while let Some(offset) = lower.get(position..)?.find(&needle) {
         let start = position + offset;
         let next = lower.as_bytes().get(start + needle.len()).copied();
-        if matches!(
-            next,
-            Some(b' ' | b'>' | b'/' | b'\n' | b'\t' | b'\r')
-        ) {
+        if matches!(next, Some(b' ' | b'>' | b'/' | b'\n' | b'\t' | b'\r')) {
             return Some(start);
         }
         position = start + needle.len();
@@ -227,7 +236,9 @@ fn parse_tag(html: &str, start: usize) -> Option<(Tag, usize)> {
                 &html[value_start..value_end]
             } else {
                 let value_start = index;
-                while index < bytes.len() && !bytes[index].is_ascii_whitespace() && bytes[index] != b'>'
+                while index < bytes.len()
+                    && !bytes[index].is_ascii_whitespace()
+                    && bytes[index] != b'>'
                 {
                     index += 1;
                 }

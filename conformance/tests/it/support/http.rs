@@ -127,10 +127,6 @@ impl Page {
                 .any(|form| form.has_button("decision", "allow"))
     }
 
-    pub fn is_error_page(&self) -> bool {
-        self.status == StatusCode::BAD_REQUEST && self.body.contains("PF-")
-    }
-
     pub fn describe(&self) -> String {
         let excerpt: String = self.body.chars().take(600).collect();
         format!(
@@ -149,7 +145,10 @@ pub enum Arrival {
     /// A redirect that leaves the provider (to the relying party).
     Redirect(Url),
     /// An auto-submitting form that posts to the relying party (form_post).
-    FormPost { action: Url, params: Vec<(String, String)> },
+    FormPost {
+        action: Url,
+        params: Vec<(String, String)>,
+    },
     /// A page of the provider that needs the user (login, consent, error…).
     Stopped(Page),
 }
@@ -186,10 +185,6 @@ impl UserAgent {
 
     pub fn set_cookie_headers(&self) -> Vec<String> {
         self.seen_set_cookie.lock().unwrap().clone()
-    }
-
-    pub fn has_cookies(&self) -> bool {
-        !self.jar.lock().unwrap().is_empty()
     }
 
     fn cookie_header(&self) -> Option<String> {
@@ -254,7 +249,8 @@ impl UserAgent {
 
     pub async fn post_form(&self, url: &str, fields: &[(String, String)]) -> Page {
         let url = Url::parse(url).unwrap();
-        self.send(url.clone(), self.http.post(url).form(fields)).await
+        self.send(url.clone(), self.http.post(url).form(fields))
+            .await
     }
 
     /// Follows redirects inside the provider until the walk leaves it or a
@@ -297,7 +293,9 @@ impl UserAgent {
             fields.retain(|(existing, _)| existing != name);
             fields.push(((*name).to_owned(), (*value).to_owned()));
         }
-        let action = form.action_url(&page.url).unwrap_or_else(|| page.url.clone());
+        let action = form
+            .action_url(&page.url)
+            .unwrap_or_else(|| page.url.clone());
         if form.method.eq_ignore_ascii_case("get") {
             let mut target = action;
             target.query_pairs_mut().extend_pairs(fields);

@@ -11,4 +11,4 @@ pub mod server;
 
 pub use fixture::{Fixture, PASSWORD, clients, shared, users};
 pub use http::UserAgent;
-pub use rp::{Request, Rp, walk};
+pub use rp::walk;

@@ -93,18 +93,35 @@ pub async fn token_basic(fixture: &Fixture, client_id: &str, form: &[(&str, &str
 /// Introspection (RFC 7662) as the given confidential client.
 pub async fn introspect(fixture: &Fixture, client_id: &str, token: &str) -> Raw {
     let authorization = basic(client_id, fixture.secret(client_id));
-    post(fixture, "/introspect", &[("token", token)], Some(&authorization)).await
+    post(
+        fixture,
+        "/introspect",
+        &[("token", token)],
+        Some(&authorization),
+    )
+    .await
 }
 
 /// Revocation (RFC 7009) as the given confidential client.
 pub async fn revoke(fixture: &Fixture, client_id: &str, token: &str) -> Raw {
     let authorization = basic(client_id, fixture.secret(client_id));
-    post(fixture, "/revoke", &[("token", token)], Some(&authorization)).await
+    post(
+        fixture,
+        "/revoke",
+        &[("token", token)],
+        Some(&authorization),
+    )
+    .await
 }
 
 /// Userinfo with the access token in a Bearer header (GET).
 pub async fn userinfo_get(fixture: &Fixture, access_token: &str) -> Raw {
-    get(fixture, "/userinfo", Some(&format!("Bearer {access_token}"))).await
+    get(
+        fixture,
+        "/userinfo",
+        Some(&format!("Bearer {access_token}")),
+    )
+    .await
 }
 
 /// Whether introspection says the token is active.
@@ -112,4 +129,11 @@ pub async fn is_active(fixture: &Fixture, client_id: &str, token: &str) -> bool 
     let response = introspect(fixture, client_id, token).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
     response.json["active"].as_bool().unwrap_or(false)
+}
+
+/// GET an absolute URL and parse JSON (for servers other than the shared one).
+pub async fn plain_get_json(url: &str) -> serde_json::Value {
+    let response = plain_client().get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    response.json().await.unwrap()
 }

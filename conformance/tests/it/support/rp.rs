@@ -41,7 +41,6 @@ pub struct Rp {
     pub spec: ClientSpec,
     pub client: Client,
     pub http: RpHttp,
-    pub metadata: CoreProviderMetadata,
     pub issuer: String,
 }
 
@@ -91,20 +90,19 @@ impl Rp {
         let spec = fixture.client(client_id).clone();
         let metadata = discover(&fixture.server.issuer).await;
         let secret = spec.secret.clone().map(ClientSecret::new);
-        let mut client = CoreClient::from_provider_metadata(
-            metadata.clone(),
-            ClientId::new(spec.id.to_owned()),
-            secret,
-        )
-        .set_redirect_uri(RedirectUrl::new(spec.redirect_uri.to_owned()).unwrap());
-        if matches!(spec.auth, AuthKind::SecretPost | AuthKind::PrivateKeyJwt | AuthKind::None) {
+        let mut client =
+            CoreClient::from_provider_metadata(metadata, ClientId::new(spec.id.to_owned()), secret)
+                .set_redirect_uri(RedirectUrl::new(spec.redirect_uri.to_owned()).unwrap());
+        if matches!(
+            spec.auth,
+            AuthKind::SecretPost | AuthKind::PrivateKeyJwt | AuthKind::None
+        ) {
             client = client.set_auth_type(AuthType::RequestBody);
         }
         Rp {
             spec,
             client,
             http: RpHttp::default(),
-            metadata,
             issuer: fixture.server.issuer.clone(),
         }
     }
@@ -171,7 +169,8 @@ impl Rp {
             request = request.set_pkce_verifier(verifier);
         }
         if let Some(uri) = redirect_uri {
-            request = request.set_redirect_uri(Cow::Owned(RedirectUrl::new(uri.to_owned()).unwrap()));
+            request =
+                request.set_redirect_uri(Cow::Owned(RedirectUrl::new(uri.to_owned()).unwrap()));
         }
         request
             .request_async(&self.http)
@@ -203,7 +202,10 @@ impl Rp {
             id_token.signing_key(&verifier).unwrap(),
         )
         .unwrap();
-        assert_eq!(expected, &computed, "at_hash does not match the access token");
+        assert_eq!(
+            expected, &computed,
+            "at_hash does not match the access token"
+        );
         claims
     }
 
@@ -234,7 +236,11 @@ impl Rp {
             Some(started.state.secret().as_str()),
             "state not echoed"
         );
-        assert_eq!(response.get("iss"), Some(self.issuer.as_str()), "RFC 9207 iss");
+        assert_eq!(
+            response.get("iss"),
+            Some(self.issuer.as_str()),
+            "RFC 9207 iss"
+        );
         let code = response
             .get("code")
             .unwrap_or_else(|| panic!("no code in {:?}", response.params))
@@ -278,7 +284,10 @@ impl Completed {
 }
 
 fn describe_request_error<E: std::error::Error + 'static>(
-    error: &openidconnect::RequestTokenError<E, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
+    error: &openidconnect::RequestTokenError<
+        E,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
 ) -> String {
     match error {
         openidconnect::RequestTokenError::ServerResponse(response) => {
@@ -316,14 +325,16 @@ pub enum Walk {
     Done(AuthResponse),
     /// A page the walk could not get past (error page, or login without
     /// credentials).
-    Stuck { page: Page, logins: usize },
+    Stuck {
+        page: Page,
+    },
 }
 
 impl Walk {
     pub fn done(self) -> AuthResponse {
         match self {
             Walk::Done(response) => response,
-            Walk::Stuck { page, .. } => {
+            Walk::Stuck { page } => {
                 panic!("the flow stopped at a provider page: {}", page.describe())
             }
         }
@@ -331,7 +342,7 @@ impl Walk {
 
     pub fn stuck(self) -> Page {
         match self {
-            Walk::Stuck { page, .. } => page,
+            Walk::Stuck { page } => page,
             Walk::Done(response) => panic!(
                 "expected a provider page, but the flow reached {} with {:?}",
                 response.target, response.params
@@ -378,10 +389,7 @@ pub async fn walk_from(agent: &UserAgent, page: Page, credentials: Option<(&str,
             Arrival::Stopped(stopped) => {
                 if stopped.is_login_page() {
                     let Some((username, password)) = credentials else {
-                        return Walk::Stuck {
-                            page: stopped,
-                            logins,
-                        };
+                        return Walk::Stuck { page: stopped };
                     };
                     logins += 1;
                     let form = stopped
@@ -397,7 +405,7 @@ pub async fn walk_from(agent: &UserAgent, page: Page, credentials: Option<(&str,
                         )
                         .await;
                     if page.is_login_page() {
-                        return Walk::Stuck { page, logins };
+                        return Walk::Stuck { page };
                     }
                 } else if stopped.is_consent_page() {
                     let form = stopped
@@ -405,12 +413,11 @@ pub async fn walk_from(agent: &UserAgent, page: Page, credentials: Option<(&str,
                         .into_iter()
                         .find(|form| form.has_button("decision", "allow"))
                         .unwrap();
-                    page = agent.submit(&stopped, &form, &[("decision", "allow")]).await;
+                    page = agent
+                        .submit(&stopped, &form, &[("decision", "allow")])
+                        .await;
                 } else {
-                    return Walk::Stuck {
-                        page: stopped,
-                        logins,
-                    };
+                    return Walk::Stuck { page: stopped };
                 }
             }
         }

@@ -1,0 +1,264 @@
+//! Authorization endpoint failures: who gets an error page (never a redirect)
+//! and who gets an error redirect (RFC 6749 4.1.2.1, OIDC Core 3.1.2.6,
+//! RFC 9700 4.1 exact redirect URI matching).
+
+use crate::support::http::Page;
+use crate::support::rp::{Request, Rp, walk};
+use crate::support::{UserAgent, clients, shared};
+use reqwest::StatusCode;
+use url::Url;
+
+/// The page must be the HTML error page with a `PF-` code and no redirect.
+fn assert_error_page(page: &Page) {
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.describe());
+    assert!(
+        page.header("location").is_none(),
+        "error page with a Location header"
+    );
+    assert!(
+        page.body.contains("PF-"),
+        "error page without a PF- code: {}",
+        page.describe()
+    );
+    assert!(
+        page.header("content-type")
+            .is_some_and(|value| value.starts_with("text/html")),
+        "error page is not HTML"
+    );
+}
+
+fn with_param(url: &Url, name: &str, value: Option<&str>) -> Url {
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| key != name)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    if let Some(value) = value {
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    let mut copy = url.clone();
+    copy.query_pairs_mut().clear().extend_pairs(pairs);
+    copy
+}
+
+async fn authorize_url() -> (Rp, Url, String) {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let started = rp.start(&Request::scopes(&["openid"]));
+    let state = started.state.secret().clone();
+    (rp, started.url, state)
+}
+
+#[tokio::test]
+async fn oidcc_unknown_client_shows_error_page_without_redirect() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(with_param(&url, "client_id", Some("no-such-client")).as_str())
+        .await;
+    assert_error_page(&page);
+}
+
+#[tokio::test]
+async fn oidcc_missing_client_id_shows_error_page_without_redirect() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(with_param(&url, "client_id", None).as_str())
+        .await;
+    assert_error_page(&page);
+}
+
+#[tokio::test]
+async fn oidcc_ensure_registered_redirect_uri_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(
+            with_param(
+                &url,
+                "redirect_uri",
+                Some("https://attacker.example.test/callback"),
+            )
+            .as_str(),
+        )
+        .await;
+    assert_error_page(&page);
+}
+
+#[tokio::test]
+async fn oidcc_redirect_uri_query_added_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let uri = format!("{}?extra=1", crate::support::fixture::WEB_REDIRECT);
+    let page = agent
+        .get(with_param(&url, "redirect_uri", Some(&uri)).as_str())
+        .await;
+    assert_error_page(&page);
+}
+
+#[tokio::test]
+async fn rfc9700_redirect_uri_prefix_or_case_variant_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    for variant in [
+        "https://rp.example.test/callback/deeper",
+        "https://rp.example.test/Callback",
+        "https://rp.example.test:8443/callback",
+        "http://rp.example.test/callback",
+    ] {
+        let page = agent
+            .get(with_param(&url, "redirect_uri", Some(variant)).as_str())
+            .await;
+        assert_error_page(&page);
+    }
+}
+
+/// Errors that can be reported to a valid redirect URI go there with state and
+/// iss (RFC 6749 4.1.2.1, RFC 9207).
+async fn expect_error_redirect(url: Url, state: &str, allowed: &[&str]) {
+    let fixture = shared();
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let response = walk(&agent, url.as_str(), None).await.done();
+    assert_eq!(response.target, fixture.client(clients::WEB).redirect_uri);
+    let error = response.get("error").unwrap_or_default();
+    assert!(
+        allowed.contains(&error),
+        "error {error:?}, expected one of {allowed:?}: {:?}",
+        response.params
+    );
+    assert_eq!(response.get("state"), Some(state));
+    assert_eq!(response.get("iss"), Some(fixture.server.issuer.as_str()));
+    assert!(response.get("code").is_none());
+}
+
+#[tokio::test]
+async fn oidcc_response_type_missing_is_an_error_redirect() {
+    let (_, url, state) = authorize_url().await;
+    expect_error_redirect(
+        with_param(&url, "response_type", None),
+        &state,
+        &["invalid_request", "unsupported_response_type"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn response_type_token_is_unsupported() {
+    let (_, url, state) = authorize_url().await;
+    expect_error_redirect(
+        with_param(&url, "response_type", Some("token")),
+        &state,
+        &["unsupported_response_type"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn response_type_code_id_token_hybrid_is_unsupported() {
+    let (_, url, state) = authorize_url().await;
+    expect_error_redirect(
+        with_param(&url, "response_type", Some("code id_token")),
+        &state,
+        &["unsupported_response_type"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_prompt_value_is_an_error_redirect() {
+    let (_, url, state) = authorize_url().await;
+    expect_error_redirect(
+        with_param(&url, "prompt", Some("sometimes")),
+        &state,
+        &["invalid_request"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn prompt_none_combined_with_login_is_an_error_redirect() {
+    let (_, url, state) = authorize_url().await;
+    expect_error_redirect(
+        with_param(&url, "prompt", Some("none login")),
+        &state,
+        &["invalid_request"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unsupported_response_mode_is_an_error() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let walk = walk(
+        &agent,
+        with_param(&url, "response_mode", Some("fragment.jwt")).as_str(),
+        None,
+    )
+    .await;
+    match walk {
+        crate::support::rp::Walk::Done(response) => {
+            assert!(response.get("error").is_some(), "{:?}", response.params);
+            assert!(response.get("code").is_none());
+        }
+        crate::support::rp::Walk::Stuck { page } => assert_error_page(&page),
+    }
+}
+
+/// `oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported`
+/// and its by-value twin: request objects are not supported and say so.
+#[tokio::test]
+async fn oidcc_request_object_is_rejected_as_unsupported() {
+    let (_, url, state) = authorize_url().await;
+    expect_error_redirect(
+        with_param(
+            &url,
+            "request",
+            Some("eyJhbGciOiJub25lIn0.eyJzdGF0ZSI6IngifQ."),
+        ),
+        &state,
+        &["request_not_supported", "invalid_request"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn oidcc_request_uri_by_reference_is_rejected_as_unsupported() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let walk = walk(
+        &agent,
+        with_param(
+            &url,
+            "request_uri",
+            Some("https://rp.example.test/request.jwt"),
+        )
+        .as_str(),
+        None,
+    )
+    .await;
+    match walk {
+        crate::support::rp::Walk::Done(response) => {
+            let error = response.get("error").unwrap_or_default();
+            assert!(
+                [
+                    "request_uri_not_supported",
+                    "invalid_request_uri",
+                    "invalid_request"
+                ]
+                .contains(&error),
+                "{:?}",
+                response.params
+            );
+        }
+        crate::support::rp::Walk::Stuck { page } => assert_error_page(&page),
+    }
+}
