@@ -7,7 +7,7 @@
 
 use crate::client_assertion::{AssertionRules, JWT_BEARER_ASSERTION_TYPE, check_assertion_claims};
 use crate::config::paths;
-use crate::error::{ErrorCode, OAuthError};
+use crate::error::OAuthError;
 use crate::model::{Client, ClientAuthMethod};
 use crate::params::Params;
 use crate::provider::Provider;
@@ -320,15 +320,11 @@ fn expect_method(client: &Client, method: ClientAuthMethod) -> Result<(), OAuthE
     if client.auth_method == method {
         Ok(())
     } else {
-        Err(OAuthError::new(
-            ErrorCode::InvalidClient,
-            "PF-OAUTH-002",
-            format!(
-                "the client is registered for {}, not {}",
-                client.auth_method.as_str(),
-                method.as_str()
-            ),
-        ))
+        Err(OAuthError::invalid_client(format!(
+            "the client is registered for {}, not {}",
+            client.auth_method.as_str(),
+            method.as_str()
+        )))
     }
 }
 
@@ -336,6 +332,7 @@ fn expect_method(client: &Client, method: ClientAuthMethod) -> Result<(), OAuthE
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::error::ErrorCode;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
         Params::new(

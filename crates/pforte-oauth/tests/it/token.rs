@@ -555,7 +555,7 @@ async fn with_batch_client(f: &Fixture) {
     f.add_client(client).await;
 }
 
-fn batch_body<'a>(scope: Option<&'a str>) -> pforte_oauth::Params {
+fn batch_body(scope: Option<&str>) -> pforte_oauth::Params {
     let mut pairs = vec![
         ("grant_type", "client_credentials"),
         ("client_id", "batch"),
