@@ -15,6 +15,7 @@ mod support;
 
 mod authorize_errors;
 mod browser;
+mod clock;
 mod code_flow;
 mod discovery;
 mod introspection;

@@ -32,7 +32,14 @@ pub struct Server {
     log: PathBuf,
     data: tempfile::TempDir,
     running: Mutex<Option<Running>>,
+    /// When set, the server runs under libfaketime and this file holds its
+    /// clock offset in seconds.
+    clock_file: Option<PathBuf>,
+    clock_offset: Mutex<u64>,
 }
+
+/// libfaketime, from Debian's `faketime` package.
+pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 struct Running {
     wrapper: Child,
@@ -51,6 +58,25 @@ impl Server {
     /// Writes a configuration for a fresh data directory on a free port; the
     /// server is not started yet, so the CLI can provision it first.
     pub fn prepare() -> Server {
+        Server::prepare_with(false)
+    }
+
+    /// Like [`Server::prepare`]; with `movable_clock` the server process reads
+    /// its wall clock through libfaketime, so [`Server::advance_clock`] can
+    /// move it forward (the process' monotonic clock stays real). Returns
+    /// `None` when libfaketime is missing and `CI` is not `true`.
+    pub fn prepare_with_movable_clock() -> Option<Server> {
+        if !Path::new(LIBFAKETIME).is_file() {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("libfaketime is required under CI=true: apt-get install -y faketime");
+            }
+            eprintln!("SKIPPED: {LIBFAKETIME} not found (apt-get install -y faketime)");
+            return None;
+        }
+        Some(Server::prepare_with(true))
+    }
+
+    fn prepare_with(movable_clock: bool) -> Server {
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
         let issuer = format!("http://127.0.0.1:{port}");
@@ -79,6 +105,11 @@ level = "warn"
             themes = themes.display().to_string(),
         );
         std::fs::write(&config, text).unwrap();
+        let clock_file = movable_clock.then(|| {
+            let path = data.path().join("clock-offset");
+            std::fs::write(&path, "+0\n").unwrap();
+            path
+        });
         Server {
             issuer,
             port,
@@ -86,7 +117,23 @@ level = "warn"
             log,
             data,
             running: Mutex::new(None),
+            clock_file,
+            clock_offset: Mutex::new(0),
         }
+    }
+
+    /// Moves the server's wall clock forward by `seconds` (only for a server
+    /// from [`Server::prepare_with_movable_clock`]).
+    pub fn advance_clock(&self, seconds: u64) {
+        let path = self
+            .clock_file
+            .as_ref()
+            .expect("server without a movable clock");
+        let mut offset = self.clock_offset.lock().unwrap();
+        *offset += seconds;
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, format!("+{}\n", *offset)).unwrap();
+        std::fs::rename(&temporary, path).unwrap();
     }
 
     /// A scratch directory next to the data directory (JWK sets, browser
@@ -129,7 +176,15 @@ level = "warn"
     pub fn start(&self) {
         let mut running = self.running.lock().unwrap();
         assert!(running.is_none(), "server already running");
-        let mut wrapper = Command::new("sh")
+        let mut command = Command::new("sh");
+        if let Some(clock_file) = &self.clock_file {
+            command
+                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("FAKETIME_TIMESTAMP_FILE", clock_file)
+                .env("FAKETIME_NO_CACHE", "1")
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        }
+        let mut wrapper = command
             .arg("-c")
             .arg(WRAPPER)
             .arg(BINARY)

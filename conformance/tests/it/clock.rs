@@ -1,0 +1,248 @@
+//! Cases that need time to pass at the provider: expired codes, PAR
+//! request_uris, access tokens, sessions and `max_age=1`. The provider runs
+//! under libfaketime and the test moves its wall clock forward instead of
+//! sleeping. These tests share one provider and take turns (a lock), since
+//! each moves the one clock.
+
+use crate::support::fixture::{PASSWORD, WEB_REDIRECT, secret_for};
+use crate::support::http::{UserAgent, plain_client};
+use crate::support::raw::basic;
+use crate::support::rp::{Walk, walk};
+use crate::support::server::Server;
+use reqwest::StatusCode;
+use std::sync::LazyLock;
+use tokio::sync::{Mutex, MutexGuard};
+use url::Url;
+
+const CLIENT: &str = "clocked";
+const USER: &str = "tim";
+
+static SERVER: LazyLock<Option<Server>> = LazyLock::new(|| {
+    let server = Server::prepare_with_movable_clock()?;
+    let secret = secret_for(CLIENT);
+    server.cli_ok(&[
+        "client",
+        "add",
+        "--id",
+        CLIENT,
+        "--secret",
+        &secret,
+        "--redirect-uri",
+        WEB_REDIRECT,
+    ]);
+    server.cli_ok(&["user", "add", "--username", USER, "--password", PASSWORD]);
+    server.start();
+    Some(server)
+});
+
+static TURN: Mutex<()> = Mutex::const_new(());
+
+/// The clocked provider, exclusively for this test; `None` = skipped.
+async fn clocked() -> Option<(&'static Server, MutexGuard<'static, ()>)> {
+    let guard = TURN.lock().await;
+    let server = SERVER.as_ref()?;
+    Some((server, guard))
+}
+
+fn authorize_url(server: &Server, extra: &[(&str, &str)]) -> String {
+    let mut url = Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", CLIENT)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid")
+        .append_pair("redirect_uri", WEB_REDIRECT)
+        .append_pair("state", "clock-state")
+        .extend_pairs(extra);
+    url.to_string()
+}
+
+async fn token(server: &Server, form: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
+    let response = plain_client()
+        .post(server.url("/token"))
+        .header("authorization", basic(CLIENT, &secret_for(CLIENT)))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+async fn code(server: &Server, agent: &UserAgent, extra: &[(&str, &str)]) -> String {
+    let response = walk(agent, &authorize_url(server, extra), Some((USER, PASSWORD)))
+        .await
+        .done();
+    response.code().to_owned()
+}
+
+async fn redeem(server: &Server, code: &str) -> (StatusCode, serde_json::Value) {
+    token(
+        server,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", WEB_REDIRECT),
+        ],
+    )
+    .await
+}
+
+/// `ensure-token-endpoint-fails-with-expired-auth-code`: codes live at most
+/// 60 s (RFC 9700 4.2).
+#[tokio::test]
+async fn rfc6749_code_older_than_60_seconds_is_invalid_grant() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let agent = UserAgent::new(&server.issuer);
+    let code = code(server, &agent, &[]).await;
+    server.advance_clock(61);
+    let (status, body) = redeem(server, &code).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn rfc6749_fresh_code_on_the_moved_clock_still_works() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    server.advance_clock(10);
+    let agent = UserAgent::new(&server.issuer);
+    let code = code(server, &agent, &[]).await;
+    let (status, body) = redeem(server, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// `par-attempt-to-use-expired-request_uri` (RFC 9126 2.2).
+#[tokio::test]
+async fn rfc9126_expired_request_uri_is_rejected() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let pushed = plain_client()
+        .post(server.url("/par"))
+        .header("authorization", basic(CLIENT, &secret_for(CLIENT)))
+        .form(&[
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("redirect_uri", WEB_REDIRECT),
+            ("state", "par-state"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    let body: serde_json::Value = pushed.json().await.unwrap();
+    let request_uri = body["request_uri"].as_str().unwrap().to_owned();
+    let lifetime = body["expires_in"].as_u64().unwrap();
+    server.advance_clock(lifetime + 1);
+    let mut url = Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", CLIENT)
+        .append_pair("request_uri", &request_uri);
+    let agent = UserAgent::new(&server.issuer);
+    match walk(&agent, url.as_str(), Some((USER, PASSWORD))).await {
+        Walk::Done(response) => {
+            assert!(
+                response.get("code").is_none(),
+                "expired request_uri still works"
+            );
+            assert!(response.get("error").is_some());
+        }
+        Walk::Stuck { page } => {
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.describe())
+        }
+    }
+}
+
+/// `oidcc-max-age-1`, for real: one second after the login, max_age=1
+/// requires a new login.
+#[tokio::test]
+async fn oidcc_max_age_1_after_two_seconds_forces_a_new_login() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let agent = UserAgent::new(&server.issuer);
+    code(server, &agent, &[]).await;
+    server.advance_clock(2);
+    let response = walk(
+        &agent,
+        &authorize_url(server, &[("max_age", "1")]),
+        Some((USER, PASSWORD)),
+    )
+    .await
+    .done();
+    assert_eq!(response.logins, 1, "max_age=1 did not ask for a new login");
+    let (status, body) = redeem(server, response.code()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, claims) = crate::support::jwt::peek(body["id_token"].as_str().unwrap());
+    assert!(
+        claims["auth_time"].as_i64().is_some(),
+        "auth_time with max_age"
+    );
+}
+
+#[tokio::test]
+async fn access_token_stops_working_after_it_expires() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let agent = UserAgent::new(&server.issuer);
+    let code = code(server, &agent, &[]).await;
+    let (status, body) = redeem(server, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let access_token = body["access_token"].as_str().unwrap().to_owned();
+    let lifetime = body["expires_in"].as_u64().unwrap();
+    server.advance_clock(lifetime + 1);
+    let userinfo = plain_client()
+        .get(server.url("/userinfo"))
+        .bearer_auth(&access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+    // The refresh token outlives it and gets a new one.
+    let refresh_token = body["refresh_token"].as_str().unwrap();
+    let (status, refreshed) = token(
+        server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+}
+
+/// The provider session has an absolute lifetime (`session.ttl_secs`, 8 h by
+/// default): after it, prompt=none answers login_required.
+#[tokio::test]
+async fn provider_session_ends_after_its_lifetime() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let agent = UserAgent::new(&server.issuer);
+    code(server, &agent, &[]).await;
+    let silent = walk(&agent, &authorize_url(server, &[("prompt", "none")]), None)
+        .await
+        .done();
+    assert!(
+        silent.get("code").is_some(),
+        "session not reused: {:?}",
+        silent.params
+    );
+    server.advance_clock(9 * 3600);
+    let expired = walk(&agent, &authorize_url(server, &[("prompt", "none")]), None)
+        .await
+        .done();
+    assert_eq!(
+        expired.get("error"),
+        Some("login_required"),
+        "{:?}",
+        expired.params
+    );
+}
