@@ -64,7 +64,7 @@ async fn oidcc_scope_email_returns_email_and_verification() {
 #[tokio::test]
 async fn oidcc_scope_phone_returns_phone_number() {
     let (_, userinfo) = alice_with(Request::scopes(&["openid", "phone"])).await;
-    assert_eq!(userinfo["phone_number"], "+49 30 1234567");
+    assert_eq!(userinfo["phone_number"], "+49301234567");
     assert!(userinfo.get("email").is_none());
 }
 

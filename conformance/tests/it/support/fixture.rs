@@ -208,7 +208,7 @@ fn build_shared() -> Fixture {
                 "--family-name",
                 "Adler",
                 "--phone",
-                "+49 30 1234567",
+                "+49301234567",
             ],
         ),
         (users::BOB, vec!["--email", "bob@example.test"]),
