@@ -17,6 +17,7 @@ pub mod config;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
+mod id_token_hint;
 pub mod introspection;
 pub mod keys;
 pub mod model;
