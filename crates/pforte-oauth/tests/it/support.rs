@@ -189,3 +189,45 @@ impl Fixture {
         self.clock.now()
     }
 }
+
+// Helpers for the authorization, PAR and logout tests.
+
+impl Fixture {
+    /// An ID token of this provider (RS256, issued now, valid five minutes) for
+    /// `client_id`, as the hint an RP sends back.
+    pub fn id_token_for(&self, client_id: &str, account: AccountId, sid: &str) -> String {
+        let now = self.clock_now().timestamp();
+        let claims = serde_json::json!({
+            "iss": ISSUER,
+            "sub": account.to_string(),
+            "aud": client_id,
+            "exp": now + 300,
+            "iat": now,
+            "auth_time": now,
+            "sid": sid,
+        });
+        self.provider
+            .keys()
+            .current()
+            .active(SigningAlg::RS256)
+            .unwrap()
+            .sign_json(claims.as_object().unwrap(), None)
+            .unwrap()
+    }
+
+    pub async fn add_client(&self, client: &Client) {
+        self.store.insert_client(client).await.unwrap();
+    }
+}
+
+/// The value of a response parameter.
+pub fn response_param<'a>(
+    response: &'a pforte_oauth::AuthorizationResponse,
+    name: &str,
+) -> Option<&'a str> {
+    response
+        .params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
