@@ -11,6 +11,9 @@ use pforte_oauth::ports::{ClientStore, GrantStore};
 use pforte_oauth::{AuthorizationResponse, AuthorizeOutcome, ErrorCode, OAuthError, Params};
 
 const CHALLENGE: &str = "E9Melhoe2OwvFrEMTJguCQAYS9lB6acdlUv4rJ3bM6L";
+/// Literal parameters in a test table.
+type Pairs = &'static [(&'static str, &'static str)];
+
 const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
 fn pushed_params(extra: &[(&str, &str)]) -> Params {
@@ -186,7 +189,7 @@ async fn rfc9126_2_1_request_uri_inside_a_pushed_request_is_refused() {
 async fn rfc9126_2_3_invalid_pushed_requests_get_json_errors() {
     let fixture = Fixture::new().await;
     let client = portal(&fixture).await;
-    let cases: [(&str, &[(&str, &str)], ErrorCode); 8] = [
+    let cases: [(&str, Pairs, ErrorCode); 8] = [
         (
             "unregistered redirect_uri",
             &[("redirect_uri", "https://evil.example/cb")],

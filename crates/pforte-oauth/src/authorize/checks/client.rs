@@ -54,7 +54,7 @@ pub(crate) fn check(gate: &mut Gate) -> Result<(), OAuthError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::test_support::{params, web_client};
+    use super::super::test_support::{Pairs, params, web_client};
     use super::*;
     use chrono::DateTime;
 
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn rfc6749_4_1_2_1_client_id_must_name_a_registered_client() {
-        let cases: [(&[(&str, &str)], bool, Option<&str>); 5] = [
+        let cases: [(Pairs, bool, Option<&str>); 5] = [
             (&[("client_id", "portal")], true, None),
             (&[], false, Some(MISSING)),
             (&[("client_id", "nobody")], false, Some(UNKNOWN)),

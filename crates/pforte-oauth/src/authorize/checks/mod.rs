@@ -38,6 +38,9 @@ pub(crate) mod test_support {
     use chrono::DateTime;
     use pforte_crypto::SigningAlg;
 
+    /// Literal parameters in a test table.
+    pub(crate) type Pairs = &'static [(&'static str, &'static str)];
+
     pub(crate) fn params(pairs: &[(&str, &str)]) -> Params {
         Params::new(
             pairs

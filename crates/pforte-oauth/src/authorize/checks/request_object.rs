@@ -33,12 +33,12 @@ pub(crate) fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{code_of, run, web_client};
+    use super::super::test_support::{Pairs, code_of, run, web_client};
     use super::*;
 
     #[test]
     fn oidc_core_6_request_objects_and_registration_are_refused() {
-        let cases: [(&[(&str, &str)], Option<ErrorCode>); 3] = [
+        let cases: [(Pairs, Option<ErrorCode>); 3] = [
             (&[("display", "page")], None),
             (
                 &[("request", "eyJ.e30.")],

@@ -80,7 +80,7 @@ pub(crate) fn check(gate: &mut Gate) -> Result<(), OAuthError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::test_support::params;
+    use super::super::test_support::{Pairs, params};
     use super::*;
     use crate::model::PushedRequest;
     use chrono::{DateTime, TimeDelta, Utc};
@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn rfc9126_request_uri_must_be_ours_unused_unexpired_and_of_this_client() {
-        let cases: [(&str, &[(&str, &str)], Option<PushedRequest>, &str); 6] = [
+        let cases: [(&str, Pairs, Option<PushedRequest>, &str); 6] = [
             (
                 "not a PAR URN",
                 &[

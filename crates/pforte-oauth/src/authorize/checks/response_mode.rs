@@ -31,12 +31,12 @@ pub(crate) fn check(
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::test_support::{run, web_client};
+    use super::super::test_support::{Pairs, run, web_client};
     use super::*;
 
     #[test]
     fn form_post_2_query_and_form_post_are_the_response_modes() {
-        let cases: [(&[(&str, &str)], Option<ResponseMode>); 5] = [
+        let cases: [(Pairs, Option<ResponseMode>); 5] = [
             (&[], Some(ResponseMode::Query)),
             (&[("response_mode", "query")], Some(ResponseMode::Query)),
             (
