@@ -894,3 +894,61 @@ async fn codes_are_single_use_and_distinct() {
         CodeConsumption::AlreadyUsed { .. }
     ));
 }
+
+/// A provider whose configuration asks for ten-minute codes.
+async fn provider_with_long_code_ttl() -> (pforte_oauth::Provider, pforte_store::SqlStore, Fixture)
+{
+    use pforte_crypto::{MasterKey, SecretDigester};
+    use pforte_oauth::ports::ClientStore;
+    use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
+    use std::sync::Arc;
+
+    let fixture = Fixture::new().await;
+    let store = pforte_store::SqlStore::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let master = MasterKey::generate();
+    let secrets = SecretDigester::new(&master);
+    let mut config = ProviderConfig::with_issuer(ISSUER);
+    config.code_ttl = std::time::Duration::from_secs(600);
+    let clock = Arc::new(fixture.clock.clone());
+    let keys = KeyManager::load(
+        Arc::new(store.clone()),
+        master,
+        clock.clone(),
+        config.longest_signed_token_lifetime(),
+    )
+    .await
+    .unwrap();
+    let ports = ProviderPorts {
+        clients: Arc::new(store.clone()),
+        grants: Arc::new(store.clone()),
+        claims: Arc::new(store.clone()),
+    };
+    let provider = Provider::new(config, ports, Arc::new(keys), secrets.clone(), clock).unwrap();
+    store
+        .insert_client(&web_client("portal", &secrets))
+        .await
+        .unwrap();
+    (provider, store, fixture)
+}
+
+#[tokio::test]
+async fn asvs_10_4_3_codes_live_at_most_sixty_seconds_whatever_the_configuration() {
+    let (provider, store, fixture) = provider_with_long_code_ttl().await;
+    let response = respond(
+        provider
+            .authorize(&portal(&[]), Some(&fixture.session()))
+            .await,
+    );
+    let code = response_param(&response, "code").unwrap();
+    let CodeConsumption::Fresh(record) = store.consume_code(&sha256_b64url(code)).await.unwrap()
+    else {
+        panic!("code not stored");
+    };
+    assert_eq!(
+        record.expires_at,
+        fixture.clock_now() + TimeDelta::seconds(60)
+    );
+}
