@@ -255,7 +255,7 @@ async fn rfc9700_2_1_1_public_and_pkce_clients_must_send_an_s256_challenge() {
         require_pkce: true,
         ..web_client("strict", &fixture.secrets)
     };
-    fixture.add_client(&strict).await;
+    fixture.add_client(strict).await;
 
     let without = app(&[("code_challenge", ""), ("code_challenge_method", "")]);
     let response = respond(fixture.provider.authorize(&without, Some(&session)).await);
@@ -317,7 +317,7 @@ async fn rfc6749_4_1_2_1_client_without_code_grant_is_unauthorized() {
         grant_types: vec![GrantType::ClientCredentials],
         ..web_client("machine", &fixture.secrets)
     };
-    fixture.add_client(&machine).await;
+    fixture.add_client(machine).await;
     let request = with(
         PORTAL,
         &[
@@ -336,7 +336,7 @@ async fn rfc9126_5_client_requiring_par_is_refused_at_the_front_door() {
         require_par: true,
         ..web_client("fapi", &fixture.secrets)
     };
-    fixture.add_client(&strict).await;
+    fixture.add_client(strict).await;
     let request = with(
         PORTAL,
         &[
