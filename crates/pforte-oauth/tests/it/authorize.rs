@@ -2,11 +2,12 @@
 //! through the `Provider` API, as the web layer calls them. Shared helpers and
 //! the code issued on success here; the other cases in the submodules.
 
+mod flow;
 mod resume;
 mod session;
 mod validation;
 
-use crate::support::{Fixture, ISSUER, params, response_param, web_client};
+use crate::support::{CHALLENGE, Fixture, ISSUER, params, response_param, web_client};
 use chrono::TimeDelta;
 use pforte_crypto::random::sha256_b64url;
 use pforte_oauth::model::{Client, CodeConsumption, GrantType};
@@ -17,8 +18,6 @@ use pforte_oauth::{
 };
 use pforte_types::{AccountId, Prompt};
 
-/// RFC 7636 Appendix B.
-const CHALLENGE: &str = "E9Melhoe2OwvFrEMTJguCQAYS9lB6acdlUv4rJ3bM6L";
 const PORTAL_CB: &str = "https://portal.example/cb";
 const APP_CB: &str = "http://127.0.0.1:51234/callback";
 

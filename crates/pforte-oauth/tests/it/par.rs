@@ -3,14 +3,15 @@
 //! already authenticated); the end-to-end test through
 //! `push_authorization_request` also needs client authentication.
 
-use crate::support::{Fixture, ISSUER, SECRET, basic, params, response_param, web_client};
+use crate::support::{
+    CHALLENGE, Fixture, ISSUER, SECRET, basic, params, response_param, web_client,
+};
 use chrono::TimeDelta;
 use pforte_crypto::random::sha256_b64url;
 use pforte_oauth::model::{Client, PushedRequest};
 use pforte_oauth::ports::{ClientStore, GrantStore};
 use pforte_oauth::{AuthorizationResponse, AuthorizeOutcome, ErrorCode, OAuthError, Params};
 
-const CHALLENGE: &str = "E9Melhoe2OwvFrEMTJguCQAYS9lB6acdlUv4rJ3bM6L";
 /// Literal parameters in a test table.
 type Pairs = &'static [(&'static str, &'static str)];
 

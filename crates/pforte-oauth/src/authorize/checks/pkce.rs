@@ -56,7 +56,7 @@ mod tests {
     use crate::model::Client;
 
     /// RFC 7636 Appendix B.
-    const CHALLENGE: &str = "E9Melhoe2OwvFrEMTJguCQAYS9lB6acdlUv4rJ3bM6L";
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
     #[test]
     fn rfc7636_s256_challenge_is_bound_to_the_request() {
