@@ -10,8 +10,9 @@
 //!   the client ([`Rejection::Redirect`]) through the one response encoder.
 //!
 //! The columns `authorize` and `par` say which endpoint runs a check. PAR runs
-//! every request check except the ones that only make sense in the browser;
-//! the pushed parameters are checked again when `/authorize` takes them.
+//! every check except `par_required`, which a pushed request meets by
+//! definition; the pushed parameters are checked again when `/authorize` takes
+//! them, so a client or key change in between still counts.
 //! After the table, `/authorize` alone decides whether the session is enough
 //! (`decision.rs`).
 
