@@ -1,0 +1,5 @@
+//! `/healthz`: the process answers (for load balancers and container checks).
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
