@@ -1,0 +1,341 @@
+//! The whole authorization code flow through the pages and the protocol core:
+//! authorize → login → code → token → userinfo, consent, cancel, logout, and the
+//! error page for an unknown client.
+
+use crate::support::*;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use pforte_testkit::{Browser, Page, TestClient, TestServer};
+
+const PASSWORD: &str = "richtig-und-lang";
+
+struct Flow {
+    server: TestServer,
+    browser: Browser,
+    client: TestClient,
+}
+
+async fn flow() -> Flow {
+    let server = server().await;
+    server.add_account("erika", PASSWORD).await.unwrap();
+    let client = server
+        .add_confidential_client("portal", REDIRECT_URI)
+        .await
+        .unwrap();
+    Flow {
+        server,
+        browser: browser(),
+        client,
+    }
+}
+
+fn authorize_url(flow: &Flow, extra: &[(&str, &str)], verifier: &str) -> String {
+    let challenge = pforte_crypto::random::sha256_b64url(verifier);
+    let mut url = url::Url::parse(&flow.server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &flow.client.client_id)
+        .append_pair("redirect_uri", &flow.client.redirect_uri)
+        .append_pair("scope", "openid profile email")
+        .append_pair("state", "st-1")
+        .append_pair("nonce", "n-1")
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    for (name, value) in extra {
+        url.query_pairs_mut().append_pair(name, value);
+    }
+    url.into()
+}
+
+/// Follows the authorize redirect to the login page and logs in.
+async fn log_in(flow: &Flow, authorize: &str) -> Page {
+    let start = flow.browser.get(authorize).await.unwrap();
+    assert_eq!(
+        start.status, 303,
+        "authorize asks for a login: {}",
+        start.body
+    );
+    let location = start.location().unwrap();
+    assert!(location.contains("/login?interaction="), "{location}");
+    let login = flow.browser.follow(&start).await.unwrap();
+    assert_eq!(login.status, 200);
+    let mut form = login.post_form().unwrap();
+    assert!(form.fill_by_label("Benutzername", "erika"));
+    assert!(form.fill_by_label("Passwort", PASSWORD));
+    flow.browser
+        .submit(&login, &form, Some(("action", "login")))
+        .await
+        .unwrap()
+}
+
+fn basic(client: &TestClient) -> String {
+    let secret = client.secret.as_deref().unwrap();
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{secret}", client.client_id))
+    )
+}
+
+async fn redeem(flow: &Flow, code: &str, verifier: &str) -> Page {
+    let pairs = vec![
+        ("grant_type".to_owned(), "authorization_code".to_owned()),
+        ("code".to_owned(), code.to_owned()),
+        ("redirect_uri".to_owned(), flow.client.redirect_uri.clone()),
+        ("code_verifier".to_owned(), verifier.to_owned()),
+    ];
+    flow.browser
+        .post_form_with(
+            &flow.server.url("/token"),
+            &pairs,
+            &[("authorization", &basic(&flow.client))],
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn oidc_core_3_1_code_flow_login_code_token_userinfo() {
+    let flow = flow().await;
+    let verifier = "a-verifier-that-is-long-enough-for-rfc7636-rules-0123456789";
+    let back = log_in(&flow, &authorize_url(&flow, &[], verifier)).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let location = back.location().unwrap();
+    assert!(location.starts_with(REDIRECT_URI), "{location}");
+    let params = back.location_params();
+    assert_eq!(params.get("state").map(String::as_str), Some("st-1"));
+    assert_eq!(
+        params.get("iss").map(String::as_str),
+        Some(flow.server.base_url()),
+        "RFC 9207 iss"
+    );
+    let code = params.get("code").expect("code").clone();
+
+    let tokens = redeem(&flow, &code, verifier).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    assert_eq!(tokens.header("cache-control"), Some("no-store"));
+    assert_eq!(tokens.header("pragma"), Some("no-cache"));
+    let body: serde_json::Value = serde_json::from_str(&tokens.body).unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["id_token"].is_string());
+    let access_token = body["access_token"].as_str().unwrap().to_owned();
+
+    let userinfo = flow
+        .browser
+        .get_with(
+            &flow.server.url("/userinfo"),
+            &[("authorization", &format!("Bearer {access_token}"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status, 200, "{}", userinfo.body);
+    assert_eq!(userinfo.header("cache-control"), Some("no-store"));
+    let claims: serde_json::Value = serde_json::from_str(&userinfo.body).unwrap();
+    assert!(claims["sub"].is_string());
+
+    // RFC 6749 4.1.2: a code is single use.
+    let again = redeem(&flow, &code, verifier).await;
+    assert_eq!(again.status, 400);
+    let error: serde_json::Value = serde_json::from_str(&again.body).unwrap();
+    assert_eq!(error["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn sso_a_live_session_skips_the_login_page() {
+    let flow = flow().await;
+    let verifier = "another-verifier-that-is-long-enough-for-rfc7636-0123456789";
+    let first = log_in(&flow, &authorize_url(&flow, &[], verifier)).await;
+    assert_eq!(first.status, 303);
+    let second = flow
+        .browser
+        .get(&authorize_url(&flow, &[], verifier))
+        .await
+        .unwrap();
+    assert_eq!(second.status, 303);
+    assert!(second.location().unwrap().starts_with(REDIRECT_URI));
+    assert!(second.location_params().contains_key("code"));
+}
+
+#[tokio::test]
+async fn rfc6749_4_1_2_1_unknown_client_gets_an_error_page_not_a_redirect() {
+    let flow = flow().await;
+    let url = flow.server.url(
+        "/authorize?response_type=code&client_id=nobody&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=openid&state=x",
+    );
+    let page = flow.browser.get(&url).await.unwrap();
+    assert_eq!(page.status, 400);
+    assert!(page.header("location").is_none());
+    assert_page_headers(&page);
+    assert!(page.text_by_id("error-code").unwrap().starts_with("PF-"));
+    assert!(page.text_by_id("request-id").is_some());
+}
+
+#[tokio::test]
+async fn rfc9700_unregistered_redirect_uri_gets_an_error_page() {
+    let flow = flow().await;
+    let url = flow.server.url(
+        "/authorize?response_type=code&client_id=portal&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=openid",
+    );
+    let page = flow.browser.get(&url).await.unwrap();
+    assert_eq!(page.status, 400);
+    assert!(page.header("location").is_none());
+}
+
+#[tokio::test]
+async fn rfc6749_4_1_2_1_cancel_on_the_login_page_is_access_denied() {
+    let flow = flow().await;
+    let start = flow
+        .browser
+        .get(&authorize_url(
+            &flow,
+            &[],
+            "verifier-for-cancel-0123456789012345678901234",
+        ))
+        .await
+        .unwrap();
+    let login = flow.browser.follow(&start).await.unwrap();
+    let form = login.post_form().unwrap();
+    let back = flow
+        .browser
+        .submit(&login, &form, Some(("action", "cancel")))
+        .await
+        .unwrap();
+    assert_eq!(back.status, 303);
+    let params = back.location_params();
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("access_denied")
+    );
+    assert_eq!(params.get("state").map(String::as_str), Some("st-1"));
+    assert!(params.contains_key("iss"));
+}
+
+#[tokio::test]
+async fn oidc_core_3_1_2_1_prompt_consent_shows_the_consent_page() {
+    let flow = flow().await;
+    let verifier = "verifier-for-consent-01234567890123456789012345678";
+    let after_login = log_in(
+        &flow,
+        &authorize_url(&flow, &[("prompt", "consent")], verifier),
+    )
+    .await;
+    assert_eq!(after_login.status, 303);
+    let consent = flow.browser.follow(&after_login).await.unwrap();
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    assert_page_headers(&consent);
+    let form = consent.post_form().unwrap();
+    assert!(
+        form.buttons
+            .contains(&("decision".to_owned(), "allow".to_owned()))
+    );
+    assert!(
+        form.buttons
+            .contains(&("decision".to_owned(), "deny".to_owned()))
+    );
+    let back = flow
+        .browser
+        .submit(&consent, &form, Some(("decision", "allow")))
+        .await
+        .unwrap();
+    assert_eq!(back.status, 303);
+    assert!(back.location_params().contains_key("code"));
+}
+
+#[tokio::test]
+async fn form_post_response_mode_renders_an_auto_submitting_form() {
+    let flow = flow().await;
+    let verifier = "verifier-for-form-post-0123456789012345678901234567";
+    let page = log_in(
+        &flow,
+        &authorize_url(&flow, &[("response_mode", "form_post")], verifier),
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let form = page.forms().into_iter().next().unwrap();
+    assert_eq!(form.action.as_deref(), Some(REDIRECT_URI));
+    assert!(form.value("code").is_some());
+    assert_eq!(form.value("state"), Some("st-1"));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    assert!(csp.contains("form-action https://rp.example"), "{csp}");
+    assert!(page.body.contains("<noscript>"));
+}
+
+#[tokio::test]
+async fn rp_initiated_logout_without_hint_asks_and_then_ends_the_session() {
+    let flow = flow().await;
+    let verifier = "verifier-for-logout-012345678901234567890123456789";
+    let back = log_in(&flow, &authorize_url(&flow, &[], verifier)).await;
+    assert_eq!(back.status, 303);
+    let sid = flow.browser.cookie("pforte_session").unwrap();
+
+    let confirm = flow.browser.get(&flow.server.url("/logout")).await.unwrap();
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let form = confirm.post_form().unwrap();
+    assert!(
+        form.buttons
+            .contains(&("confirm".to_owned(), "yes".to_owned()))
+    );
+    let done = flow
+        .browser
+        .submit(&confirm, &form, Some(("confirm", "yes")))
+        .await
+        .unwrap();
+    assert_eq!(done.status, 200);
+    assert!(done.text_by_id("logged-out").is_some());
+    assert!(flow.browser.cookie("pforte_session").is_none());
+    assert!(
+        flow.server
+            .app
+            .identity
+            .live_session(&sid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_5_2_bad_client_credentials_are_401_with_basic_challenge() {
+    let flow = flow().await;
+    let pairs = vec![
+        ("grant_type".to_owned(), "authorization_code".to_owned()),
+        ("code".to_owned(), "nothing".to_owned()),
+    ];
+    let page = flow
+        .browser
+        .post_form_with(
+            &flow.server.url("/token"),
+            &pairs,
+            &[("authorization", "Basic cG9ydGFsOndyb25n")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status, 401);
+    assert!(
+        page.header("www-authenticate")
+            .unwrap()
+            .starts_with("Basic")
+    );
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let error: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(error["error"], "invalid_client");
+}
+
+#[tokio::test]
+async fn rfc6750_3_userinfo_without_a_valid_token_is_401_with_bearer_challenge() {
+    let flow = flow().await;
+    let page = flow
+        .browser
+        .get_with(
+            &flow.server.url("/userinfo"),
+            &[("authorization", "Bearer not-a-token")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status, 401);
+    assert!(
+        page.header("www-authenticate")
+            .unwrap()
+            .starts_with("Bearer")
+    );
+}
