@@ -1,7 +1,8 @@
 //! `/demo/callback`: the redirect URI of the demo client. It shows what the
 //! authorization response carried and a ready `curl` command that redeems the
-//! code at the token endpoint (RFC 6749 4.1.3). The demo client's secret is only
-//! printed at start-up, so the command holds a placeholder for it.
+//! code at the token endpoint (RFC 6749 4.1.3). The demo client's secret and the
+//! PKCE `code_verifier` of the demo URL (RFC 7636 4.5) are only printed at
+//! start-up, so the command holds placeholders for them.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -33,7 +34,7 @@ fn shell_quote(text: &str) -> String {
 fn curl_command(issuer: &str, code: &str) -> String {
     let redirect_uri = format!("{issuer}/demo/callback");
     format!(
-        "curl -s -u '{DEMO_CLIENT_ID}:DEMO_CLIENT_SECRET' \\\n  -d grant_type=authorization_code \\\n  --data-urlencode code={} \\\n  --data-urlencode redirect_uri={} \\\n  {}",
+        "curl -s -u '{DEMO_CLIENT_ID}:DEMO_CLIENT_SECRET' \\\n  -d grant_type=authorization_code \\\n  --data-urlencode code={} \\\n  --data-urlencode redirect_uri={} \\\n  -d code_verifier=DEMO_CODE_VERIFIER \\\n  {}",
         shell_quote(code),
         shell_quote(&redirect_uri),
         shell_quote(&format!("{issuer}/token"))
@@ -97,6 +98,7 @@ mod tests {
         let command = curl_command("http://127.0.0.1:8080", "abc'def");
         assert!(command.contains("-u 'demo-portal:DEMO_CLIENT_SECRET'"));
         assert!(command.contains("grant_type=authorization_code"));
+        assert!(command.contains("code_verifier=DEMO_CODE_VERIFIER"));
         assert!(command.contains(r"code='abc'\''def'"));
         assert!(command.contains("redirect_uri='http://127.0.0.1:8080/demo/callback'"));
         assert!(command.ends_with("'http://127.0.0.1:8080/token'"));
