@@ -339,3 +339,91 @@ async fn rfc6750_3_userinfo_without_a_valid_token_is_401_with_bearer_challenge()
             .starts_with("Bearer")
     );
 }
+
+#[tokio::test]
+async fn oidc_core_3_1_2_6_prompt_none_without_session_is_login_required() {
+    let flow = flow().await;
+    let page = flow
+        .browser
+        .get(&authorize_url(
+            &flow,
+            &[("prompt", "none")],
+            "verifier-for-prompt-none-012345678901234567890123456",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(page.status, 303);
+    let params = page.location_params();
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("login_required")
+    );
+    assert!(page.location().unwrap().starts_with(REDIRECT_URI));
+}
+
+#[tokio::test]
+async fn oidc_core_3_1_2_4_denied_consent_is_access_denied() {
+    let flow = flow().await;
+    let verifier = "verifier-for-consent-deny-0123456789012345678901234";
+    let after_login = log_in(
+        &flow,
+        &authorize_url(&flow, &[("prompt", "consent")], verifier),
+    )
+    .await;
+    let consent = flow.browser.follow(&after_login).await.unwrap();
+    let form = consent.post_form().unwrap();
+    let back = flow
+        .browser
+        .submit(&consent, &form, Some(("decision", "deny")))
+        .await
+        .unwrap();
+    assert_eq!(back.status, 303);
+    let params = back.location_params();
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("access_denied")
+    );
+    assert!(!params.contains_key("code"));
+}
+
+#[tokio::test]
+async fn consent_page_answers_only_the_browser_that_logged_in() {
+    let flow = flow().await;
+    let verifier = "verifier-for-consent-theft-012345678901234567890123";
+    let after_login = log_in(
+        &flow,
+        &authorize_url(&flow, &[("prompt", "consent")], verifier),
+    )
+    .await;
+    let consent_url = after_login.location().unwrap();
+    let other = browser();
+    let page = other.get(&consent_url).await.unwrap();
+    assert_eq!(page.status, 400);
+    assert!(page.post_form().is_none());
+}
+
+#[tokio::test]
+async fn logout_confirmation_with_a_forged_token_is_refused() {
+    let flow = flow().await;
+    let verifier = "verifier-for-logout-csrf-0123456789012345678901234";
+    log_in(&flow, &authorize_url(&flow, &[], verifier)).await;
+    let sid = flow.browser.cookie("pforte_session").unwrap();
+    let confirm = flow.browser.get(&flow.server.url("/logout")).await.unwrap();
+    let mut form = confirm.post_form().unwrap();
+    form.set("csrf_token", "forged");
+    let refused = flow
+        .browser
+        .submit(&confirm, &form, Some(("confirm", "yes")))
+        .await
+        .unwrap();
+    assert_eq!(refused.status, 403);
+    assert!(
+        flow.server
+            .app
+            .identity
+            .live_session(&sid)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

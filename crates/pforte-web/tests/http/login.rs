@@ -238,3 +238,30 @@ async fn successful_login_sets_an_http_only_lax_session_cookie() {
         .unwrap();
     assert_eq!(again.status, 400);
 }
+
+#[tokio::test]
+async fn rfc6265bis_https_issuer_gets_host_prefixed_secure_cookie() {
+    let server = pforte_testkit::TestServer::start_with(|settings| {
+        settings.issuer = "https://login.example".to_owned();
+    })
+    .await
+    .unwrap();
+    server
+        .add_account("erika", "richtig-und-lang")
+        .await
+        .unwrap();
+    let browser = browser();
+    let (id, _) = park_interaction(&server, &browser, &[], None).await;
+    let page = submit_login(&server, &browser, &id, "erika", "richtig-und-lang").await;
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("__Host-pforte_session="))
+        .expect("__Host- session cookie")
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
+}

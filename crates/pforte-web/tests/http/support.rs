@@ -28,7 +28,9 @@ pub async fn park_interaction(
     let binding = browser
         .cookie("pforte_flow")
         .unwrap_or_else(pforte_crypto::random::random_token);
+    // Both names, so that tests with an https issuer (`__Host-` prefix) work too.
     browser.set_cookie("pforte_flow", &binding);
+    browser.set_cookie("__Host-pforte_flow", &binding);
     let ui_locales: Vec<String> = ui_locales.iter().map(|tag| tag.to_string()).collect();
     let record = Interaction {
         pending: PendingAuthorization {
