@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use pforte_testkit::{Browser, Page, TestClient, TestServer};
 
 const PASSWORD: &str = "richtig-und-lang";
+const POST_LOGOUT_URI: &str = "https://rp.example/logged-out";
 
 struct Flow {
     server: TestServer,
@@ -18,10 +19,23 @@ struct Flow {
 async fn flow() -> Flow {
     let server = server().await;
     server.add_account("erika", PASSWORD).await.unwrap();
-    let client = server
-        .add_confidential_client("portal", REDIRECT_URI)
-        .await
-        .unwrap();
+    server.add_account("max", PASSWORD).await.unwrap();
+    let secret = pforte_crypto::random::random_token();
+    let record = pforte_oauth::model::Client {
+        secret_digest: Some(server.app.secrets.digest(&secret)),
+        post_logout_redirect_uris: vec![POST_LOGOUT_URI.to_owned()],
+        ..server.client_template(
+            "portal",
+            REDIRECT_URI,
+            pforte_oauth::model::ClientAuthMethod::ClientSecretBasic,
+        )
+    };
+    server.add_client(&record).await.unwrap();
+    let client = TestClient {
+        client_id: "portal".to_owned(),
+        secret: Some(secret),
+        redirect_uri: REDIRECT_URI.to_owned(),
+    };
     Flow {
         server,
         browser: browser(),
@@ -47,8 +61,12 @@ fn authorize_url(flow: &Flow, extra: &[(&str, &str)], verifier: &str) -> String 
     url.into()
 }
 
-/// Follows the authorize redirect to the login page and logs in.
+/// Follows the authorize redirect to the login page and logs in as erika.
 async fn log_in(flow: &Flow, authorize: &str) -> Page {
+    log_in_as(flow, authorize, "erika").await
+}
+
+async fn log_in_as(flow: &Flow, authorize: &str, username: &str) -> Page {
     let start = flow.browser.get(authorize).await.unwrap();
     assert_eq!(
         start.status, 303,
@@ -60,7 +78,7 @@ async fn log_in(flow: &Flow, authorize: &str) -> Page {
     let login = flow.browser.follow(&start).await.unwrap();
     assert_eq!(login.status, 200);
     let mut form = login.post_form().unwrap();
-    assert!(form.fill_by_label("Benutzername", "erika"));
+    assert!(form.fill_by_label("Benutzername", username));
     assert!(form.fill_by_label("Passwort", PASSWORD));
     flow.browser
         .submit(&login, &form, Some(("action", "login")))
@@ -426,4 +444,104 @@ async fn logout_confirmation_with_a_forged_token_is_refused() {
             .unwrap()
             .is_some()
     );
+}
+
+/// Logs in, redeems the code, and returns the token response.
+async fn tokens(flow: &Flow) -> serde_json::Value {
+    let verifier = "verifier-for-tokens-0123456789012345678901234567890";
+    let back = log_in(flow, &authorize_url(flow, &[], verifier)).await;
+    let code = back.location_params().get("code").expect("code").clone();
+    let tokens = redeem(flow, &code, verifier).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    serde_json::from_str(&tokens.body).unwrap()
+}
+
+#[tokio::test]
+async fn rp_initiated_logout_with_hint_redirects_with_state_at_once() {
+    let flow = flow().await;
+    let id_token = tokens(&flow).await["id_token"].as_str().unwrap().to_owned();
+    let sid = flow.browser.cookie("pforte_session").unwrap();
+    let mut url = url::Url::parse(&flow.server.url("/logout")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("id_token_hint", &id_token)
+        .append_pair("post_logout_redirect_uri", POST_LOGOUT_URI)
+        .append_pair("state", "bye-1");
+    let page = flow.browser.get(url.as_str()).await.unwrap();
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(page.location().unwrap().starts_with(POST_LOGOUT_URI));
+    assert_eq!(
+        page.location_params().get("state").map(String::as_str),
+        Some("bye-1")
+    );
+    assert!(flow.browser.cookie("pforte_session").is_none());
+    assert!(
+        flow.server
+            .app
+            .identity
+            .live_session(&sid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn rp_initiated_logout_never_redirects_to_an_unregistered_uri() {
+    let flow = flow().await;
+    let id_token = tokens(&flow).await["id_token"].as_str().unwrap().to_owned();
+    let mut url = url::Url::parse(&flow.server.url("/logout")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("id_token_hint", &id_token)
+        .append_pair("post_logout_redirect_uri", "https://evil.example/");
+    let page = flow.browser.get(url.as_str()).await.unwrap();
+    assert!(page.header("location").is_none());
+    assert_eq!(page.status, 400, "{}", page.body);
+}
+
+#[tokio::test]
+async fn oidc_core_3_1_2_1_id_token_hint_for_another_account_refuses_other_logins() {
+    let flow = flow().await;
+    let id_token = tokens(&flow).await["id_token"].as_str().unwrap().to_owned();
+    let verifier = "verifier-for-hint-0123456789012345678901234567890123";
+    let url = authorize_url(
+        &flow,
+        &[("id_token_hint", &id_token), ("prompt", "login")],
+        verifier,
+    );
+    let page = log_in_as(&flow, &url, "max").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.alert().unwrap().contains("anderen Konto"));
+    assert!(page.header("location").is_none());
+}
+
+#[tokio::test]
+async fn rfc7009_revocation_and_rfc7662_introspection_answer_through_http() {
+    let flow = flow().await;
+    let body = tokens(&flow).await;
+    let access_token = body["access_token"].as_str().unwrap().to_owned();
+    let auth = basic(&flow.client);
+    let introspected = flow
+        .browser
+        .post_form_with(
+            &flow.server.url("/introspect"),
+            &[("token".to_owned(), access_token.clone())],
+            &[("authorization", &auth)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(introspected.status, 200, "{}", introspected.body);
+    assert_eq!(introspected.header("cache-control"), Some("no-store"));
+    let answer: serde_json::Value = serde_json::from_str(&introspected.body).unwrap();
+    assert_eq!(answer["active"], true);
+
+    let revoked = flow
+        .browser
+        .post_form_with(
+            &flow.server.url("/revoke"),
+            &[("token".to_owned(), access_token)],
+            &[("authorization", &auth)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
 }
