@@ -90,6 +90,9 @@ pub enum WwwAuthenticate {
     Basic,
     /// Resource endpoints (RFC 6750 3): `Bearer realm="pforte", error="…"`.
     Bearer,
+    /// RFC 6750 3.1: a request without any token gets the challenge without an
+    /// error code.
+    BearerWithoutError,
     None,
 }
 
@@ -114,6 +117,9 @@ pub fn oauth_error(error: &OAuthError, request_id: &str, challenge: WwwAuthentic
             error.code.as_str(),
             quoted_string_safe(&error.description)
         )),
+        WwwAuthenticate::BearerWithoutError if error.code != ErrorCode::ServerError => {
+            Some(r#"Bearer realm="pforte""#.to_owned())
+        }
         _ => None,
     };
     if let Some(value) = challenge_value.and_then(|value| HeaderValue::from_str(&value).ok()) {

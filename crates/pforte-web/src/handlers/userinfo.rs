@@ -20,7 +20,16 @@ async fn answer(state: &AppState, headers: &HeaderMap, body: &Params) -> Respons
         .await
     {
         Ok(claims) => respond::json_no_store(StatusCode::OK, &claims),
-        Err(error) => respond::oauth_error(&error, &request_id, WwwAuthenticate::Bearer),
+        Err(error) => {
+            let without_token =
+                respond::authorization_header(headers).is_none() && !body.contains("access_token");
+            let challenge = if without_token {
+                WwwAuthenticate::BearerWithoutError
+            } else {
+                WwwAuthenticate::Bearer
+            };
+            respond::oauth_error(&error, &request_id, challenge)
+        }
     }
 }
 

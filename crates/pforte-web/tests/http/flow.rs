@@ -545,3 +545,18 @@ async fn rfc7009_revocation_and_rfc7662_introspection_answer_through_http() {
         .unwrap();
     assert_eq!(revoked.status, 200, "{}", revoked.body);
 }
+
+#[tokio::test]
+async fn rfc6750_3_1_userinfo_without_any_token_gets_a_bare_challenge() {
+    let flow = flow().await;
+    let page = flow
+        .browser
+        .get(&flow.server.url("/userinfo"))
+        .await
+        .unwrap();
+    assert!(page.status == 400 || page.status == 401, "{}", page.status);
+    assert_eq!(
+        page.header("www-authenticate"),
+        Some(r#"Bearer realm="pforte""#)
+    );
+}
