@@ -44,6 +44,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Every route of the provider, with the security layers applied.
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
+        .route("/", get(health::home))
         .route("/healthz", get(health::healthz))
         .route(
             "/.well-known/openid-configuration",

@@ -19,8 +19,9 @@ use crate::i18n::{DEFAULT_LOCALE, SUPPORTED};
 pub const STYLESHEET_PATH: &str = "/assets/pforte.css";
 
 /// The pages every theme must provide.
-const TEMPLATES: [&str; 8] = [
+const TEMPLATES: [&str; 9] = [
     "layout.html",
+    "home.html",
     "login.html",
     "consent.html",
     "logout_confirm.html",

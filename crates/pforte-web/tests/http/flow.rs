@@ -560,3 +560,48 @@ async fn rfc6750_3_1_userinfo_without_any_token_gets_a_bare_challenge() {
         Some(r#"Bearer realm="pforte""#)
     );
 }
+
+#[tokio::test]
+async fn rfc9126_pushed_request_is_201_and_usable_once_at_authorize() {
+    let flow = flow().await;
+    let verifier = "verifier-for-par-012345678901234567890123456789012345";
+    let pairs: Vec<(String, String)> = [
+        ("response_type", "code"),
+        ("client_id", "portal"),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", "openid"),
+        ("state", "par-1"),
+        (
+            "code_challenge",
+            &pforte_crypto::random::sha256_b64url(verifier),
+        ),
+        ("code_challenge_method", "S256"),
+    ]
+    .iter()
+    .map(|(name, value)| (name.to_string(), value.to_string()))
+    .collect();
+    let pushed = flow
+        .browser
+        .post_form_with(
+            &flow.server.url("/par"),
+            &pairs,
+            &[("authorization", &basic(&flow.client))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    assert_eq!(pushed.header("cache-control"), Some("no-store"));
+    let body: serde_json::Value = serde_json::from_str(&pushed.body).unwrap();
+    let request_uri = body["request_uri"].as_str().unwrap().to_owned();
+    assert!(body["expires_in"].as_u64().unwrap() > 0);
+
+    let mut url = url::Url::parse(&flow.server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", "portal")
+        .append_pair("request_uri", &request_uri);
+    let back = log_in(&flow, url.as_str()).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let params = back.location_params();
+    assert_eq!(params.get("state").map(String::as_str), Some("par-1"));
+    assert!(params.contains_key("code"));
+}

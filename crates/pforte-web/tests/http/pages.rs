@@ -79,3 +79,30 @@ async fn demo_callback_exists_only_with_the_demo() {
     assert!(curl.contains("demo-portal:DEMO_CLIENT_SECRET"));
     assert!(curl.contains(&with.url("/token")));
 }
+
+#[tokio::test]
+async fn the_home_page_is_a_plain_page() {
+    let server = server().await;
+    let page = browser().get(&server.url("/")).await.unwrap();
+    assert_eq!(page.status, 200);
+    assert_page_headers(&page);
+    assert_eq!(page.lang().as_deref(), Some("de"));
+}
+
+#[tokio::test]
+async fn rfc6749_3_2_token_requests_must_be_form_encoded() {
+    let server = server().await;
+    let page = browser()
+        .post_form_with(
+            &server.url("/token"),
+            &[],
+            &[("content-type", "application/json")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status, 400);
+    assert_eq!(page.header("content-type"), Some("application/json"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let error: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(error["error"], "invalid_request");
+}
