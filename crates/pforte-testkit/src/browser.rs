@@ -216,6 +216,21 @@ impl Browser {
         self.send(url, request).await
     }
 
+    /// A POST with a raw body of the given content type.
+    pub async fn post_raw(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Result<Page, BrowserError> {
+        let request = self
+            .client
+            .post(url)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.to_owned());
+        self.send(url, request).await
+    }
+
     /// Submits `form` of `page` with the given button pressed.
     pub async fn submit(
         &self,

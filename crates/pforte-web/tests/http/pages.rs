@@ -93,10 +93,10 @@ async fn the_home_page_is_a_plain_page() {
 async fn rfc6749_3_2_token_requests_must_be_form_encoded() {
     let server = server().await;
     let page = browser()
-        .post_form_with(
+        .post_raw(
             &server.url("/token"),
-            &[],
-            &[("content-type", "application/json")],
+            "application/json",
+            r#"{"grant_type":"client_credentials"}"#,
         )
         .await
         .unwrap();
