@@ -83,11 +83,14 @@ pub fn router(state: AppState) -> Router {
             get(demo::callback_get).post(demo::callback_post),
         );
     }
+    // Layers, outermost last: every request gets an id first (so the trace span
+    // and error pages can name it), and the security headers wrap the body
+    // limit, so even a 413 carries them.
     routes
         .fallback(not_found)
         .with_state(state)
-        .layer(axum::middleware::from_fn(security::security_headers))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(security::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(
             |request: &axum::http::Request<axum::body::Body>| {

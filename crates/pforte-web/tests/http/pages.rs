@@ -54,6 +54,8 @@ async fn body_limit_refuses_oversized_requests() {
         .await
         .unwrap();
     assert_eq!(page.status, 413);
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
 }
 
 #[tokio::test]
