@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .route("/", get(health::home))
         .route("/healthz", get(health::healthz))
+        .route("/favicon.ico", get(health::no_icon))
         .route(
             "/.well-known/openid-configuration",
             get(discovery::openid_configuration),
