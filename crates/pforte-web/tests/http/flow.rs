@@ -274,6 +274,12 @@ async fn form_post_response_mode_renders_an_auto_submitting_form() {
     assert_eq!(form.value("state"), Some("st-1"));
     let csp = page.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap();
+    assert!(page.body.contains(&format!(r#"<script nonce="{nonce}">"#)));
     assert!(csp.contains("form-action https://rp.example"), "{csp}");
     assert!(page.body.contains("<noscript>"));
 }
@@ -604,4 +610,20 @@ async fn rfc9126_pushed_request_is_201_and_usable_once_at_authorize() {
     let params = back.location_params();
     assert_eq!(params.get("state").map(String::as_str), Some("par-1"));
     assert!(params.contains_key("code"));
+}
+
+#[tokio::test]
+async fn r_se_1_an_expired_session_asks_for_the_login_again() {
+    let flow = flow().await;
+    let verifier = "verifier-for-expiry-0123456789012345678901234567890123";
+    let first = log_in(&flow, &authorize_url(&flow, &[], verifier)).await;
+    assert_eq!(first.status, 303);
+    flow.server.clock.advance(chrono::Duration::hours(9));
+    let again = flow
+        .browser
+        .get(&authorize_url(&flow, &[], verifier))
+        .await
+        .unwrap();
+    assert_eq!(again.status, 303);
+    assert!(again.location().unwrap().contains("/login?interaction="));
 }

@@ -265,3 +265,52 @@ async fn rfc6265bis_https_issuer_gets_host_prefixed_secure_cookie() {
     assert!(cookie.contains("Path=/"), "{cookie}");
     assert!(!cookie.contains("Domain"), "{cookie}");
 }
+
+#[tokio::test]
+async fn an_interaction_expires_when_the_clock_passes_its_lifetime() {
+    let server = server().await;
+    let browser = browser();
+    let (id, _) = park_interaction(&server, &browser, &[], None).await;
+    server.clock.advance(chrono::Duration::seconds(601));
+    let page = browser
+        .get(&server.url(&format!("/login?interaction={id}")))
+        .await
+        .unwrap();
+    assert_eq!(page.status, 400);
+    assert_eq!(page.text_by_id("error-code").as_deref(), Some("PF-WEB-001"));
+}
+
+#[tokio::test]
+async fn session_fixation_a_new_login_replaces_the_previous_session() {
+    let server = server().await;
+    server
+        .add_account("erika", "richtig-und-lang")
+        .await
+        .unwrap();
+    let browser = browser();
+    let (first, _) = park_interaction(&server, &browser, &[], None).await;
+    submit_login(&server, &browser, &first, "erika", "richtig-und-lang").await;
+    let old_sid = browser.cookie("pforte_session").unwrap();
+    let (second, _) = park_interaction(&server, &browser, &[], None).await;
+    submit_login(&server, &browser, &second, "erika", "richtig-und-lang").await;
+    let new_sid = browser.cookie("pforte_session").unwrap();
+    assert_ne!(old_sid, new_sid);
+    assert!(
+        server
+            .app
+            .identity
+            .live_session(&old_sid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        server
+            .app
+            .identity
+            .live_session(&new_sid)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
