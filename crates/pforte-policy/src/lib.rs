@@ -12,6 +12,11 @@
 
 pub mod identifier;
 pub mod lang;
+pub mod password;
 
 pub use identifier::{Identifier, IdentifierError, IdentifierPolicy, Kvnr, KvnrError, UsernameKind};
 pub use lang::Language;
+pub use password::{
+    CharClass, ClassRule, HashingParams, IdentifierRule, PasswordContext, PasswordHistory, PasswordPolicy,
+    PasswordViolation, SpecialCharacters,
+};
