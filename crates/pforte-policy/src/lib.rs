@@ -12,10 +12,13 @@
 
 pub mod identifier;
 pub mod lang;
+pub mod lockout;
 pub mod password;
 
 pub use identifier::{Identifier, IdentifierError, IdentifierPolicy, Kvnr, KvnrError, UsernameKind};
 pub use lang::Language;
+pub use lockout::throttle::{ThrottleDecision, ThrottleKey, ThrottleLimit, ThrottlePolicy, WindowCounter};
+pub use lockout::{AttemptOutcome, Decision, DeactivationReason, DuringLock, LockState, LockoutEvent, LockoutPolicy, Refusal, decide};
 pub use password::{
     CharClass, ClassRule, HashingParams, IdentifierRule, PasswordContext, PasswordHistory, PasswordPolicy,
     PasswordViolation, SpecialCharacters,
