@@ -16,7 +16,11 @@ impl Language {
     /// that is not English falls back to German, the portals' main language.
     pub fn from_tag(tag: &str) -> Self {
         let primary = tag.split(['-', '_']).next().unwrap_or_default();
-        if primary.eq_ignore_ascii_case("en") { Self::En } else { Self::De }
+        if primary.eq_ignore_ascii_case("en") {
+            Self::En
+        } else {
+            Self::De
+        }
     }
 }
 

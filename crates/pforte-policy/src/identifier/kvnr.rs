@@ -105,8 +105,9 @@ impl Kvnr {
         let body = match trimmed.split_once('-') {
             None => trimmed,
             Some((body, suffix)) => {
-                let suffix_is_number =
-                    !suffix.is_empty() && suffix.len() <= 2 && suffix.bytes().all(|b| b.is_ascii_digit());
+                let suffix_is_number = !suffix.is_empty()
+                    && suffix.len() <= 2
+                    && suffix.bytes().all(|b| b.is_ascii_digit());
                 if !suffix_is_number {
                     return Err(KvnrError::MalformedSuffix);
                 }
@@ -282,7 +283,10 @@ mod tests {
     #[test]
     fn r_id_2_hyphen_suffix_is_stripped_or_rejected_by_rule() {
         assert_eq!(Kvnr::parse("X110411675-1").unwrap().as_str(), "X110411675");
-        assert_eq!(Kvnr::parse(" X110411675-12 ").unwrap().as_str(), "X110411675");
+        assert_eq!(
+            Kvnr::parse(" X110411675-12 ").unwrap().as_str(),
+            "X110411675"
+        );
         let strict = KvnrInputRules {
             suffix: KvnrSuffix::Reject,
             ..KvnrInputRules::default()
@@ -306,14 +310,38 @@ mod tests {
         let cases = [
             ("", KvnrError::Empty),
             ("   ", KvnrError::Empty),
-            ("1110411675", KvnrError::FirstCharacterNotLetter { found: '1' }),
-            ("Ä110411675", KvnrError::FirstCharacterNotLetter { found: 'Ä' }),
+            (
+                "1110411675",
+                KvnrError::FirstCharacterNotLetter { found: '1' },
+            ),
+            (
+                "Ä110411675",
+                KvnrError::FirstCharacterNotLetter { found: 'Ä' },
+            ),
             ("X11041167", KvnrError::WrongLength { found: 9 }),
             ("X1104116755", KvnrError::WrongLength { found: 11 }),
             ("X", KvnrError::WrongLength { found: 1 }),
-            ("X11041167A", KvnrError::NonDigit { position: 10, found: 'A' }),
-            ("X110 411675", KvnrError::NonDigit { position: 5, found: ' ' }),
-            ("X11041167٥", KvnrError::NonDigit { position: 10, found: '٥' }),
+            (
+                "X11041167A",
+                KvnrError::NonDigit {
+                    position: 10,
+                    found: 'A',
+                },
+            ),
+            (
+                "X110 411675",
+                KvnrError::NonDigit {
+                    position: 5,
+                    found: ' ',
+                },
+            ),
+            (
+                "X11041167٥",
+                KvnrError::NonDigit {
+                    position: 10,
+                    found: '٥',
+                },
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(Kvnr::parse(input), Err(expected), "{input:?}");
@@ -322,12 +350,22 @@ mod tests {
 
     #[test]
     fn r_id_2_error_keys_are_distinct_per_part() {
-        assert_eq!(KvnrError::LowercaseLetter.message_key(), "kvnr.letter_lowercase");
         assert_eq!(
-            KvnrError::CheckDigit { expected: 1, found: 2 }.message_key(),
+            KvnrError::LowercaseLetter.message_key(),
+            "kvnr.letter_lowercase"
+        );
+        assert_eq!(
+            KvnrError::CheckDigit {
+                expected: 1,
+                found: 2
+            }
+            .message_key(),
             "kvnr.check_digit"
         );
-        assert_eq!(KvnrError::WrongLength { found: 3 }.message_key(), "kvnr.length");
+        assert_eq!(
+            KvnrError::WrongLength { found: 3 }.message_key(),
+            "kvnr.length"
+        );
     }
 
     #[test]

@@ -144,7 +144,9 @@ impl IdentifierPolicy {
             }
             return normalise_email(trimmed).map(Identifier::Email);
         }
-        if self.accepts(UsernameKind::Kvnr) && (!self.accepts_usernames() || looks_like_kvnr(trimmed)) {
+        if self.accepts(UsernameKind::Kvnr)
+            && (!self.accepts_usernames() || looks_like_kvnr(trimmed))
+        {
             return Ok(Identifier::Kvnr(Kvnr::parse_with(trimmed, self.kvnr)?));
         }
         if !self.accepts_usernames() {
@@ -202,14 +204,18 @@ fn looks_like_kvnr(input: &str) -> bool {
     let rest: Vec<char> = chars.collect();
     starts_with_letter
         && rest.iter().filter(|c| c.is_ascii_digit()).count() >= 5
-        && rest.iter().all(|c| c.is_ascii_digit() || *c == '-' || *c == ' ')
+        && rest
+            .iter()
+            .all(|c| c.is_ascii_digit() || *c == '-' || *c == ' ')
 }
 
 /// Lower-cases an address and checks its rough shape: one `@`, a non-empty
 /// local part, a domain with a dot, no spaces. Deliverability is proven by
 /// verification, not here.
 fn normalise_email(input: &str) -> Result<String, IdentifierError> {
-    let (local, domain) = input.split_once('@').ok_or(IdentifierError::MalformedEmail)?;
+    let (local, domain) = input
+        .split_once('@')
+        .ok_or(IdentifierError::MalformedEmail)?;
     let well_formed = !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
@@ -266,7 +272,10 @@ mod tests {
     #[test]
     fn r_id_1_kvnr_only_tenant_strips_the_card_suffix() {
         let tenant = policy(&[UsernameKind::Kvnr]);
-        assert_eq!(tenant.classify("A000500015-1").unwrap().as_str(), "A000500015");
+        assert_eq!(
+            tenant.classify("A000500015-1").unwrap().as_str(),
+            "A000500015"
+        );
         assert_eq!(
             tenant.classify("someone@example.org"),
             Err(IdentifierError::EmailNotAccepted)
@@ -317,7 +326,10 @@ mod tests {
         let cases = [
             ("A123456780", Err(IdentifierError::UsernameLooksLikeKvnr)),
             ("a 12345-6", Err(IdentifierError::UsernameLooksLikeKvnr)),
-            ("me@example.org", Err(IdentifierError::UsernameLooksLikeEmail)),
+            (
+                "me@example.org",
+                Err(IdentifierError::UsernameLooksLikeEmail),
+            ),
             ("ab", Err(IdentifierError::UsernameTooShort { min: 3 })),
             ("two words", Err(IdentifierError::UsernameInvalidCharacter)),
             ("Sonnenschein", Ok("sonnenschein".to_owned())),
@@ -336,7 +348,14 @@ mod tests {
     #[test]
     fn r_id_1_malformed_email_is_rejected() {
         let tenant = policy(&[UsernameKind::VerifiedEmail]);
-        for input in ["@example.org", "a@b", "a@@b.de", "a b@c.de", "a@.de", "a@de."] {
+        for input in [
+            "@example.org",
+            "a@b",
+            "a@@b.de",
+            "a b@c.de",
+            "a@.de",
+            "a@de.",
+        ] {
             assert_eq!(
                 tenant.classify(input),
                 Err(IdentifierError::MalformedEmail),

@@ -81,9 +81,17 @@ pub enum DeactivationReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LockState {
-    Open { failures: u32, consecutive: u32 },
-    Locked { until: DateTime<Utc>, consecutive: u32 },
-    Deactivated { reason: DeactivationReason },
+    Open {
+        failures: u32,
+        consecutive: u32,
+    },
+    Locked {
+        until: DateTime<Utc>,
+        consecutive: u32,
+    },
+    Deactivated {
+        reason: DeactivationReason,
+    },
 }
 
 impl Default for LockState {
@@ -159,9 +167,15 @@ impl Decision {
 pub enum LockoutEvent {
     /// A lock had run out before this attempt.
     Unlocked,
-    Locked { until: DateTime<Utc> },
-    LockExtended { until: DateTime<Utc> },
-    Deactivated { reason: DeactivationReason },
+    Locked {
+        until: DateTime<Utc>,
+    },
+    LockExtended {
+        until: DateTime<Utc>,
+    },
+    Deactivated {
+        reason: DeactivationReason,
+    },
 }
 
 /// One login attempt through the lockout rules.
@@ -172,7 +186,9 @@ pub fn decide(
     policy: &LockoutPolicy,
 ) -> (LockState, Decision) {
     match state {
-        LockState::Deactivated { reason } => (state, Decision::Refuse(Refusal::Deactivated { reason })),
+        LockState::Deactivated { reason } => {
+            (state, Decision::Refuse(Refusal::Deactivated { reason }))
+        }
         LockState::Locked { until, consecutive } if now < until => match policy.during_lock {
             DuringLock::Ignore => (state, Decision::Refuse(Refusal::Locked { until })),
             DuringLock::Extend => {
@@ -194,7 +210,10 @@ pub fn decide(
             }
         },
         LockState::Locked { consecutive, .. } => evaluate(0, consecutive, outcome, now, policy),
-        LockState::Open { failures, consecutive } => evaluate(failures, consecutive, outcome, now, policy),
+        LockState::Open {
+            failures,
+            consecutive,
+        } => evaluate(failures, consecutive, outcome, now, policy),
     }
 }
 
@@ -226,7 +245,10 @@ fn evaluate(
         );
     }
     (
-        LockState::Open { failures, consecutive },
+        LockState::Open {
+            failures,
+            consecutive,
+        },
         Decision::Refuse(Refusal::WrongPassword {
             failures,
             remaining: policy.max_failures - failures,

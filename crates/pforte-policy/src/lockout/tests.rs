@@ -27,7 +27,12 @@ fn run(
 ) -> (LockState, Vec<Decision>) {
     let mut decisions = Vec::new();
     for (minutes, outcome) in attempts {
-        let (next, decision) = decide(state, *outcome, start() + TimeDelta::minutes(*minutes), policy);
+        let (next, decision) = decide(
+            state,
+            *outcome,
+            start() + TimeDelta::minutes(*minutes),
+            policy,
+        );
         state = next;
         decisions.push(decision);
     }
@@ -43,14 +48,32 @@ fn r_lo_1_five_wrong_passwords_lock_for_24_hours() {
     assert_eq!(
         decisions,
         vec![
-            Decision::Refuse(Refusal::WrongPassword { failures: 1, remaining: 4 }),
-            Decision::Refuse(Refusal::WrongPassword { failures: 2, remaining: 3 }),
-            Decision::Refuse(Refusal::WrongPassword { failures: 3, remaining: 2 }),
-            Decision::Refuse(Refusal::WrongPassword { failures: 4, remaining: 1 }),
+            Decision::Refuse(Refusal::WrongPassword {
+                failures: 1,
+                remaining: 4
+            }),
+            Decision::Refuse(Refusal::WrongPassword {
+                failures: 2,
+                remaining: 3
+            }),
+            Decision::Refuse(Refusal::WrongPassword {
+                failures: 3,
+                remaining: 2
+            }),
+            Decision::Refuse(Refusal::WrongPassword {
+                failures: 4,
+                remaining: 1
+            }),
             Decision::Refuse(Refusal::LockedNow { until }),
         ]
     );
-    assert_eq!(state, LockState::Locked { until, consecutive: 5 });
+    assert_eq!(
+        state,
+        LockState::Locked {
+            until,
+            consecutive: 5
+        }
+    );
     assert!(state.is_locked_at(until - TimeDelta::seconds(1)));
     assert!(!state.is_locked_at(until));
 }
@@ -79,28 +102,51 @@ fn r_lo_1_a_success_resets_the_count() {
     let (state, decisions) = run(
         &policy,
         LockState::default(),
-        &[(0, Wrong), (1, Wrong), (2, Wrong), (3, Wrong), (4, Right), (5, Wrong)],
+        &[
+            (0, Wrong),
+            (1, Wrong),
+            (2, Wrong),
+            (3, Wrong),
+            (4, Right),
+            (5, Wrong),
+        ],
     );
     assert_eq!(decisions[4], Decision::Grant);
     assert_eq!(
         decisions[5],
-        Decision::Refuse(Refusal::WrongPassword { failures: 1, remaining: 4 })
+        Decision::Refuse(Refusal::WrongPassword {
+            failures: 1,
+            remaining: 4
+        })
     );
-    assert_eq!(state, LockState::Open { failures: 1, consecutive: 1 });
+    assert_eq!(
+        state,
+        LockState::Open {
+            failures: 1,
+            consecutive: 1
+        }
+    );
 }
 
 #[test]
 fn r_lo_2_any_attempt_during_the_lock_deactivates_when_configured() {
     let policy = five_then_day_then_deactivate();
     for outcome in [Right, Wrong] {
-        let mut attempts: Vec<(i64, AttemptOutcome)> = (0..5).map(|minute| (minute, Wrong)).collect();
+        let mut attempts: Vec<(i64, AttemptOutcome)> =
+            (0..5).map(|minute| (minute, Wrong)).collect();
         attempts.push((60, outcome));
         // After the lock would have ended, the account stays deactivated.
         attempts.push((3 * 24 * 60, Right));
         let (state, decisions) = run(&policy, LockState::default(), &attempts);
         let reason = DeactivationReason::AttemptDuringLock;
-        assert_eq!(decisions[5], Decision::Refuse(Refusal::DeactivatedNow { reason }));
-        assert_eq!(decisions[6], Decision::Refuse(Refusal::Deactivated { reason }));
+        assert_eq!(
+            decisions[5],
+            Decision::Refuse(Refusal::DeactivatedNow { reason })
+        );
+        assert_eq!(
+            decisions[6],
+            Decision::Refuse(Refusal::Deactivated { reason })
+        );
         assert_eq!(state, LockState::Deactivated { reason });
     }
     // Only a password reset or an operator lifts it.
@@ -119,7 +165,14 @@ fn r_lo_2_extend_restarts_the_lock_from_the_attempt() {
     let (state, decisions) = run(
         &policy,
         LockState::default(),
-        &[(0, Wrong), (0, Wrong), (0, Wrong), (20, Right), (45, Right), (80, Right)],
+        &[
+            (0, Wrong),
+            (0, Wrong),
+            (0, Wrong),
+            (20, Right),
+            (45, Right),
+            (80, Right),
+        ],
     );
     let extended = start() + TimeDelta::minutes(50);
     assert_eq!(
@@ -177,7 +230,10 @@ fn r_lo_6_transitions_yield_audit_events() {
     let open = LockState::cleared();
     let (locked, _) = decide(open, Wrong, start(), &policy);
     let until = start() + TimeDelta::minutes(10);
-    assert_eq!(events(&open, &locked, start()), vec![LockoutEvent::Locked { until }]);
+    assert_eq!(
+        events(&open, &locked, start()),
+        vec![LockoutEvent::Locked { until }]
+    );
 
     let during = start() + TimeDelta::minutes(5);
     let (extended, _) = decide(locked, Right, during, &policy);
@@ -201,7 +257,10 @@ fn r_lo_6_transitions_yield_audit_events() {
     );
     let later = after + TimeDelta::hours(1);
     let (granted, _) = decide(relocked, Right, later, &policy);
-    assert_eq!(events(&relocked, &granted, later), vec![LockoutEvent::Unlocked]);
+    assert_eq!(
+        events(&relocked, &granted, later),
+        vec![LockoutEvent::Unlocked]
+    );
 
     let deactivating = LockoutPolicy {
         during_lock: DuringLock::Deactivate,
@@ -232,12 +291,18 @@ fn r_lo_1_state_is_stored_as_tagged_data() {
 }
 
 fn any_policy() -> impl Strategy<Value = LockoutPolicy> {
-    (1u32..=10, 1i64..=600, 0usize..3, 0u32..=30).prop_map(|(max_failures, seconds, reaction, extra)| LockoutPolicy {
-        max_failures,
-        lock_duration: TimeDelta::seconds(seconds),
-        during_lock: [DuringLock::Ignore, DuringLock::Extend, DuringLock::Deactivate][reaction],
-        failure_cap: (max_failures + extra).min(NIST_MAX_CONSECUTIVE_FAILURES),
-    })
+    (1u32..=10, 1i64..=600, 0usize..3, 0u32..=30).prop_map(
+        |(max_failures, seconds, reaction, extra)| LockoutPolicy {
+            max_failures,
+            lock_duration: TimeDelta::seconds(seconds),
+            during_lock: [
+                DuringLock::Ignore,
+                DuringLock::Extend,
+                DuringLock::Deactivate,
+            ][reaction],
+            failure_cap: (max_failures + extra).min(NIST_MAX_CONSECUTIVE_FAILURES),
+        },
+    )
 }
 
 /// Attempts as (seconds since the previous attempt, password right?).

@@ -119,21 +119,32 @@ pub fn network(address: IpAddr, prefix: u8) -> IpAddr {
     match address {
         IpAddr::V4(v4) => {
             let bits = u32::from(v4);
-            let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix.min(32)))
+                .unwrap_or(0);
             IpAddr::V4(Ipv4Addr::from(bits & mask))
         }
         IpAddr::V6(v6) => {
             let bits = u128::from(v6);
-            let mask = u128::MAX.checked_shl(128 - u32::from(prefix.min(128))).unwrap_or(0);
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(prefix.min(128)))
+                .unwrap_or(0);
             IpAddr::V6(Ipv6Addr::from(bits & mask))
         }
     }
 }
 
 /// Whether the key with this counter may try at `now`.
-pub fn check(counter: Option<&WindowCounter>, now: DateTime<Utc>, limit: &ThrottleLimit) -> ThrottleDecision {
+pub fn check(
+    counter: Option<&WindowCounter>,
+    now: DateTime<Utc>,
+    limit: &ThrottleLimit,
+) -> ThrottleDecision {
     match counter {
-        Some(counter) if now < counter.window_start + limit.window && counter.failures >= limit.max_failures => {
+        Some(counter)
+            if now < counter.window_start + limit.window
+                && counter.failures >= limit.max_failures =>
+        {
             ThrottleDecision::Throttle {
                 retry_after: counter.window_start + limit.window - now,
             }
@@ -143,7 +154,11 @@ pub fn check(counter: Option<&WindowCounter>, now: DateTime<Utc>, limit: &Thrott
 }
 
 /// The counter after one more failure at `now`; an expired window starts anew.
-pub fn record_failure(counter: Option<WindowCounter>, now: DateTime<Utc>, limit: &ThrottleLimit) -> WindowCounter {
+pub fn record_failure(
+    counter: Option<WindowCounter>,
+    now: DateTime<Utc>,
+    limit: &ThrottleLimit,
+) -> WindowCounter {
     match counter {
         Some(counter) if now < counter.window_start + limit.window => WindowCounter {
             window_start: counter.window_start,
@@ -175,8 +190,14 @@ mod tests {
         assert_eq!(keys[1].0.storage_key(), "net:2001:db8:1:2::/64");
         let mapped = policy.keys("::ffff:198.51.100.9".parse().unwrap());
         assert_eq!(mapped[0].0.storage_key(), "ip:198.51.100.9");
-        assert_eq!(network("10.1.2.3".parse().unwrap(), 0), "0.0.0.0".parse::<IpAddr>().unwrap());
-        assert_eq!(network("10.1.2.3".parse().unwrap(), 32), "10.1.2.3".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            network("10.1.2.3".parse().unwrap(), 0),
+            "0.0.0.0".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            network("10.1.2.3".parse().unwrap(), 32),
+            "10.1.2.3".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
@@ -197,7 +218,10 @@ mod tests {
         };
         let mut counter = None;
         for second in 0..3 {
-            assert_eq!(check(counter.as_ref(), at(second), &limit), ThrottleDecision::Allow);
+            assert_eq!(
+                check(counter.as_ref(), at(second), &limit),
+                ThrottleDecision::Allow
+            );
             counter = Some(record_failure(counter, at(second), &limit));
         }
         assert_eq!(
@@ -206,7 +230,10 @@ mod tests {
                 retry_after: TimeDelta::seconds(50)
             }
         );
-        assert_eq!(check(counter.as_ref(), at(60), &limit), ThrottleDecision::Allow);
+        assert_eq!(
+            check(counter.as_ref(), at(60), &limit),
+            ThrottleDecision::Allow
+        );
         let fresh = record_failure(counter, at(60), &limit);
         assert_eq!(
             fresh,

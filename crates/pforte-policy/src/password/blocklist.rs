@@ -81,7 +81,11 @@ impl Blocklist {
         if self.use_common && common_passwords().contains(lowered_password) {
             return Some(BlocklistSource::Common);
         }
-        if self.terms.iter().any(|term| lowered_password.contains(term.as_str())) {
+        if self
+            .terms
+            .iter()
+            .any(|term| lowered_password.contains(term.as_str()))
+        {
             return Some(BlocklistSource::Tenant);
         }
         None
@@ -97,15 +101,26 @@ mod tests {
         assert!(Blocklist::common_list_len() >= 150);
         let list = Blocklist::common();
         assert_eq!(list.find("passwort"), Some(BlocklistSource::Common));
-        assert_eq!(list.find(&"PassWord1".to_lowercase()), Some(BlocklistSource::Common));
+        assert_eq!(
+            list.find(&"PassWord1".to_lowercase()),
+            Some(BlocklistSource::Common)
+        );
         assert_eq!(list.find("123456"), Some(BlocklistSource::Common));
         assert_eq!(list.find("korrekt-pferd-batterie-klammer"), None);
     }
 
     #[test]
     fn r_pw_2_common_list_has_no_comments_or_blank_entries() {
-        assert!(common_passwords().iter().all(|entry| !entry.is_empty() && !entry.starts_with('#')));
-        assert!(common_passwords().iter().all(|entry| entry == &entry.to_lowercase()));
+        assert!(
+            common_passwords()
+                .iter()
+                .all(|entry| !entry.is_empty() && !entry.starts_with('#'))
+        );
+        assert!(
+            common_passwords()
+                .iter()
+                .all(|entry| entry == &entry.to_lowercase())
+        );
     }
 
     #[test]

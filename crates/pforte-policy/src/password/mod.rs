@@ -155,12 +155,19 @@ impl PasswordPolicy {
     /// Checks `password` against every rule and returns all violations
     /// (R-PW-2). Length is counted in Unicode code points, without trimming or
     /// truncation (NIST 800-63B §3.1.1.2).
-    pub fn evaluate(&self, password: &str, context: &PasswordContext<'_>) -> Result<(), Vec<PasswordViolation>> {
+    pub fn evaluate(
+        &self,
+        password: &str,
+        context: &PasswordContext<'_>,
+    ) -> Result<(), Vec<PasswordViolation>> {
         let mut violations = Vec::new();
         let length = password.chars().count();
         let min = self.effective_min_length(context.second_factor);
         if length < min {
-            violations.push(PasswordViolation::TooShort { min, actual: length });
+            violations.push(PasswordViolation::TooShort {
+                min,
+                actual: length,
+            });
         }
         if length > self.max_length {
             violations.push(PasswordViolation::TooLong {
@@ -171,22 +178,27 @@ impl PasswordPolicy {
 
         let disallowed = self.disallowed_characters(password);
         if !disallowed.is_empty() {
-            violations.push(PasswordViolation::DisallowedCharacters { characters: disallowed });
+            violations.push(PasswordViolation::DisallowedCharacters {
+                characters: disallowed,
+            });
         }
         self.check_classes(password, &mut violations);
 
         let lowered = password.to_lowercase();
-        for username in context.usernames.iter().filter(|name| !name.trim().is_empty()) {
+        for username in context
+            .usernames
+            .iter()
+            .filter(|name| !name.trim().is_empty())
+        {
             if let Some(violation) = identifier_violation(
                 &lowered,
                 username,
                 self.username_rule,
                 PasswordViolation::EqualsUsername,
                 PasswordViolation::ContainsUsername,
-            ) {
-                if !violations.contains(&violation) {
-                    violations.push(violation);
-                }
+            ) && !violations.contains(&violation)
+            {
+                violations.push(violation);
             }
         }
         if let Some(email) = context.email.filter(|email| !email.trim().is_empty()) {
@@ -217,15 +229,22 @@ impl PasswordPolicy {
         if let Some(hit) = self.blocklist.find(&lowered) {
             violations.push(PasswordViolation::Blocklisted { source: hit });
         }
-        if self.history > 0 {
-            if let Some(history) = context.history {
-                if history.was_used_recently(password, self.history) {
-                    violations.push(PasswordViolation::RecentlyUsed { history: self.history });
-                }
-            }
+        // The history is only consulted when the policy keeps one, so the
+        // caller's hash verifications are not spent for nothing.
+        if self.history > 0
+            && let Some(history) = context.history
+            && history.was_used_recently(password, self.history)
+        {
+            violations.push(PasswordViolation::RecentlyUsed {
+                history: self.history,
+            });
         }
 
-        if violations.is_empty() { Ok(()) } else { Err(violations) }
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(violations)
+        }
     }
 
     fn is_letter(&self, character: char) -> bool {
@@ -255,7 +274,9 @@ impl PasswordPolicy {
     fn disallowed_characters(&self, password: &str) -> Vec<char> {
         let mut found: Vec<char> = Vec::new();
         for character in password.chars() {
-            let allowed = self.is_letter(character) || Self::is_digit(character) || self.is_special(character);
+            let allowed = self.is_letter(character)
+                || Self::is_digit(character)
+                || self.is_special(character);
             if !allowed && !found.contains(&character) {
                 found.push(character);
             }
@@ -317,7 +338,8 @@ fn identifier_violation(
         IdentifierRule::Allow => None,
         _ if lowered_password == identifier => Some(equal),
         IdentifierRule::NotContained
-            if identifier.chars().count() >= MIN_CONTAINED_IDENTIFIER && lowered_password.contains(&identifier) =>
+            if identifier.chars().count() >= MIN_CONTAINED_IDENTIFIER
+                && lowered_password.contains(&identifier) =>
         {
             Some(contained)
         }

@@ -120,19 +120,29 @@ fn r_pw_2_twelve_characters_with_restricted_specials() {
         ("Sommerwiese7?", vec![]),
         ("Ab3(Ab3)Ab3+", vec![]),
         ("Sommerwiese7", vec![V::MissingClass { class: Special }]),
-        ("Sommerwie7?", vec![V::TooShort { min: 12, actual: 11 }]),
+        (
+            "Sommerwie7?",
+            vec![V::TooShort {
+                min: 12,
+                actual: 11,
+            }],
+        ),
         // `#` is outside the allowed set: not allowed, and not a special either.
         (
             "Sommerwiese7#",
             vec![
-                V::DisallowedCharacters { characters: vec!['#'] },
+                V::DisallowedCharacters {
+                    characters: vec!['#'],
+                },
                 V::MissingClass { class: Special },
             ],
         ),
         (
             "Sommer wiese7€€",
             vec![
-                V::DisallowedCharacters { characters: vec![' ', '€'] },
+                V::DisallowedCharacters {
+                    characters: vec![' ', '€'],
+                },
                 V::MissingClass { class: Special },
             ],
         ),
@@ -154,7 +164,9 @@ fn r_pw_2_card_special_set_includes_brackets_and_equals() {
     assert_eq!(
         check(&policy, "Abcdef1@"),
         vec![
-            V::DisallowedCharacters { characters: vec!['@'] },
+            V::DisallowedCharacters {
+                characters: vec!['@']
+            },
             V::MissingClass { class: Special }
         ]
     );
@@ -175,11 +187,15 @@ fn r_pw_2_every_violated_rule_is_reported_at_once() {
         second_factor: false,
         history: Some(&history),
     };
-    let violations = policy.evaluate("erika#muster#pforte", &context).unwrap_err();
+    let violations = policy
+        .evaluate("erika#muster#pforte", &context)
+        .unwrap_err();
     assert_eq!(
         violations,
         vec![
-            V::DisallowedCharacters { characters: vec!['#'] },
+            V::DisallowedCharacters {
+                characters: vec!['#']
+            },
             V::MissingClass { class: Upper },
             V::MissingClass { class: Digit },
             V::MissingClass { class: Special },
@@ -193,7 +209,10 @@ fn r_pw_2_every_violated_rule_is_reported_at_once() {
     );
     let german = render_all(&violations, Language::De);
     assert_eq!(german.len(), violations.len());
-    assert_eq!(german[0], "Diese Zeichen sind im Passwort nicht erlaubt: „#“.");
+    assert_eq!(
+        german[0],
+        "Diese Zeichen sind im Passwort nicht erlaubt: „#“."
+    );
 }
 
 #[test]
@@ -215,16 +234,27 @@ fn r_pw_2_username_and_email_rules_ignore_case() {
         email: Some("E.Muster@Example.org"),
         ..PasswordContext::default()
     };
-    let eval = |policy: &PasswordPolicy, password: &str| policy.evaluate(password, &context).err().unwrap_or_default();
+    let eval = |policy: &PasswordPolicy, password: &str| {
+        policy
+            .evaluate(password, &context)
+            .err()
+            .unwrap_or_default()
+    };
 
     assert_eq!(eval(&contained, "erika.muster2"), vec![V::EqualsUsername]);
     assert_eq!(eval(&equal_only, "ERIKA.MUSTER2"), vec![V::EqualsUsername]);
     assert_eq!(eval(&allow, "ERIKA.MUSTER2"), vec![]);
-    assert_eq!(eval(&contained, "Mein-erika.muster2"), vec![V::ContainsUsername]);
+    assert_eq!(
+        eval(&contained, "Mein-erika.muster2"),
+        vec![V::ContainsUsername]
+    );
     assert_eq!(eval(&equal_only, "Mein-erika.muster2"), vec![]);
     // The KVNR is a login name too.
     assert_eq!(eval(&contained, "Ax110411675"), vec![V::ContainsUsername]);
-    assert_eq!(eval(&contained, "e.muster@example.ORG"), vec![V::EqualsEmail]);
+    assert_eq!(
+        eval(&contained, "e.muster@example.ORG"),
+        vec![V::EqualsEmail]
+    );
     assert_eq!(eval(&contained, "Hallo-E.MUSTER-1"), vec![V::ContainsEmail]);
     assert_eq!(eval(&equal_only, "Hallo-E.MUSTER-1"), vec![]);
 }
@@ -293,7 +323,10 @@ fn nist_800_63b_4_length_depends_on_the_second_factor() {
     };
     assert_eq!(
         policy.evaluate("kurzes-pw12", &single),
-        Err(vec![V::TooShort { min: 15, actual: 11 }])
+        Err(vec![V::TooShort {
+            min: 15,
+            actual: 11
+        }])
     );
     assert_eq!(policy.evaluate("kurzes-pw12", &multi), Ok(()));
     assert_eq!(policy.evaluate("drei kleine schweinchen", &single), Ok(()));
@@ -310,7 +343,10 @@ fn r_pw_2_length_counts_code_points_and_enforces_the_maximum() {
     assert_eq!(check(&policy, "äöüßÄÖÜé"), vec![]);
     assert_eq!(
         check(&policy, "ein-sehr-langes-passwort"),
-        vec![V::TooLong { max: 10, actual: 24 }]
+        vec![V::TooLong {
+            max: 10,
+            actual: 24
+        }]
     );
 }
 
@@ -336,7 +372,9 @@ fn r_pw_2_ascii_letters_only_refuses_umlauts() {
     };
     assert_eq!(
         check(&policy, "Äpfelkuchen1!"),
-        vec![V::DisallowedCharacters { characters: vec!['Ä'] }]
+        vec![V::DisallowedCharacters {
+            characters: vec!['Ä']
+        }]
     );
 }
 
@@ -344,14 +382,19 @@ fn r_pw_2_ascii_letters_only_refuses_umlauts() {
 fn r_pw_2_every_violation_has_a_key_and_both_languages() {
     let all = vec![
         V::TooShort { min: 8, actual: 3 },
-        V::TooLong { max: 64, actual: 70 },
+        V::TooLong {
+            max: 64,
+            actual: 70,
+        },
         V::MissingClass { class: Special },
         V::TooFewClasses {
             required: 3,
             found: 1,
             of: CharClass::ALL.to_vec(),
         },
-        V::DisallowedCharacters { characters: vec![' '] },
+        V::DisallowedCharacters {
+            characters: vec![' '],
+        },
         V::EqualsUsername,
         V::ContainsUsername,
         V::EqualsEmail,
@@ -367,7 +410,11 @@ fn r_pw_2_every_violation_has_a_key_and_both_languages() {
     let mut keys: Vec<&str> = all.iter().map(PasswordViolation::message_key).collect();
     assert!(keys.iter().all(|key| key.starts_with("password.")));
     keys.dedup();
-    assert_eq!(keys.len(), all.len() - 1, "only the two block list sources share a key");
+    assert_eq!(
+        keys.len(),
+        all.len() - 1,
+        "only the two block list sources share a key"
+    );
     for violation in &all {
         let german = violation.render(Language::De);
         let english = violation.render(Language::En);

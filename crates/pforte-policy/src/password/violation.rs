@@ -11,22 +11,40 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum PasswordViolation {
-    TooShort { min: usize, actual: usize },
-    TooLong { max: usize, actual: usize },
+    TooShort {
+        min: usize,
+        actual: usize,
+    },
+    TooLong {
+        max: usize,
+        actual: usize,
+    },
     /// A class required by an "all of" rule is absent.
-    MissingClass { class: CharClass },
+    MissingClass {
+        class: CharClass,
+    },
     /// Fewer than `required` of the classes `of` occur ("N of M").
-    TooFewClasses { required: usize, found: usize, of: Vec<CharClass> },
+    TooFewClasses {
+        required: usize,
+        found: usize,
+        of: Vec<CharClass>,
+    },
     /// Characters outside letters, digits and the allowed special characters.
-    DisallowedCharacters { characters: Vec<char> },
+    DisallowedCharacters {
+        characters: Vec<char>,
+    },
     EqualsUsername,
     ContainsUsername,
     EqualsEmail,
     ContainsEmail,
     /// On the common-password list or containing a tenant term.
-    Blocklisted { source: BlocklistSource },
+    Blocklisted {
+        source: BlocklistSource,
+    },
     /// Equal to one of the last `history` passwords.
-    RecentlyUsed { history: usize },
+    RecentlyUsed {
+        history: usize,
+    },
 }
 
 impl PasswordViolation {
@@ -64,7 +82,10 @@ impl PasswordViolation {
                 format!("Das Passwort darf höchstens {max} Zeichen lang sein (es hat {actual}).")
             }
             Self::MissingClass { class } => {
-                format!("Das Passwort muss mindestens {} enthalten.", class_de(*class, true))
+                format!(
+                    "Das Passwort muss mindestens {} enthalten.",
+                    class_de(*class, true)
+                )
             }
             Self::TooFewClasses { required, of, .. } => format!(
                 "Das Passwort muss Zeichen aus mindestens {required} dieser {} Gruppen enthalten: {}.",
@@ -75,18 +96,24 @@ impl PasswordViolation {
                 "Diese Zeichen sind im Passwort nicht erlaubt: {}.",
                 quote_characters(characters, ('„', '“'))
             ),
-            Self::EqualsUsername => "Das Passwort darf nicht Ihrem Benutzernamen entsprechen.".into(),
-            Self::ContainsUsername => "Das Passwort darf Ihren Benutzernamen nicht enthalten.".into(),
+            Self::EqualsUsername => {
+                "Das Passwort darf nicht Ihrem Benutzernamen entsprechen.".into()
+            }
+            Self::ContainsUsername => {
+                "Das Passwort darf Ihren Benutzernamen nicht enthalten.".into()
+            }
             Self::EqualsEmail => "Das Passwort darf nicht Ihrer E-Mail-Adresse entsprechen.".into(),
             Self::ContainsEmail => "Das Passwort darf Ihre E-Mail-Adresse nicht enthalten.".into(),
-            Self::Blocklisted { source: BlocklistSource::Common } => {
-                "Dieses Passwort ist zu bekannt und leicht zu erraten.".into()
-            }
-            Self::Blocklisted { source: BlocklistSource::Tenant } => {
-                "Das Passwort enthält einen Begriff, der leicht zu erraten ist.".into()
-            }
+            Self::Blocklisted {
+                source: BlocklistSource::Common,
+            } => "Dieses Passwort ist zu bekannt und leicht zu erraten.".into(),
+            Self::Blocklisted {
+                source: BlocklistSource::Tenant,
+            } => "Das Passwort enthält einen Begriff, der leicht zu erraten ist.".into(),
             Self::RecentlyUsed { history } => {
-                format!("Das Passwort muss sich von Ihren letzten {history} Passwörtern unterscheiden.")
+                format!(
+                    "Das Passwort muss sich von Ihren letzten {history} Passwörtern unterscheiden."
+                )
             }
         }
     }
@@ -100,7 +127,10 @@ impl PasswordViolation {
                 format!("The password must have at most {max} characters (it has {actual}).")
             }
             Self::MissingClass { class } => {
-                format!("The password must contain at least {}.", class_en(*class, true))
+                format!(
+                    "The password must contain at least {}.",
+                    class_en(*class, true)
+                )
             }
             Self::TooFewClasses { required, of, .. } => format!(
                 "The password must contain characters from at least {required} of these {} groups: {}.",
@@ -115,12 +145,12 @@ impl PasswordViolation {
             Self::ContainsUsername => "The password must not contain your username.".into(),
             Self::EqualsEmail => "The password must not be your e-mail address.".into(),
             Self::ContainsEmail => "The password must not contain your e-mail address.".into(),
-            Self::Blocklisted { source: BlocklistSource::Common } => {
-                "This password is too common and easy to guess.".into()
-            }
-            Self::Blocklisted { source: BlocklistSource::Tenant } => {
-                "The password contains a term that is easy to guess.".into()
-            }
+            Self::Blocklisted {
+                source: BlocklistSource::Common,
+            } => "This password is too common and easy to guess.".into(),
+            Self::Blocklisted {
+                source: BlocklistSource::Tenant,
+            } => "The password contains a term that is easy to guess.".into(),
             Self::RecentlyUsed { history } => {
                 format!("The password must differ from your last {history} passwords.")
             }
@@ -130,7 +160,10 @@ impl PasswordViolation {
 
 /// Renders every violation, one message each, in order.
 pub fn render_all(violations: &[PasswordViolation], language: Language) -> Vec<String> {
-    violations.iter().map(|violation| violation.render(language)).collect()
+    violations
+        .iter()
+        .map(|violation| violation.render(language))
+        .collect()
 }
 
 fn class_de(class: CharClass, with_article: bool) -> &'static str {
