@@ -10,16 +10,31 @@
 //! (the password history is a trait the caller implements). It depends on no
 //! other Pforte crate (DESIGN.md §2); storage, audit and the login flow use it.
 
+pub mod duration;
+pub mod error;
+pub mod file;
 pub mod identifier;
 pub mod lang;
 pub mod lockout;
+pub mod nist;
 pub mod password;
+pub mod resolve;
 
-pub use identifier::{Identifier, IdentifierError, IdentifierPolicy, Kvnr, KvnrError, UsernameKind};
-pub use lang::Language;
-pub use lockout::throttle::{ThrottleDecision, ThrottleKey, ThrottleLimit, ThrottlePolicy, WindowCounter};
-pub use lockout::{AttemptOutcome, Decision, DeactivationReason, DuringLock, LockState, LockoutEvent, LockoutPolicy, Refusal, decide};
-pub use password::{
-    CharClass, ClassRule, HashingParams, IdentifierRule, PasswordContext, PasswordHistory, PasswordPolicy,
-    PasswordViolation, SpecialCharacters,
+pub use error::{PolicyError, Problem};
+pub use file::PolicyFile;
+pub use identifier::{
+    Identifier, IdentifierError, IdentifierPolicy, Kvnr, KvnrError, UsernameKind,
 };
+pub use lang::Language;
+pub use lockout::throttle::{
+    ThrottleDecision, ThrottleKey, ThrottleLimit, ThrottlePolicy, WindowCounter,
+};
+pub use lockout::{
+    AttemptOutcome, DeactivationReason, Decision, DuringLock, LockState, LockoutEvent,
+    LockoutPolicy, Refusal, decide,
+};
+pub use password::{
+    CharClass, ClassRule, HashingParams, IdentifierRule, PasswordContext, PasswordHistory,
+    PasswordPolicy, PasswordViolation, SpecialCharacters,
+};
+pub use resolve::ResolvedPolicy;
