@@ -9,6 +9,7 @@
 //! total modulo 10 (not ten minus it, as in Luhn). Some cards print a hyphen and
 //! a further number after the ten characters; portals ask users to leave it out.
 
+use crate::lang::Language;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -68,6 +69,56 @@ pub enum KvnrError {
 }
 
 impl KvnrError {
+    /// The message for the user, naming the wrong part (R-ID-2).
+    pub fn render(&self, language: Language) -> String {
+        match (language, self) {
+            (Language::De, Self::Empty) => "Bitte geben Sie Ihre Versichertennummer ein.".into(),
+            (Language::En, Self::Empty) => "Please enter your insurance number.".into(),
+            (Language::De, Self::FirstCharacterNotLetter { .. }) => {
+                "Die Versichertennummer beginnt mit einem Großbuchstaben (A–Z).".into()
+            }
+            (Language::En, Self::FirstCharacterNotLetter { .. }) => {
+                "The insurance number starts with a capital letter (A–Z).".into()
+            }
+            (Language::De, Self::LowercaseLetter) => {
+                "Bitte schreiben Sie den Buchstaben am Anfang der Versichertennummer groß.".into()
+            }
+            (Language::En, Self::LowercaseLetter) => {
+                "Please enter the first letter of the insurance number in upper case.".into()
+            }
+            (Language::De, Self::NonDigit { position, .. }) => format!(
+                "Nach dem Buchstaben folgen nur Ziffern; Zeichen {position} ist keine Ziffer."
+            ),
+            (Language::En, Self::NonDigit { position, .. }) => format!(
+                "Only digits follow the letter; character {position} is not a digit."
+            ),
+            (Language::De, Self::WrongLength { found }) => format!(
+                "Die Versichertennummer hat {KVNR_LENGTH} Zeichen (ein Buchstabe und neun Ziffern), eingegeben wurden {found}."
+            ),
+            (Language::En, Self::WrongLength { found }) => format!(
+                "The insurance number has {KVNR_LENGTH} characters (one letter and nine digits); you entered {found}."
+            ),
+            (Language::De, Self::SuffixNotAllowed) => {
+                "Bitte geben Sie die Versichertennummer ohne Bindestrich und ohne die Zahl danach ein.".into()
+            }
+            (Language::En, Self::SuffixNotAllowed) => {
+                "Please enter the insurance number without the hyphen and the number after it.".into()
+            }
+            (Language::De, Self::MalformedSuffix) => {
+                "Die Versichertennummer enthält einen Bindestrich an falscher Stelle.".into()
+            }
+            (Language::En, Self::MalformedSuffix) => {
+                "The insurance number contains a hyphen in the wrong place.".into()
+            }
+            (Language::De, Self::CheckDigit { .. }) => {
+                "Die Versichertennummer ist nicht gültig: Bitte prüfen Sie die Ziffern, die letzte Ziffer passt nicht zu den übrigen.".into()
+            }
+            (Language::En, Self::CheckDigit { .. }) => {
+                "The insurance number is not valid: please check the digits, the last digit does not match the others.".into()
+            }
+        }
+    }
+
     /// Stable key for message catalogs (`kvnr.<part>`).
     pub fn message_key(&self) -> &'static str {
         match self {
@@ -84,9 +135,26 @@ impl KvnrError {
 }
 
 /// A validated KVNR in canonical form (upper-case letter, ten characters).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
+///
+/// Deserialising validates again (with the default input rules), so a stored
+/// value can never yield an invalid `Kvnr`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Kvnr(String);
+
+impl TryFrom<String> for Kvnr {
+    type Error = KvnrError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Kvnr> for String {
+    fn from(kvnr: Kvnr) -> Self {
+        kvnr.0
+    }
+}
 
 impl Kvnr {
     /// Validates with the default input rules (lower case normalised, `-N` stripped).
@@ -366,6 +434,44 @@ mod tests {
             KvnrError::WrongLength { found: 3 }.message_key(),
             "kvnr.length"
         );
+    }
+
+    #[test]
+    fn r_id_2_errors_render_in_german_and_english() {
+        let errors = [
+            KvnrError::Empty,
+            KvnrError::FirstCharacterNotLetter { found: '1' },
+            KvnrError::LowercaseLetter,
+            KvnrError::NonDigit {
+                position: 4,
+                found: 'x',
+            },
+            KvnrError::WrongLength { found: 9 },
+            KvnrError::SuffixNotAllowed,
+            KvnrError::MalformedSuffix,
+            KvnrError::CheckDigit {
+                expected: 5,
+                found: 0,
+            },
+        ];
+        for error in &errors {
+            assert_ne!(error.render(Language::De), error.render(Language::En));
+        }
+        assert_eq!(
+            errors[4].render(Language::De),
+            "Die Versichertennummer hat 10 Zeichen (ein Buchstabe und neun Ziffern), eingegeben wurden 9."
+        );
+        assert_eq!(
+            errors[3].render(Language::En),
+            "Only digits follow the letter; character 4 is not a digit."
+        );
+    }
+
+    #[test]
+    fn r_id_2_stored_kvnr_is_validated_when_read_back() {
+        let kvnr: Kvnr = serde_json::from_str("\"X110435031\"").unwrap();
+        assert_eq!(serde_json::to_string(&kvnr).unwrap(), "\"X110435031\"");
+        assert!(serde_json::from_str::<Kvnr>("\"X114428530\"").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod kvnr;
 
 pub use kvnr::{Kvnr, KvnrError, KvnrInputRules, KvnrLowercase, KvnrSuffix};
 
+use crate::lang::Language;
 use serde::{Deserialize, Serialize};
 
 /// A kind of login name (R-ID-1).
@@ -101,6 +102,61 @@ pub enum IdentifierError {
 }
 
 impl IdentifierError {
+    /// The message for the user.
+    pub fn render(&self, language: Language) -> String {
+        match (language, self) {
+            (_, Self::Kvnr(error)) => error.render(language),
+            (Language::De, Self::Empty) => "Bitte geben Sie Ihren Benutzernamen ein.".into(),
+            (Language::En, Self::Empty) => "Please enter your username.".into(),
+            (Language::De, Self::MalformedEmail) => {
+                "Die E-Mail-Adresse ist nicht vollständig.".into()
+            }
+            (Language::En, Self::MalformedEmail) => "The e-mail address is incomplete.".into(),
+            (Language::De, Self::EmailNotAccepted) => {
+                "Die Anmeldung mit E-Mail-Adresse ist hier nicht möglich.".into()
+            }
+            (Language::En, Self::EmailNotAccepted) => {
+                "You cannot log in with an e-mail address here.".into()
+            }
+            (Language::De, Self::UsernameNotAccepted) => {
+                "Bitte melden Sie sich mit Ihrer Versichertennummer an.".into()
+            }
+            (Language::En, Self::UsernameNotAccepted) => {
+                "Please log in with your insurance number.".into()
+            }
+            (Language::De, Self::UsernameTooShort { min }) => {
+                format!("Der Benutzername muss mindestens {min} Zeichen haben.")
+            }
+            (Language::En, Self::UsernameTooShort { min }) => {
+                format!("The username must have at least {min} characters.")
+            }
+            (Language::De, Self::UsernameTooLong { max }) => {
+                format!("Der Benutzername darf höchstens {max} Zeichen haben.")
+            }
+            (Language::En, Self::UsernameTooLong { max }) => {
+                format!("The username must have at most {max} characters.")
+            }
+            (Language::De, Self::UsernameInvalidCharacter) => {
+                "Der Benutzername darf keine Leerzeichen enthalten.".into()
+            }
+            (Language::En, Self::UsernameInvalidCharacter) => {
+                "The username must not contain spaces.".into()
+            }
+            (Language::De, Self::UsernameLooksLikeKvnr) => {
+                "Der Benutzername darf nicht wie eine Versichertennummer aussehen.".into()
+            }
+            (Language::En, Self::UsernameLooksLikeKvnr) => {
+                "The username must not look like an insurance number.".into()
+            }
+            (Language::De, Self::UsernameLooksLikeEmail) => {
+                "Der Benutzername darf kein „@“ enthalten.".into()
+            }
+            (Language::En, Self::UsernameLooksLikeEmail) => {
+                "The username must not contain “@”.".into()
+            }
+        }
+    }
+
     /// Stable key for message catalogs.
     pub fn message_key(&self) -> &'static str {
         match self {
@@ -342,6 +398,18 @@ mod tests {
         assert_eq!(
             tenant.check_new_username(&long),
             Err(IdentifierError::UsernameTooLong { max: 64 })
+        );
+    }
+
+    #[test]
+    fn r_id_2_identifier_errors_render_in_both_languages() {
+        let tenant = policy(&[UsernameKind::Kvnr]);
+        let error = tenant.classify("X11041167").unwrap_err();
+        assert_eq!(error.message_key(), "kvnr.length");
+        assert!(error.render(Language::En).contains("10 characters"));
+        assert_eq!(
+            IdentifierError::UsernameTooShort { min: 3 }.render(Language::De),
+            "Der Benutzername muss mindestens 3 Zeichen haben."
         );
     }
 

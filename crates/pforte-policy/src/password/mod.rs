@@ -152,6 +152,14 @@ impl PasswordPolicy {
         }
     }
 
+    /// Whether the user must choose a new password before the login completes
+    /// (R-PW-3): the password is an initial one set by an operator and the
+    /// policy demands the change. Changed hashing parameters are no reason; they
+    /// only cause a transparent rehash (R-PW-1, [`HashingParams::needs_rehash`]).
+    pub fn must_change_at_login(&self, password_is_initial: bool) -> bool {
+        self.initial_must_change && password_is_initial
+    }
+
     /// Checks `password` against every rule and returns all violations
     /// (R-PW-2). Length is counted in Unicode code points, without trimming or
     /// truncation (NIST 800-63B §3.1.1.2).

@@ -459,3 +459,15 @@ fn r_pw_2_violations_serialise_as_tagged_data_for_the_ui() {
         })
     );
 }
+
+#[test]
+fn r_pw_3_initial_password_must_be_changed_when_the_policy_says_so() {
+    let policy = eight_all_classes();
+    assert!(policy.must_change_at_login(true));
+    assert!(!policy.must_change_at_login(false));
+    let relaxed = PasswordPolicy {
+        initial_must_change: false,
+        ..eight_all_classes()
+    };
+    assert!(!relaxed.must_change_at_login(true));
+}
