@@ -279,6 +279,7 @@ pub fn check_digit(letter: char, serial: &[u8; 8]) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Public test numbers of gematik (reference/standards.md §7.4).
     #[test]
@@ -484,5 +485,29 @@ mod tests {
         }
         assert!(Kvnr::from_parts('a', [0; 8]).is_none());
         assert!(Kvnr::from_parts('A', [10, 0, 0, 0, 0, 0, 0, 0]).is_none());
+    }
+
+    proptest! {
+        /// The weights 1, 2 with digit sums map every digit to a distinct
+        /// value, so changing any single digit, including the check digit,
+        /// breaks the check (R-ID-2).
+        #[test]
+        fn r_id_2_every_single_digit_change_is_detected(
+            letter in proptest::char::range('A', 'Z'),
+            serial in proptest::array::uniform8(0u8..=9),
+            position in 1usize..10,
+            replacement in 0u8..=9,
+        ) {
+            let valid = Kvnr::from_parts(letter, serial).unwrap();
+            prop_assert_eq!(Kvnr::parse(valid.as_str()), Ok(valid.clone()));
+            let mut characters: Vec<char> = valid.as_str().chars().collect();
+            let original = characters[position];
+            let replacement = char::from(b'0' + replacement);
+            prop_assume!(original != replacement);
+            characters[position] = replacement;
+            let altered: String = characters.into_iter().collect();
+            let is_check_digit_error = matches!(Kvnr::parse(&altered), Err(KvnrError::CheckDigit { .. }));
+            prop_assert!(is_check_digit_error, "{} accepted", altered);
+        }
     }
 }

@@ -70,7 +70,7 @@ impl Identifier {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Kvnr(kvnr) => kvnr.as_str(),
-            Self::Email(email) | Self::Username(email) => email,
+            Self::Email(value) | Self::Username(value) => value,
         }
     }
 }
