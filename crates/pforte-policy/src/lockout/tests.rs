@@ -220,6 +220,35 @@ fn nist_800_63b_failure_cap_deactivates_across_locks() {
 }
 
 #[test]
+fn nist_800_63b_cap_holds_even_for_a_policy_built_without_validation() {
+    let policy = LockoutPolicy {
+        max_failures: 500,
+        lock_duration: TimeDelta::minutes(1),
+        during_lock: DuringLock::Ignore,
+        failure_cap: 500,
+    };
+    let mut state = LockState::default();
+    for attempt in 1..=100 {
+        let (next, decision) = decide(state, Wrong, start(), &policy);
+        if attempt < 100 {
+            assert!(matches!(
+                decision,
+                Decision::Refuse(Refusal::WrongPassword { .. })
+            ));
+        } else {
+            assert_eq!(
+                decision,
+                Decision::Refuse(Refusal::DeactivatedNow {
+                    reason: DeactivationReason::FailureCap
+                })
+            );
+        }
+        state = next;
+    }
+    assert!(state.is_deactivated());
+}
+
+#[test]
 fn r_lo_6_transitions_yield_audit_events() {
     let policy = LockoutPolicy {
         max_failures: 1,
