@@ -627,3 +627,28 @@ async fn r_se_1_an_expired_session_asks_for_the_login_again() {
     assert_eq!(again.status, 303);
     assert!(again.location().unwrap().contains("/login?interaction="));
 }
+
+#[tokio::test]
+async fn oidc_core_3_1_2_1_prompt_consent_with_a_live_session_goes_straight_to_consent() {
+    let flow = flow().await;
+    let verifier = "verifier-for-sso-consent-01234567890123456789012345";
+    let first = log_in(&flow, &authorize_url(&flow, &[], verifier)).await;
+    assert_eq!(first.status, 303);
+    let start = flow
+        .browser
+        .get(&authorize_url(&flow, &[("prompt", "consent")], verifier))
+        .await
+        .unwrap();
+    assert_eq!(start.status, 303);
+    assert!(start.location().unwrap().contains("/consent?interaction="));
+    let consent = flow.browser.follow(&start).await.unwrap();
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    let form = consent.post_form().unwrap();
+    let back = flow
+        .browser
+        .submit(&consent, &form, Some(("decision", "allow")))
+        .await
+        .unwrap();
+    assert_eq!(back.status, 303);
+    assert!(back.location_params().contains_key("code"));
+}
