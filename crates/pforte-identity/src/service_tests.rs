@@ -302,3 +302,26 @@ async fn r_se_2_ended_session_is_gone_and_clients_are_recorded_once() {
     );
     fx.service.end_session(&session.sid).await.unwrap();
 }
+
+/// R-LO-4: an unknown username costs a full Argon2 verification like a wrong
+/// password. Minimum of several runs, with a wide margin: without the dummy
+/// check the unknown path would be thousands of times faster.
+#[tokio::test]
+async fn r_lo_4_unknown_user_costs_as_much_hashing_as_a_wrong_password() {
+    let hasher = cheap(4096);
+    let fx = fixture_with(&hasher, hasher.clone()).await;
+    let mut fastest_wrong = Duration::MAX;
+    let mut fastest_unknown = Duration::MAX;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let _ = fx.service.login_with_password("alice", "wrong").await;
+        fastest_wrong = fastest_wrong.min(started.elapsed());
+        let started = std::time::Instant::now();
+        let _ = fx.service.login_with_password("nobody", "wrong").await;
+        fastest_unknown = fastest_unknown.min(started.elapsed());
+    }
+    assert!(
+        fastest_unknown * 4 > fastest_wrong && fastest_wrong * 4 > fastest_unknown,
+        "wrong password {fastest_wrong:?}, unknown user {fastest_unknown:?}"
+    );
+}
