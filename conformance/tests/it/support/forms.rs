@@ -53,6 +53,16 @@ impl Form {
             .collect()
     }
 
+    /// The button a browser clicks when the user presses Enter: the first
+    /// submit button.
+    pub fn default_button(&self) -> Option<&Tag> {
+        self.buttons.iter().find(|button| {
+            button
+                .attr("type")
+                .is_none_or(|kind| kind.eq_ignore_ascii_case("submit"))
+        })
+    }
+
     pub fn has_field(&self, name: &str) -> bool {
         self.inputs
             .iter()

@@ -289,6 +289,17 @@ impl UserAgent {
     /// its own inputs.
     pub async fn submit(&self, page: &Page, form: &Form, extra: &[(&str, &str)]) -> Page {
         let mut fields = form.fields();
+        // A browser sends the clicked button's name and value; without an
+        // explicit choice in `extra`, that is the default (first) button.
+        if let Some(button) = form.default_button()
+            && let Some(name) = button.attr("name")
+            && !extra.iter().any(|(extra_name, _)| *extra_name == name)
+        {
+            fields.push((
+                name.to_owned(),
+                button.attr("value").unwrap_or("").to_owned(),
+            ));
+        }
         for (name, value) in extra {
             fields.retain(|(existing, _)| existing != name);
             fields.push(((*name).to_owned(), (*value).to_owned()));
