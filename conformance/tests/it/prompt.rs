@@ -273,3 +273,111 @@ async fn ui_locales_and_login_complete_in_german() {
         .done();
     assert!(response.get("code").is_some());
 }
+
+/// Follows the walk by hand to the page that needs the user.
+async fn page_after_login(agent: &UserAgent, url: &str) -> crate::support::http::Page {
+    use crate::support::http::Arrival;
+    let first = agent.get(url).await;
+    let Arrival::Stopped(login) = agent.follow(first).await else {
+        panic!("no login page");
+    };
+    assert!(login.is_login_page(), "{}", login.describe());
+    let form = login
+        .forms()
+        .into_iter()
+        .find(|form| form.has_field("password"))
+        .unwrap();
+    let answer = agent
+        .submit(
+            &login,
+            &form,
+            &[("username", users::ALICE), ("password", PASSWORD)],
+        )
+        .await;
+    match agent.follow(answer).await {
+        Arrival::Stopped(page) => page,
+        other => panic!("expected a page after login, got {other:?}"),
+    }
+}
+
+async fn decide(
+    agent: &UserAgent,
+    page: &crate::support::http::Page,
+    decision: &str,
+) -> crate::support::rp::AuthResponse {
+    assert!(page.is_consent_page(), "{}", page.describe());
+    let form = page
+        .forms()
+        .into_iter()
+        .find(|form| form.has_button("decision", decision))
+        .unwrap();
+    let answer = agent.submit(page, &form, &[("decision", decision)]).await;
+    crate::support::rp::walk_from(agent, answer, None)
+        .await
+        .done()
+}
+
+#[tokio::test]
+async fn oidcc_prompt_consent_shows_the_consent_page_and_allow_issues_a_code() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let started = rp.start(&Request::scopes(&["openid", "email"]).param("prompt", "consent"));
+    let page = page_after_login(&agent, started.url.as_str()).await;
+    let response = decide(&agent, &page, "allow").await;
+    assert_eq!(response.get("state"), Some(started.state.secret().as_str()));
+    let tokens = rp.redeem(response.code(), None, None).await.unwrap();
+    rp.verify(&tokens, &started.nonce);
+}
+
+#[tokio::test]
+async fn prompt_consent_denied_returns_access_denied() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let started = rp.start(&Request::scopes(&["openid"]).param("prompt", "consent"));
+    let page = page_after_login(&agent, started.url.as_str()).await;
+    let response = decide(&agent, &page, "deny").await;
+    assert_eq!(
+        response.get("error"),
+        Some("access_denied"),
+        "{:?}",
+        response.params
+    );
+    assert_eq!(response.get("state"), Some(started.state.secret().as_str()));
+    assert_eq!(response.get("iss"), Some(fixture.server.issuer.as_str()));
+    assert!(response.get("code").is_none());
+}
+
+/// `user-rejects-authentication`: cancelling the login answers the RP with
+/// access_denied.
+#[tokio::test]
+async fn user_cancelling_the_login_returns_access_denied() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let started = rp.start(&Request::scopes(&["openid"]));
+    let login = walk(&agent, started.url.as_str(), None).await.stuck();
+    let form = login
+        .forms()
+        .into_iter()
+        .find(|form| form.has_field("password"))
+        .unwrap();
+    if !form.has_button("action", "cancel") {
+        panic!(
+            "the login form offers no cancel button: {}",
+            login.describe()
+        );
+    }
+    let answer = agent.submit(&login, &form, &[("action", "cancel")]).await;
+    let response = crate::support::rp::walk_from(&agent, answer, None)
+        .await
+        .done();
+    assert_eq!(
+        response.get("error"),
+        Some("access_denied"),
+        "{:?}",
+        response.params
+    );
+    assert_eq!(response.get("state"), Some(started.state.secret().as_str()));
+}
