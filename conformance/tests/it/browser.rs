@@ -204,15 +204,28 @@ async fn browser_login_page_is_accessible_and_reaches_the_callback_with_a_code()
     assert_eq!(userinfo.subject(), claims.subject());
 }
 
+/// Waits until the page (after a form submission) shows `selector`: the
+/// answer page arrives asynchronously after the click.
+async fn wait_for_element(page: &Page, selector: &str) -> chromiumoxide::element::Element {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(element) = page.find_element(selector).await {
+            return element;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{selector} never appeared; page: {:?}",
+            page.url().await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn alert_after_failed_login(chromium: &Chromium, url: &str, username: &str) -> String {
     let page = chromium.browser.new_page(url).await.unwrap();
     page.wait_for_navigation().await.unwrap();
     type_and_submit(&page, username, "definitely-wrong-password").await;
-    page.wait_for_navigation().await.unwrap();
-    let alert = page
-        .find_element("[role=alert]")
-        .await
-        .unwrap_or_else(|_| panic!("no role=alert after a failed login"));
+    let alert = wait_for_element(&page, "[role=alert]").await;
     let text = alert.inner_text().await.unwrap().unwrap_or_default();
     // The form is offered again.
     assert!(page.find_element("#password").await.is_ok());
