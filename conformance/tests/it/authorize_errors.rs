@@ -262,3 +262,74 @@ async fn oidcc_request_uri_by_reference_is_rejected_as_unsupported() {
         crate::support::rp::Walk::Stuck { page } => assert_error_page(&page),
     }
 }
+
+/// `oidcc-redirect-uri-query-OK`: a registered URI with a query works, and
+/// the response keeps that query next to code, state and iss.
+#[tokio::test]
+async fn oidcc_redirect_uri_with_registered_query_works() {
+    use crate::support::fixture::QUERY_REDIRECT;
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB_QUERY).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let done = rp
+        .login_flow(
+            &agent,
+            crate::support::users::ALICE,
+            &Request::scopes(&["openid"]),
+        )
+        .await;
+    assert_eq!(
+        done.response.get("tenant"),
+        Some("a"),
+        "{:?}",
+        done.response.params
+    );
+    assert_eq!(rp.spec.redirect_uri, QUERY_REDIRECT);
+}
+
+/// `oidcc-redirect-uri-query-mismatch`.
+#[tokio::test]
+async fn oidcc_redirect_uri_query_mismatch_shows_error_page() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB_QUERY).await;
+    let started = rp.start(&Request::scopes(&["openid"]));
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let url = with_param(
+        &started.url,
+        "redirect_uri",
+        Some("https://rp.example.test/callback?tenant=b"),
+    );
+    assert_error_page(&agent.get(url.as_str()).await);
+}
+
+/// `oidcc-ensure-redirect-uri-in-authorization-request`: with two registered
+/// URIs the request must say which one (OIDC Core 3.1.2.1: redirect_uri is
+/// REQUIRED).
+#[tokio::test]
+async fn oidcc_missing_redirect_uri_with_two_registered_shows_error_page() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB_TWO).await;
+    let started = rp.start(&Request::scopes(&["openid"]));
+    let agent = UserAgent::new(&fixture.server.issuer);
+    assert_error_page(
+        &agent
+            .get(with_param(&started.url, "redirect_uri", None).as_str())
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn second_registered_redirect_uri_works() {
+    use crate::support::fixture::SECOND_REDIRECT;
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB_TWO).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let done = rp
+        .login_flow(
+            &agent,
+            crate::support::users::ALICE,
+            &Request::scopes(&["openid"]).redirect_uri(SECOND_REDIRECT),
+        )
+        .await;
+    assert_eq!(done.response.target, SECOND_REDIRECT);
+}

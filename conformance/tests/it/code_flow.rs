@@ -486,3 +486,37 @@ async fn oidcc_formpost_page_submits_by_script_with_noscript_fallback() {
     assert!(form.method.eq_ignore_ascii_case("post"));
     assert!(form.has_field("code") && form.has_field("iss"));
 }
+
+/// The auth scheme is case-insensitive (RFC 9110 11.1; FAPI
+/// `access-token-type-header-case-sensitivity`).
+#[tokio::test]
+async fn rfc6750_userinfo_accepts_lowercase_bearer_scheme() {
+    let fixture = shared();
+    let (access_token, sub) = logged_in_access_token().await;
+    let response = raw::get(
+        fixture,
+        "/userinfo",
+        Some(&format!("bearer {access_token}")),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    assert_eq!(response.str("sub"), Some(sub.as_str()));
+}
+
+/// FAPI `ensure-authorization-request-with-long-nonce`: a 384-character
+/// nonce comes back intact (never truncated).
+#[tokio::test]
+async fn long_nonce_is_returned_intact() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let started = rp.start(&Request::scopes(&["openid"]));
+    let nonce = "n".repeat(384);
+    let mut url = without_param(&started.url, "nonce");
+    url.query_pairs_mut().append_pair("nonce", &nonce);
+    let response = walk(&agent, url.as_str(), Some((users::ALICE, PASSWORD)))
+        .await
+        .done();
+    let tokens = rp.redeem(response.code(), None, None).await.unwrap();
+    rp.verify(&tokens, &Nonce::new(nonce));
+}

@@ -471,3 +471,97 @@ async fn rfc9068_access_token_is_a_jwt_with_sub_client_and_scope() {
     assert!(scope.split(' ').any(|s| s == "email"), "{scope}");
     assert!(payload["exp"].as_i64().is_some() && payload["jti"].as_str().is_some());
 }
+
+/// `oidcc-refresh-token` scope handling: a refresh may narrow the scope.
+#[tokio::test]
+async fn oidcc_refresh_token_with_narrower_scope() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let done = rp
+        .login_flow(&agent, users::DAVE, &Request::scopes(&["openid", "email"]))
+        .await;
+    let response = raw::token_basic(
+        fixture,
+        clients::WEB,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &done.refresh_token()),
+            ("scope", "openid"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let access_token = response.str("access_token").unwrap();
+    let userinfo = raw::userinfo_get(fixture, access_token).await;
+    assert_eq!(userinfo.status, StatusCode::OK);
+    assert!(
+        userinfo.json.get("email").is_none(),
+        "narrowed scope still releases email"
+    );
+}
+
+/// FAPI `refresh-token`: refreshing without client authentication fails.
+#[tokio::test]
+async fn rfc6749_refresh_without_client_authentication_is_rejected() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let done = rp
+        .login_flow(&agent, users::DAVE, &Request::scopes(&["openid"]))
+        .await;
+    let response = raw::post(
+        fixture,
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &done.refresh_token()),
+            ("client_id", clients::WEB),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(
+        response.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        response.text
+    );
+    assert_eq!(response.error(), Some("invalid_client"));
+    // The grant is untouched by the failed attempt.
+    let good = refresh(fixture, clients::WEB, &done.refresh_token()).await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.text);
+}
+
+#[tokio::test]
+async fn rfc6749_get_on_token_endpoint_is_rejected() {
+    let fixture = shared();
+    let response = raw::get(fixture, "/token?grant_type=client_credentials", None).await;
+    assert!(
+        response.status == StatusCode::METHOD_NOT_ALLOWED
+            || response.status == StatusCode::BAD_REQUEST,
+        "{}",
+        response.status
+    );
+}
+
+/// Userinfo serves OpenID access tokens only: a client_credentials token has
+/// no user and no `openid` scope.
+#[tokio::test]
+async fn userinfo_rejects_a_client_credentials_token() {
+    let fixture = shared();
+    let token = raw::token_basic(
+        fixture,
+        clients::SERVICE,
+        &[("grant_type", "client_credentials"), ("scope", API_SCOPE)],
+    )
+    .await;
+    let access_token = token.str("access_token").unwrap();
+    let userinfo = raw::userinfo_get(fixture, access_token).await;
+    assert!(
+        userinfo.status == StatusCode::UNAUTHORIZED || userinfo.status == StatusCode::FORBIDDEN,
+        "{} {}",
+        userinfo.status,
+        userinfo.text
+    );
+}

@@ -10,6 +10,10 @@ use std::sync::LazyLock;
 pub const WEB_REDIRECT: &str = "https://rp.example.test/callback";
 pub const WEB_POST_LOGOUT: &str = "https://rp.example.test/logged-out";
 pub const NATIVE_REDIRECT: &str = "http://127.0.0.1/callback";
+/// A registered redirect URI with a query component (OIDC Core 3.1.2.1).
+pub const QUERY_REDIRECT: &str = "https://rp.example.test/callback?tenant=a";
+/// The second redirect URI of the client that has two.
+pub const SECOND_REDIRECT: &str = "https://rp.example.test/second";
 
 /// The password of every provisioned user.
 pub const PASSWORD: &str = "Sonnenblume-42-Wiese!";
@@ -52,6 +56,10 @@ pub mod clients {
     pub const PAR_ONLY: &str = "par-only";
     /// client_credentials only.
     pub const SERVICE: &str = "service";
+    /// Registered with a redirect URI that has a query component.
+    pub const WEB_QUERY: &str = "web-query";
+    /// Registered with two redirect URIs.
+    pub const WEB_TWO: &str = "web-two";
 }
 
 /// Users of the shared server. Each test that ends sessions has its own user.
@@ -116,6 +124,8 @@ fn build_shared() -> Fixture {
     let mut add = |id: &'static str, auth: AuthKind, alg: &'static str, extra: &[&str]| {
         let redirect_uri = if auth == AuthKind::None {
             NATIVE_REDIRECT
+        } else if id == clients::WEB_QUERY {
+            QUERY_REDIRECT
         } else {
             WEB_REDIRECT
         };
@@ -188,6 +198,13 @@ fn build_shared() -> Fixture {
         AuthKind::SecretBasic,
         "RS256",
         &["--require-par"],
+    );
+    add(clients::WEB_QUERY, AuthKind::SecretBasic, "RS256", &[]);
+    add(
+        clients::WEB_TWO,
+        AuthKind::SecretBasic,
+        "RS256",
+        &["--redirect-uri", SECOND_REDIRECT],
     );
     add(
         clients::SERVICE,
