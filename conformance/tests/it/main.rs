@@ -15,6 +15,7 @@ mod support;
 
 mod authorize_errors;
 mod browser;
+mod cli;
 mod clock;
 mod code_flow;
 mod discovery;

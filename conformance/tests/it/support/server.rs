@@ -136,6 +136,13 @@ level = "warn"
         std::fs::rename(&temporary, path).unwrap();
     }
 
+    /// Appends TOML to the configuration file (before the server starts).
+    pub fn append_config(&self, toml: &str) {
+        let mut text = std::fs::read_to_string(&self.config).unwrap();
+        text.push_str(toml);
+        std::fs::write(&self.config, text).unwrap();
+    }
+
     /// A scratch directory next to the data directory (JWK sets, browser
     /// profiles).
     pub fn scratch(&self) -> &Path {
