@@ -189,10 +189,7 @@ fn authorization_url(
         .append_pair("code_challenge", &sha256_b64url(code_verifier))
         .append_pair("code_challenge_method", "S256")
         .finish();
-    format!(
-        "{issuer}{}?{query}",
-        pforte_oauth::config::paths::AUTHORIZE
-    )
+    format!("{issuer}{}?{query}", pforte_oauth::config::paths::AUTHORIZE)
 }
 
 #[cfg(test)]
@@ -236,7 +233,10 @@ mod tests {
             client.redirect_uris,
             vec!["http://127.0.0.1:8080/demo/callback"]
         );
-        assert_eq!(client.post_logout_redirect_uris, vec!["http://127.0.0.1:8080/"]);
+        assert_eq!(
+            client.post_logout_redirect_uris,
+            vec!["http://127.0.0.1:8080/"]
+        );
         assert_eq!(
             client.grant_types,
             vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
@@ -245,7 +245,12 @@ mod tests {
         assert!(!digest.contains(&demo.client_secret));
         assert!(app.secrets.verify(&demo.client_secret, &digest));
 
-        let account = app.store.find_by_username(DEMO_USERNAME).await.unwrap().unwrap();
+        let account = app
+            .store
+            .find_by_username(DEMO_USERNAME)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!account.password_hash.contains(&demo.password));
         assert!(app.hasher.verify(&demo.password, &account.password_hash));
         assert!(demo.password.len() >= 16);
@@ -304,7 +309,10 @@ mod tests {
     async fn disabled_demo_creates_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let app = app(dir.path(), false).await;
-        assert!(matches!(provision(&app).await.unwrap(), DemoOutcome::Disabled));
+        assert!(matches!(
+            provision(&app).await.unwrap(),
+            DemoOutcome::Disabled
+        ));
         assert!(app.store.list_clients().await.unwrap().is_empty());
         assert!(app.store.list_accounts().await.unwrap().is_empty());
     }
