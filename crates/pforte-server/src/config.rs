@@ -213,31 +213,37 @@ impl Settings {
         let mut builder = Config::builder();
         if let Some(text) = file_text {
             let origin = origin.unwrap_or("configuration file");
-            let table = File::from_str(text, FileFormat::Toml)
+            let mut table = File::from_str(text, FileFormat::Toml)
                 .collect()
                 .map_err(|error| ConfigError::Read(format!("{origin}: {error}")))?;
-            unknown_file_keys(&table, &known, "", origin, &mut problems);
-            builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+            prune_unknown_keys(&mut table, &known, "", origin, &mut problems);
+            builder = builder.add_source(KnownKeys(table));
         }
         let overrides = environment_overrides(env, &known, &mut problems);
-        if !problems.is_empty() {
-            return Err(ConfigError::Problems(problems));
-        }
         builder = builder.add_source(
             Environment::with_prefix("PFORTE")
                 .prefix_separator("_")
                 .separator(ENV_NESTING)
                 .source(Some(overrides)),
         );
-        let settings: Settings = builder
+        // Unknown keys were set aside above, so the remaining values are still
+        // checked and `config check` reports every problem in one run.
+        match builder
             .build()
-            .and_then(|merged| merged.try_deserialize())
-            .map_err(|error| ConfigError::Problems(vec![error.to_string()]))?;
-        let problems = settings.validate();
-        if problems.is_empty() {
-            Ok(settings)
-        } else {
-            Err(ConfigError::Problems(problems))
+            .and_then(|merged| merged.try_deserialize::<Settings>())
+        {
+            Ok(settings) => {
+                problems.extend(settings.validate());
+                if problems.is_empty() {
+                    Ok(settings)
+                } else {
+                    Err(ConfigError::Problems(problems))
+                }
+            }
+            Err(error) => {
+                problems.push(error.to_string());
+                Err(ConfigError::Problems(problems))
+            }
         }
     }
 
@@ -267,24 +273,44 @@ fn known_keys() -> serde_json::Value {
     serde_json::to_value(Settings::default()).unwrap_or_default()
 }
 
-fn unknown_file_keys(
-    table: &config::Map<String, config::Value>,
+/// Removes keys the settings do not have from a parsed file, recording each
+/// as a problem named by its full path.
+fn prune_unknown_keys(
+    table: &mut config::Map<String, config::Value>,
     known: &serde_json::Value,
     prefix: &str,
     origin: &str,
     problems: &mut Vec<String>,
 ) {
-    for (key, value) in table {
+    table.retain(|key, value| {
         let path = format!("{prefix}{key}");
         match known.get(key) {
-            None => problems.push(format!("{path}: unknown key in {origin}")),
-            Some(section @ serde_json::Value::Object(_)) => {
-                if let config::ValueKind::Table(inner) = &value.kind {
-                    unknown_file_keys(inner, section, &format!("{path}."), origin, problems);
-                }
+            None => {
+                problems.push(format!("{path}: unknown key in {origin}"));
+                false
             }
-            Some(_) => {}
+            Some(section @ serde_json::Value::Object(_)) => {
+                if let config::ValueKind::Table(inner) = &mut value.kind {
+                    prune_unknown_keys(inner, section, &format!("{path}."), origin, problems);
+                }
+                true
+            }
+            Some(_) => true,
         }
+    });
+}
+
+/// The file's values with unknown keys removed, as a `config` source.
+#[derive(Debug, Clone)]
+struct KnownKeys(config::Map<String, config::Value>);
+
+impl config::Source for KnownKeys {
+    fn clone_into_box(&self) -> Box<dyn config::Source + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn collect(&self) -> Result<config::Map<String, config::Value>, config::ConfigError> {
+        Ok(self.0.clone())
     }
 }
 

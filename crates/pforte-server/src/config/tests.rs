@@ -315,10 +315,10 @@ fn r_pw_1_argon2_parameters_are_checked_at_load() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let found = problems(
-        "issuer = \"http://login.example\"\nlisten = \"nowhere\"\n[tokens]\ncode_ttl_secs = 600\n",
-        &[("PFORTE_LOG__FORMAT", "xml")],
+        "issuer = \"http://login.example\"\nlisten = \"nowhere\"\ncolour = 1\n[tokens]\ncode_ttl_secs = 600\n",
+        &[("PFORTE_LOG__FORMAT", "xml"), ("PFORTE_NOPE", "1")],
     );
-    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(found.len(), 6, "{found:?}");
     let message = ConfigError::Problems(found).to_string();
     assert!(message.contains("  - issuer:"), "{message}");
 }
