@@ -322,3 +322,41 @@ fn every_problem_is_reported_at_once() {
     let message = ConfigError::Problems(found).to_string();
     assert!(message.contains("  - issuer:"), "{message}");
 }
+
+const EXAMPLE: &str = include_str!("../../../../config/pforte.example.toml");
+
+#[test]
+fn example_file_loads_to_exactly_the_defaults() {
+    let settings = load(EXAMPLE, &[]).unwrap();
+    assert_eq!(settings, Settings::default());
+}
+
+#[test]
+fn example_file_documents_every_key() {
+    fn leaves(node: &serde_json::Value, prefix: &str, out: &mut Vec<(String, String)>) {
+        if let serde_json::Value::Object(members) = node {
+            for (key, value) in members {
+                if value.is_object() {
+                    leaves(value, key, out);
+                } else {
+                    out.push((prefix.to_owned(), key.clone()));
+                }
+            }
+        }
+    }
+    let mut keys = Vec::new();
+    leaves(&known_keys(), "", &mut keys);
+    let mut section = String::new();
+    let mut documented = Vec::new();
+    for line in EXAMPLE.lines() {
+        let line = line.trim_start_matches('#').trim();
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_owned();
+        } else if let Some((key, _)) = line.split_once(" = ") {
+            documented.push((section.clone(), key.to_owned()));
+        }
+    }
+    for key in keys {
+        assert!(documented.contains(&key), "{key:?} not in config/pforte.example.toml");
+    }
+}
