@@ -17,20 +17,36 @@ use pforte_oauth::ports::ClientStore;
 use pforte_types::StoreError;
 use std::path::Path;
 
-/// A client ready to store, and the secret to show when it was generated.
+/// A checked client record, and its secret in clear until it is digested.
 #[derive(Debug)]
 pub struct Planned {
+    /// `secret_digest` is still `None`: see [`Planned::seal`].
     pub client: Client,
-    /// `Some` only for a generated secret: printed once, never stored.
-    pub generated_secret: Option<String>,
+    secret: Option<String>,
+    secret_generated: bool,
 }
 
-/// Checks the arguments and builds the client record. `jwks` is the parsed
-/// content of `--jwks-file`.
+impl Planned {
+    /// Stores the secret as a digest (ADR 0002) and returns the client with
+    /// the secret to show: `Some` only for a generated one, printed once.
+    pub fn seal(self, digester: &SecretDigester) -> (Client, Option<String>) {
+        let mut client = self.client;
+        client.secret_digest = self.secret.as_deref().map(|s| digester.digest(s));
+        let shown = if self.secret_generated {
+            self.secret
+        } else {
+            None
+        };
+        (client, shown)
+    }
+}
+
+/// Checks the arguments and builds the client record, before anything is
+/// opened, so that bad input changes nothing. `jwks` is the parsed content of
+/// `--jwks-file`.
 pub fn plan(
     args: &ClientAddArgs,
     jwks: Option<serde_json::Value>,
-    digester: &SecretDigester,
     now: DateTime<Utc>,
 ) -> Result<Planned, String> {
     fields::client_id(&args.id)?;
@@ -85,16 +101,13 @@ pub fn plan(
         }
     }
 
-    let (secret_digest, generated_secret) = if auth_method.uses_secret() {
+    let (secret, secret_generated) = if auth_method.uses_secret() {
         match &args.secret {
             Some(secret) => {
                 fields::client_secret(secret)?;
-                (Some(digester.digest(secret)), None)
+                (Some(secret.clone()), false)
             }
-            None => {
-                let secret = random_token();
-                (Some(digester.digest(&secret)), Some(secret))
-            }
+            None => (Some(random_token()), true),
         }
     } else {
         if args.secret.is_some() {
@@ -103,7 +116,7 @@ pub fn plan(
                 auth_method.as_str()
             ));
         }
-        (None, None)
+        (None, false)
     };
 
     match (auth_method, &jwks) {
@@ -119,7 +132,7 @@ pub fn plan(
     let client = Client {
         client_id: args.id.clone(),
         name: args.name.clone(),
-        secret_digest,
+        secret_digest: None,
         auth_method,
         jwks,
         redirect_uris,
@@ -135,7 +148,8 @@ pub fn plan(
     };
     Ok(Planned {
         client,
-        generated_secret,
+        secret,
+        secret_generated,
     })
 }
 
@@ -148,15 +162,17 @@ pub async fn add(config: Option<&Path>, args: ClientAddArgs) -> anyhow::Result<(
         }
         None => None,
     };
+    let planned = plan(&args, jwks, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
     let app = super::open_app(config).await?;
-    let planned = plan(&args, jwks, &app.secrets, app.clock.now()).map_err(anyhow::Error::msg)?;
-    match app.store.insert_client(&planned.client).await {
+    let (mut client, shown_secret) = planned.seal(&app.secrets);
+    client.created_at = app.clock.now();
+    match app.store.insert_client(&client).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => bail!("a client with id {:?} already exists", args.id),
         Err(error) => return Err(error).context("cannot store the client"),
     }
-    println!("client_id: {}", planned.client.client_id);
-    match planned.generated_secret {
+    println!("client_id: {}", client.client_id);
+    match shown_secret {
         Some(secret) => {
             println!("client_secret: {secret}");
             eprintln!(
@@ -245,14 +261,32 @@ mod tests {
         SecretDigester::new(&MasterKey::generate())
     }
 
-    fn run(args: &ClientAddArgs, jwks: Option<serde_json::Value>) -> Result<Planned, String> {
-        plan(args, jwks, &digester(), Utc::now())
+    #[derive(Debug)]
+    struct Sealed {
+        client: Client,
+        generated_secret: Option<String>,
+    }
+
+    fn run(args: &ClientAddArgs, jwks: Option<serde_json::Value>) -> Result<Sealed, String> {
+        plan_sealed(args, jwks, &digester())
+    }
+
+    fn plan_sealed(
+        args: &ClientAddArgs,
+        jwks: Option<serde_json::Value>,
+        digester: &SecretDigester,
+    ) -> Result<Sealed, String> {
+        let (client, generated_secret) = plan(args, jwks, Utc::now())?.seal(digester);
+        Ok(Sealed {
+            client,
+            generated_secret,
+        })
     }
 
     #[test]
     fn adr_0002_generated_secret_is_shown_once_and_stored_as_digest() {
         let digester = digester();
-        let planned = plan(&args(), None, &digester, Utc::now()).unwrap();
+        let planned = plan_sealed(&args(), None, &digester).unwrap();
         let secret = planned.generated_secret.unwrap();
         assert_eq!(secret.len(), 43, "256 bits, base64url");
         let digest = planned.client.secret_digest.unwrap();
@@ -266,7 +300,7 @@ mod tests {
         let given = "0123456789abcdef0123456789abcdef";
         let mut args = args();
         args.secret = Some(given.to_owned());
-        let planned = plan(&args, None, &digester, Utc::now()).unwrap();
+        let planned = plan_sealed(&args, None, &digester).unwrap();
         assert!(planned.generated_secret.is_none());
         assert!(digester.verify(given, &planned.client.secret_digest.unwrap()));
         args.secret = Some("short".to_owned());

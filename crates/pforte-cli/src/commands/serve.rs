@@ -13,6 +13,9 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
+    // Registered first: a SIGTERM that arrives while starting up is then a
+    // graceful stop, not the default action (termination).
+    let shutdown = shutdown_signal()?;
     let settings = super::settings(config)?;
     init_tracing(&settings.log)?;
     let app = App::build(settings, Arc::new(SystemClock))
@@ -36,7 +39,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     }
     tracing::info!(%address, issuer = %app.settings.issuer, "Pforte is listening");
     let maintenance = tokio::spawn(app.maintenance().run(MAINTENANCE_INTERVAL));
-    let served = app.serve(listener, shutdown_signal()).await;
+    let served = app.serve(listener, shutdown).await;
     maintenance.abort();
     served.context("the server stopped with an error")?;
     tracing::info!("Pforte stopped");
@@ -58,28 +61,29 @@ fn init_tracing(log: &LogSettings) -> anyhow::Result<()> {
     installed.map_err(|error| anyhow::anyhow!("cannot set up logging: {error}"))
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM (systemd, container runtimes).
-async fn shutdown_signal() {
-    let interrupt = async {
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM (systemd, container
+/// runtimes). The handlers are registered when this is called, not when the
+/// future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("shutting down: finishing open requests");
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing open requests");
+        tracing::info!("shutting down: finishing open requests");
+    })
 }

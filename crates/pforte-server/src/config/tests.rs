@@ -357,6 +357,9 @@ fn example_file_documents_every_key() {
         }
     }
     for key in keys {
-        assert!(documented.contains(&key), "{key:?} not in config/pforte.example.toml");
+        assert!(
+            documented.contains(&key),
+            "{key:?} not in config/pforte.example.toml"
+        );
     }
 }
