@@ -527,6 +527,83 @@ fn keys_rotate_changes_the_active_kids_and_keeps_the_previous_in_jwks() {
     });
 }
 
+/// RFC 6749 2.3.1: client id and secret, form-encoded, joined by a colon.
+fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    format!("Basic {encoded}")
+}
+
+fn params(pairs: &[(&str, &str)]) -> pforte_oauth::Params {
+    pforte_oauth::Params::new(
+        pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect(),
+    )
+}
+
+#[test]
+fn rfc6749_4_4_clients_added_by_the_cli_get_tokens_with_their_secret() {
+    let provider = Provider::new();
+    let output = provider.run(&[
+        "client",
+        "add",
+        "--id",
+        "batch",
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "claims:read",
+    ]);
+    let secret = stdout(succeeded(&output))
+        .lines()
+        .find_map(|line| line.strip_prefix("client_secret: "))
+        .unwrap()
+        .to_owned();
+    let given = "operator-chosen-secret-0123456789abcdef";
+    succeeded(&provider.run(&[
+        "client",
+        "add",
+        "--id",
+        "poster",
+        "--auth-method",
+        "client_secret_post",
+        "--secret",
+        given,
+        "--grant-type",
+        "client_credentials",
+    ]));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let app = provider.app().await;
+        let grant = params(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "claims:read"),
+        ]);
+        let response = app
+            .provider
+            .token(&grant, Some(&basic("batch", &secret)))
+            .await
+            .unwrap();
+        assert_eq!(response.scope, "claims:read");
+        let wrong = app
+            .provider
+            .token(&grant, Some(&basic("batch", "not-the-secret")))
+            .await
+            .unwrap_err();
+        assert_eq!(wrong.code.as_str(), "invalid_client");
+
+        let posted = params(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "poster"),
+            ("client_secret", given),
+        ]);
+        assert!(app.provider.token(&posted, None).await.is_ok());
+    });
+}
+
 /// Starts `pforte serve` on a free port and stops it with SIGTERM; returns
 /// what it printed.
 fn serve_once(provider: &Provider) -> Output {
