@@ -21,6 +21,7 @@ pub mod end_session;
 pub mod error;
 pub mod grants;
 pub mod id_token;
+mod id_token_hint;
 pub mod introspection;
 pub mod keys;
 pub mod model;

@@ -415,3 +415,41 @@ pub fn claims_of(token: &str) -> Map<String, Value> {
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
+
+// Helpers for the authorization, PAR and logout tests.
+
+impl Fixture {
+    /// An ID token of this provider (RS256, issued now, valid five minutes) for
+    /// `client_id`, as the hint an RP sends back.
+    pub fn id_token_for(&self, client_id: &str, account: AccountId, sid: &str) -> String {
+        let now = self.clock_now().timestamp();
+        let claims = serde_json::json!({
+            "iss": ISSUER,
+            "sub": account.to_string(),
+            "aud": client_id,
+            "exp": now + 300,
+            "iat": now,
+            "auth_time": now,
+            "sid": sid,
+        });
+        self.provider
+            .keys()
+            .current()
+            .active(SigningAlg::RS256)
+            .unwrap()
+            .sign_json(claims.as_object().unwrap(), None)
+            .unwrap()
+    }
+}
+
+/// The value of a response parameter.
+pub fn response_param<'a>(
+    response: &'a pforte_oauth::AuthorizationResponse,
+    name: &str,
+) -> Option<&'a str> {
+    response
+        .params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
