@@ -604,6 +604,20 @@ fn rfc6749_4_4_clients_added_by_the_cli_get_tokens_with_their_secret() {
     });
 }
 
+/// A plain HTTP/1.1 GET; `None` while nothing answers.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    (!response.is_empty()).then_some(response)
+}
+
 /// Starts `pforte serve` on a free port and stops it with SIGTERM; returns
 /// what it printed.
 fn serve_once(provider: &Provider) -> Output {
@@ -668,4 +682,19 @@ fn serve_prints_demo_credentials_on_first_start_only_and_stops_on_sigterm() {
         "{again}"
     );
     assert!(!stdout(&second).contains("client_secret"));
+}
+
+#[test]
+fn serve_with_a_missing_theme_fails_before_printing_demo_credentials() {
+    let provider = Provider::with_settings("demo = true");
+    let output = provider
+        .command()
+        .arg("serve")
+        .env("PFORTE_THEMES_DIR", provider.dir.path().join("no-themes"))
+        .env("PFORTE_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let message = failed(&output);
+    assert!(message.contains("themes_dir"), "{message}");
+    assert!(!stdout(&output).contains("client_secret"));
 }

@@ -167,11 +167,22 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router()?;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        serve_router(router, listener, shutdown).await
     }
+}
+
+/// Serves a router built beforehand with [`App::router`] (so that a broken
+/// theme stops the start before anything is provisioned or printed) until
+/// `shutdown` completes, then finishes open requests.
+pub async fn serve_router(
+    router: axum::Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
 }
 
 /// The periodic housekeeping of a running provider: deletes expired codes, PAR

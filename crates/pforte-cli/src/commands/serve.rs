@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use pforte_server::App;
-use pforte_server::app::MAINTENANCE_INTERVAL;
+use pforte_server::app::{MAINTENANCE_INTERVAL, serve_router};
 use pforte_server::config::LogSettings;
 use pforte_server::demo::{self, DemoOutcome};
 use pforte_types::SystemClock;
@@ -21,6 +21,11 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     let app = App::build(settings, Arc::new(SystemClock))
         .await
         .context("cannot start the provider")?;
+    // The theme is loaded here, so that a missing or broken theme stops the
+    // start before anything is provisioned.
+    let router = app
+        .router()
+        .with_context(|| format!("themes_dir {}", app.settings.themes_dir.display()))?;
     // Bind before provisioning: credentials shown once are useless if the
     // port turns out to be taken.
     let listener = tokio::net::TcpListener::bind(&app.settings.listen)
@@ -39,7 +44,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     }
     tracing::info!(%address, issuer = %app.settings.issuer, "Pforte is listening");
     let maintenance = tokio::spawn(app.maintenance().run(MAINTENANCE_INTERVAL));
-    let served = app.serve(listener, shutdown).await;
+    let served = serve_router(router, listener, shutdown).await;
     maintenance.abort();
     served.context("the server stopped with an error")?;
     tracing::info!("Pforte stopped");
