@@ -636,13 +636,15 @@ fn serve_once(provider: &Provider) -> Output {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "pforte serve did not start listening"
-        );
+    let health = loop {
+        if let Some(response) = http_get(port, "/healthz") {
+            break response;
+        }
+        assert!(Instant::now() < deadline, "pforte serve did not answer");
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.ends_with("ok"), "{health}");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
