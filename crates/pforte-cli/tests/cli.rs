@@ -146,6 +146,18 @@ fn config_check_names_unknown_environment_variables_and_applies_overrides() {
 }
 
 #[test]
+fn config_check_loads_the_theme() {
+    let provider = Provider::new();
+    let output = provider
+        .command()
+        .args(["config", "check"])
+        .env("PFORTE_THEMES_DIR", provider.dir.path())
+        .output()
+        .unwrap();
+    assert!(failed(&output).contains("themes_dir"));
+}
+
+#[test]
 fn missing_config_file_is_an_error_naming_it() {
     let output = Command::new(env!("CARGO_BIN_EXE_pforte"))
         .args(["client", "list", "--config", "/nonexistent/pforte.toml"])

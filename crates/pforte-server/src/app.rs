@@ -171,6 +171,14 @@ impl App {
     }
 }
 
+/// Loads the theme the settings name, as a start would, so that `pforte config
+/// check` finds a missing or broken template before a deployment does.
+pub fn check_theme(settings: &Settings) -> Result<(), String> {
+    Pages::load(&settings.themes_dir)
+        .map(|_| ())
+        .map_err(|error| format!("themes_dir: {error}"))
+}
+
 /// Serves a router built beforehand with [`App::router`] (so that a broken
 /// theme stops the start before anything is provisioned or printed) until
 /// `shutdown` completes, then finishes open requests.
