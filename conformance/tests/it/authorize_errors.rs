@@ -333,3 +333,40 @@ async fn second_registered_redirect_uri_works() {
         .await;
     assert_eq!(done.response.target, SECOND_REDIRECT);
 }
+
+/// RFC 6749 3.1: parameters must not be repeated. A repeated client_id or
+/// redirect_uri cannot be trusted: error page.
+#[tokio::test]
+async fn rfc6749_repeated_client_id_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let mut repeated = url.clone();
+    repeated
+        .query_pairs_mut()
+        .append_pair("client_id", clients::OTHER);
+    let agent = UserAgent::new(&fixture.server.issuer);
+    assert_error_page(&agent.get(repeated.as_str()).await);
+}
+
+#[tokio::test]
+async fn rfc6749_repeated_scope_is_an_error() {
+    let fixture = shared();
+    let (_, url, state) = authorize_url().await;
+    let mut repeated = url.clone();
+    repeated
+        .query_pairs_mut()
+        .append_pair("scope", "openid email");
+    let agent = UserAgent::new(&fixture.server.issuer);
+    match walk(&agent, repeated.as_str(), None).await {
+        crate::support::rp::Walk::Done(response) => {
+            assert_eq!(
+                response.get("error"),
+                Some("invalid_request"),
+                "{:?}",
+                response.params
+            );
+            assert_eq!(response.get("state"), Some(state.as_str()));
+        }
+        crate::support::rp::Walk::Stuck { page } => assert_error_page(&page),
+    }
+}

@@ -136,6 +136,23 @@ level = "warn"
         std::fs::rename(&temporary, path).unwrap();
     }
 
+    /// Sets the configured issuer (the server is still reached at
+    /// [`Server::url`], as behind a TLS-terminating proxy).
+    pub fn set_configured_issuer(&self, issuer: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        let replaced: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with("issuer = ") {
+                    format!("issuer = {issuer:?}")
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&self.config, replaced.join("\n") + "\n").unwrap();
+    }
+
     /// Appends TOML to the configuration file (before the server starts).
     pub fn append_config(&self, toml: &str) {
         let mut text = std::fs::read_to_string(&self.config).unwrap();
