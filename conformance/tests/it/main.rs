@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod clock;
 mod code_flow;
+mod demo;
 mod discovery;
 mod introspection;
 mod keys;

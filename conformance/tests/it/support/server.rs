@@ -139,12 +139,18 @@ level = "warn"
     /// Sets the configured issuer (the server is still reached at
     /// [`Server::url`], as behind a TLS-terminating proxy).
     pub fn set_configured_issuer(&self, issuer: &str) {
+        self.set_top_level("issuer", &format!("{issuer:?}"));
+    }
+
+    /// Replaces the value of a top-level key of the configuration file.
+    pub fn set_top_level(&self, key: &str, toml_value: &str) {
         let text = std::fs::read_to_string(&self.config).unwrap();
+        let prefix = format!("{key} = ");
         let replaced: Vec<String> = text
             .lines()
             .map(|line| {
-                if line.starts_with("issuer = ") {
-                    format!("issuer = {issuer:?}")
+                if line.starts_with(&prefix) {
+                    format!("{key} = {toml_value}")
                 } else {
                     line.to_owned()
                 }
