@@ -317,3 +317,42 @@ async fn rp_initiated_logout_accepts_an_expired_id_token_hint() {
             .any(|(key, value)| key == "state" && value == "late")
     );
 }
+
+async fn kids(server: &Server) -> std::collections::BTreeSet<String> {
+    let jwks = crate::support::raw::plain_get_json(&server.url("/jwks")).await;
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Issue 2: after `keys rotate` the previous keys stay in the JWKS until the
+/// tokens they signed can have expired, and no longer than that.
+#[tokio::test]
+async fn keys_previous_keys_leave_the_jwks_after_the_overlap() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let before = kids(server).await;
+    server.stop();
+    server.cli_ok(&["keys", "rotate"]);
+    server.start();
+    let during = kids(server).await;
+    assert!(
+        before.is_subset(&during),
+        "previous keys left at once: {before:?} → {during:?}"
+    );
+    assert!(during.len() > before.len());
+    // Longest signed token lifetime is 300 s by default (access and ID tokens).
+    server.advance_clock(301);
+    server.stop();
+    server.start();
+    let after = kids(server).await;
+    assert!(
+        before.is_disjoint(&after),
+        "previous keys still published after the overlap: {after:?}"
+    );
+    assert!(!after.is_empty());
+}

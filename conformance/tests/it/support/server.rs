@@ -174,7 +174,16 @@ level = "warn"
 
     /// Runs `pforte <args…> --config FILE` to completion.
     pub fn cli(&self, args: &[&str]) -> CliOutput {
-        let output = Command::new(BINARY)
+        let mut command = Command::new(BINARY);
+        // The operator's commands share the server's (moved) clock.
+        if let Some(clock_file) = &self.clock_file {
+            command
+                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("FAKETIME_TIMESTAMP_FILE", clock_file)
+                .env("FAKETIME_NO_CACHE", "1")
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        }
+        let output = command
             .args(args)
             .arg("--config")
             .arg(&self.config)
