@@ -370,3 +370,16 @@ async fn rfc6749_repeated_scope_is_an_error() {
         crate::support::rp::Walk::Stuck { page } => assert_error_page(&page),
     }
 }
+
+#[tokio::test]
+async fn redirect_uri_with_fragment_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let uri = format!("{}#fragment", crate::support::fixture::WEB_REDIRECT);
+    assert_error_page(
+        &agent
+            .get(with_param(&url, "redirect_uri", Some(&uri)).as_str())
+            .await,
+    );
+}

@@ -605,3 +605,50 @@ async fn rfc9068_access_token_signature_verifies_with_the_jwks() {
     assert!(josekit::jwt::decode_with_verifier(&tampered, &verifier).is_err());
     assert!(!raw::is_active(fixture, clients::SERVICE, &tampered).await);
 }
+
+/// RFC 6749 4.1.3: the redirect_uri of the authorization request is
+/// required at the token endpoint.
+#[tokio::test]
+async fn rfc6749_code_redeemed_without_redirect_uri_is_rejected() {
+    let fixture = shared();
+    let code = web_code(fixture).await;
+    let response = raw::token_basic(
+        fixture,
+        clients::WEB,
+        &[("grant_type", "authorization_code"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    assert!(
+        matches!(response.error(), Some("invalid_grant" | "invalid_request")),
+        "{}",
+        response.text
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_token_errors_are_json_and_not_cacheable() {
+    let fixture = shared();
+    let response = redeem_basic(fixture, clients::WEB, "no-such-code").await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .header("content-type")
+            .is_some_and(|value| value.starts_with("application/json")),
+        "RFC 6749 5.2"
+    );
+    assert_no_store(&response);
+    if let Some(description) = response.str("error_description") {
+        assert!(
+            description
+                .chars()
+                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'),
+            "RFC 6749 5.2 error_description charset: {description:?}"
+        );
+    }
+}
