@@ -383,3 +383,47 @@ async fn redirect_uri_with_fragment_shows_error_page() {
             .await,
     );
 }
+
+/// Bad input gets a clear error, never a server error: invalid UTF-8 in the
+/// query.
+#[tokio::test]
+async fn malformed_percent_encoding_gets_a_clean_client_error() {
+    let fixture = shared();
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(
+            &fixture
+                .server
+                .url("/authorize?client_id=%FF%FE&response_type=code&scope=openid"),
+        )
+        .await;
+    assert!(page.status.is_client_error(), "{}", page.describe());
+    assert!(page.header("location").is_none());
+}
+
+#[tokio::test]
+async fn oversized_state_is_returned_intact_or_cleanly_rejected() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let state = "s".repeat(6000);
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(with_param(&url, "state", Some(&state)).as_str())
+        .await;
+    assert!(!page.status.is_server_error(), "{}", page.describe());
+    if page.status.is_redirection() {
+        let walked = walk(
+            &agent,
+            with_param(&url, "state", Some(&state)).as_str(),
+            Some((crate::support::users::ALICE, crate::support::PASSWORD)),
+        )
+        .await;
+        if let crate::support::rp::Walk::Done(response) = walked {
+            assert_eq!(
+                response.get("state"),
+                Some(state.as_str()),
+                "state truncated"
+            );
+        }
+    }
+}

@@ -652,3 +652,22 @@ async fn rfc6749_token_errors_are_json_and_not_cacheable() {
         );
     }
 }
+
+/// The token endpoint takes form-encoded bodies (RFC 6749 4.1.3); a JSON
+/// body is a client error, never a server error.
+#[tokio::test]
+async fn rfc6749_json_body_at_the_token_endpoint_is_a_client_error() {
+    let fixture = shared();
+    let response = crate::support::http::plain_client()
+        .post(fixture.server.url("/token"))
+        .header(
+            "authorization",
+            basic(clients::SERVICE, fixture.secret(clients::SERVICE)),
+        )
+        .header("content-type", "application/json")
+        .body(r#"{"grant_type":"client_credentials"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+}
