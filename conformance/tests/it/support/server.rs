@@ -36,10 +36,21 @@ pub struct Server {
     /// clock offset in seconds.
     clock_file: Option<PathBuf>,
     clock_offset: Mutex<u64>,
+    faketime: Option<PathBuf>,
 }
 
-/// libfaketime, from Debian's `faketime` package.
-pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+/// libfaketime, from Debian's `faketime` package (`PFORTE_LIBFAKETIME`
+/// overrides the search in `/usr/lib/<triplet>/faketime/`).
+pub fn libfaketime() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("PFORTE_LIBFAKETIME") {
+        return Some(PathBuf::from(path)).filter(|path| path.is_file());
+    }
+    std::fs::read_dir("/usr/lib")
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("faketime/libfaketime.so.1"))
+        .find(|path| path.is_file())
+}
 
 struct Running {
     wrapper: Child,
@@ -66,14 +77,16 @@ impl Server {
     /// move it forward (the process' monotonic clock stays real). Returns
     /// `None` when libfaketime is missing and `CI` is not `true`.
     pub fn prepare_with_movable_clock() -> Option<Server> {
-        if !Path::new(LIBFAKETIME).is_file() {
+        let Some(library) = libfaketime() else {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("libfaketime is required under CI=true: apt-get install -y faketime");
             }
-            eprintln!("SKIPPED: {LIBFAKETIME} not found (apt-get install -y faketime)");
+            eprintln!("SKIPPED: libfaketime not found (apt-get install -y faketime)");
             return None;
-        }
-        Some(Server::prepare_with(true))
+        };
+        let mut server = Server::prepare_with(true);
+        server.faketime = Some(library);
+        Some(server)
     }
 
     fn prepare_with(movable_clock: bool) -> Server {
@@ -119,6 +132,7 @@ level = "warn"
             running: Mutex::new(None),
             clock_file,
             clock_offset: Mutex::new(0),
+            faketime: None,
         }
     }
 
@@ -176,9 +190,9 @@ level = "warn"
     pub fn cli(&self, args: &[&str]) -> CliOutput {
         let mut command = Command::new(BINARY);
         // The operator's commands share the server's (moved) clock.
-        if let Some(clock_file) = &self.clock_file {
+        if let (Some(clock_file), Some(library)) = (&self.clock_file, &self.faketime) {
             command
-                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("LD_PRELOAD", library)
                 .env("FAKETIME_TIMESTAMP_FILE", clock_file)
                 .env("FAKETIME_NO_CACHE", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
@@ -216,9 +230,9 @@ level = "warn"
         let mut running = self.running.lock().unwrap();
         assert!(running.is_none(), "server already running");
         let mut command = Command::new("sh");
-        if let Some(clock_file) = &self.clock_file {
+        if let (Some(clock_file), Some(library)) = (&self.clock_file, &self.faketime) {
             command
-                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("LD_PRELOAD", library)
                 .env("FAKETIME_TIMESTAMP_FILE", clock_file)
                 .env("FAKETIME_NO_CACHE", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
