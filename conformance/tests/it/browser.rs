@@ -32,8 +32,8 @@ fn chromium() -> Option<PathBuf> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("chromium is required under CI=true: apt-get install -y chromium");
     }
-    eprintln!(
-        "SKIPPED browser test: no chromium found (apt-get install -y chromium, or set CHROME)"
+    crate::support::server::report_skip(
+        "browser test: no chromium found (apt-get install -y chromium, or set CHROME)",
     );
     None
 }

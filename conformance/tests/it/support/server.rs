@@ -39,10 +39,10 @@ pub struct Server {
     faketime: Option<PathBuf>,
 }
 
-/// libfaketime, from Debian's `faketime` package (`PFORTE_LIBFAKETIME`
+/// libfaketime, from Debian's `faketime` package (`CONFORMANCE_LIBFAKETIME`
 /// overrides the search in `/usr/lib/<triplet>/faketime/`).
 pub fn libfaketime() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("PFORTE_LIBFAKETIME") {
+    if let Some(path) = std::env::var_os("CONFORMANCE_LIBFAKETIME") {
         return Some(PathBuf::from(path)).filter(|path| path.is_file());
     }
     std::fs::read_dir("/usr/lib")
@@ -81,7 +81,7 @@ impl Server {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("libfaketime is required under CI=true: apt-get install -y faketime");
             }
-            eprintln!("SKIPPED: libfaketime not found (apt-get install -y faketime)");
+            report_skip("libfaketime not found (apt-get install -y faketime)");
             return None;
         };
         let mut server = Server::prepare_with(true);
@@ -197,11 +197,11 @@ level = "warn"
                 .env("FAKETIME_NO_CACHE", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
+        without_pforte_environment(&mut command);
         let output = command
             .args(args)
             .arg("--config")
             .arg(&self.config)
-            .env_remove("PFORTE_CONFIG")
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -237,6 +237,7 @@ level = "warn"
                 .env("FAKETIME_NO_CACHE", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
+        without_pforte_environment(&mut command);
         let mut wrapper = command
             .arg("-c")
             .arg(WRAPPER)
@@ -324,4 +325,21 @@ fn health_ok(port: u16) -> bool {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.starts_with("HTTP/1.1 200")
+}
+
+/// Says why a test did nothing. Written to the process' stderr directly, so
+/// the reason shows even though the harness captures the output of passing
+/// tests (Rust has no "skipped" result).
+pub fn report_skip(reason: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
+/// The provider reads `PFORTE_*` variables as configuration overrides; the
+/// tests' configuration file alone must decide.
+fn without_pforte_environment(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PFORTE_") {
+            command.env_remove(name);
+        }
+    }
 }
