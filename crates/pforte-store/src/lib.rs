@@ -12,11 +12,13 @@
 //! This is the only crate that knows table names (`entities`). The schema itself
 //! lives in `pforte-migrations`. Errors are reported as [`pforte_types::StoreError`].
 
+mod client_cache;
 mod entities;
 mod error;
 mod memory;
 mod sql;
 
+pub use client_cache::CachedClientStore;
 pub use memory::MemoryStore;
 pub use pforte_migrations::Migrator;
 pub use sql::SqlStore;

@@ -16,7 +16,7 @@ mod keys;
 use crate::error::db_error;
 use pforte_migrations::{Migrator, MigratorTrait};
 use pforte_types::StoreError;
-use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::time::Duration;
 
@@ -35,7 +35,7 @@ impl SqlStore {
     /// Opens a pool for a `sqlite:` or `postgres:`/`postgresql:` URL.
     ///
     /// A SQLite file is created when missing (`mode=rwc` unless the URL names a
-    /// mode) and runs in WAL mode with a busy timeout, so concurrent requests wait
+    /// mode) and runs in WAL mode with `synchronous=NORMAL` and a busy timeout, so concurrent requests wait
     /// for each other instead of failing. An in-memory SQLite database lives in
     /// a single connection that is never recycled (it would lose the data).
     pub async fn connect(database_url: &str) -> Result<SqlStore, StoreError> {
@@ -87,7 +87,13 @@ fn sqlite_options(database_url: &str) -> ConnectOptions {
         options
             .max_connections(SQLITE_FILE_CONNECTIONS)
             .map_sqlx_sqlite_opts(|opts| {
+                // NORMAL is the usual setting for WAL: a commit no longer waits
+                // for an fsync of the log, only checkpoints do. Committed data
+                // survives a crash of the process; a power failure may lose
+                // the last transactions, never the database's consistency
+                // (docs/config.md, docs/performance.md).
                 opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
             });
     }
