@@ -5,7 +5,7 @@ use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, Sig
 use pforte_identity::IdentityService;
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
-use pforte_store::{MemoryStore, SqlStore};
+use pforte_store::{CachedClientStore, MemoryStore, SqlStore};
 use pforte_types::Clock;
 use pforte_web::{AppState, Pages, WebSettings};
 use std::future::Future;
@@ -93,7 +93,13 @@ impl App {
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let ports = ProviderPorts {
-            clients: Arc::new(store.clone()),
+            // Only the protocol core reads clients through the cache; the CLI
+            // and administration use the store directly.
+            clients: Arc::new(CachedClientStore::new(
+                Arc::new(store.clone()),
+                clock.clone(),
+                Duration::from_secs(settings.tokens.client_cache_ttl_secs),
+            )),
             grants: Arc::new(store.clone()),
             claims: Arc::new(store.clone()),
         };

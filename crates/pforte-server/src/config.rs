@@ -45,6 +45,11 @@ pub struct TokenSettings {
     pub par_ttl_secs: u64,
     /// `ES256` (default), `RS256`, `PS256` or `EdDSA` (RFC 9068 access tokens).
     pub access_token_alg: String,
+    /// How long a running server keeps a registered client in memory (0: not
+    /// at all). Takes the database read off every token request; a client
+    /// removed or changed by another process keeps its old record on a running
+    /// server for at most this long (`pforte_store::CachedClientStore`).
+    pub client_cache_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +106,7 @@ impl Default for TokenSettings {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             par_ttl_secs: 60,
             access_token_alg: "ES256".to_owned(),
+            client_cache_ttl_secs: 10,
         }
     }
 }

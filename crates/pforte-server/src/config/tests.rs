@@ -363,3 +363,19 @@ fn example_file_documents_every_key() {
         );
     }
 }
+
+#[test]
+fn client_cache_lifetime_is_0_to_300_seconds() {
+    assert_problem(
+        "[tokens]\nclient_cache_ttl_secs = 301",
+        "tokens.client_cache_ttl_secs",
+    );
+    assert_eq!(
+        load("[tokens]\nclient_cache_ttl_secs = 0", &[])
+            .unwrap()
+            .tokens
+            .client_cache_ttl_secs,
+        0
+    );
+    assert!(load("[tokens]\nclient_cache_ttl_secs = 300", &[]).is_ok());
+}

@@ -10,6 +10,9 @@ const ACCESS_TOKEN_ALGS: [&str; 4] = ["ES256", "RS256", "PS256", "EdDSA"];
 /// The longest allowed authorization code lifetime (issue 2: codes live at most
 /// 60 s; RFC 9700 4.2 asks for short-lived codes).
 const MAX_CODE_TTL_SECS: u64 = 60;
+/// The longest allowed client cache lifetime: a client removed with the CLI
+/// must stop working on every running server within minutes, not hours.
+const MAX_CLIENT_CACHE_TTL_SECS: u64 = 300;
 
 pub(super) fn problems(settings: &Settings) -> Vec<String> {
     let tokens = &settings.tokens;
@@ -28,6 +31,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         ),
         positive("tokens.par_ttl_secs", tokens.par_ttl_secs),
         access_token_alg(&tokens.access_token_alg),
+        client_cache_ttl(tokens.client_cache_ttl_secs),
         positive("session.ttl_secs", settings.session.ttl_secs),
         positive(
             "session.interaction_ttl_secs",
@@ -135,6 +139,12 @@ fn positive(key: &str, value: u64) -> Option<String> {
     } else {
         Some(format!("{key}: must be greater than 0"))
     }
+}
+
+fn client_cache_ttl(secs: u64) -> Option<String> {
+    (secs > MAX_CLIENT_CACHE_TTL_SECS).then(|| {
+        format!("tokens.client_cache_ttl_secs: at most {MAX_CLIENT_CACHE_TTL_SECS} (got {secs})")
+    })
 }
 
 fn access_token_alg(alg: &str) -> Option<String> {
