@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod i18n;
 pub mod interaction;
 pub mod pages;
+pub mod request_id;
 pub mod respond;
 pub mod security;
 pub mod state;
@@ -32,7 +33,7 @@ use handlers::{
     token, userinfo,
 };
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// The largest request body accepted: authorization requests with a `claims`
@@ -108,7 +109,10 @@ pub fn router(state: AppState) -> Router {
                 )
             },
         ))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(
+            REQUEST_ID,
+            request_id::ProcessRequestIds::new(),
+        ))
 }
 
 async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
