@@ -36,6 +36,10 @@ pub fn main() -> ExitCode {
     // DESIGN.md §6: one TLS provider (ring) for every outbound connection,
     // installed before anything connects (PostgreSQL over TLS included).
     pforte_server::app::install_crypto_provider();
+    if let Command::Serve = cli.command {
+        // Before any thread exists: may replace the process (malloc_tuning docs).
+        pforte_server::malloc_tuning::apply_for_serve();
+    }
     let config = cli.config.as_deref();
     if let Command::Config(ConfigCommand::Check) = cli.command {
         return commands::config_check::run(config);

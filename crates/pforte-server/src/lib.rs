@@ -11,6 +11,7 @@
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod malloc_tuning;
 
 pub use app::{App, ServerError};
 pub use config::{ConfigError, Settings};
