@@ -36,8 +36,8 @@ impl SqlStore {
     /// Opens a pool for a `sqlite:` or `postgres:`/`postgresql:` URL.
     ///
     /// A SQLite file is created when missing (`mode=rwc` unless the URL names a
-    /// mode) and runs in WAL mode with `synchronous=NORMAL` and a busy timeout, so concurrent requests wait
-    /// for each other instead of failing. An in-memory SQLite database lives in
+    /// mode) and runs in WAL mode with `synchronous=NORMAL` and a busy timeout,
+    /// so concurrent requests wait for each other instead of failing. An in-memory SQLite database lives in
     /// a single connection that is never recycled (it would lose the data).
     pub async fn connect(database_url: &str) -> Result<SqlStore, StoreError> {
         let options = if database_url.starts_with("sqlite:") {
