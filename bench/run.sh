@@ -138,6 +138,8 @@ EOF
   "$PFORTE_BIN" user add --config "$CONFIG" --username "$USERNAME" --password "$USER_PASSWORD" \
     --email bench-user@example.test --email-verified --given-name Bench --family-name User >&2
   START_CMD="$PFORTE_BIN serve --config $CONFIG"
+  # Pforte issues refresh tokens to clients registered for the grant
+  LOGIN_PROMPT=""
 }
 
 prepare_peer() {
@@ -148,6 +150,8 @@ prepare_peer() {
   CLIENT_SECRET=bench-web-secret
   REDIRECT_URI=http://127.0.0.1:3999/cb
   USER_PASSWORD=any
+  # node-oidc-provider honours offline_access only with prompt=consent (OIDC Core 11)
+  LOGIN_PROMPT=consent
   CC_CLIENT_ID=bench-cc
   CC_CLIENT_SECRET=bench-cc-secret
   START_CMD="env NODE_ENV=production PORT=$PORT CC_CLIENT_ID=$CC_CLIENT_ID CC_CLIENT_SECRET=$CC_CLIENT_SECRET $node $PEER_DIR/server.mjs"
@@ -168,7 +172,7 @@ EOF
   exit 0
 fi
 
-WORK=$(mktemp -d /tmp/pforte-bench.XXXXXX)
+WORK=$(mktemp -d /var/tmp/pforte-bench.XXXXXX)
 if [[ "$MODE" == compare ]]; then
   [[ "$TARGET" == pforte ]] || { echo "compare is for TARGET=pforte" >&2; exit 2; }
   [[ -w "$PEER_DIR" ]] || { echo "$PEER_DIR is not writable: copy it (cp -r) and run npm ci there, then set PEER_DIR" >&2; exit 1; }
@@ -247,7 +251,8 @@ fi
 
 login() { # login <count> <out-file>: refresh tokens (and one access token) from code flows
   python3 "$HERE/login.py" --base-url "$BASE_URL" --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
-    --redirect-uri "$REDIRECT_URI" --username "$USERNAME" --password "$USER_PASSWORD" --count "$1" >"$2"
+    --redirect-uri "$REDIRECT_URI" --username "$USERNAME" --password "$USER_PASSWORD" \
+    --prompt "$LOGIN_PROMPT" --count "$1" >"$2"
 }
 
 # One pool of refresh tokens per refresh_token run (warm-up included): each run
