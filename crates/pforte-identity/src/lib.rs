@@ -14,4 +14,4 @@ pub mod ports;
 pub mod service;
 pub mod session;
 
-pub use service::IdentityService;
+pub use service::{IdentityError, IdentityService};

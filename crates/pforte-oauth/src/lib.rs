@@ -11,12 +11,17 @@
 //! (DESIGN.md §2): it meets the login flow only through
 //! `pforte_types::AuthTarget` / `AuthResult` and returns enums, not responses.
 
+pub mod access_token;
 pub mod authorize;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod config;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
+pub mod grants;
+pub mod id_token;
+mod id_token_hint;
 pub mod introspection;
 pub mod keys;
 pub mod model;
@@ -24,6 +29,7 @@ pub mod par;
 pub mod params;
 pub mod ports;
 pub mod provider;
+pub mod released_claims;
 pub mod revocation;
 pub mod token;
 pub mod userinfo;

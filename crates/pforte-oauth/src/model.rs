@@ -175,6 +175,7 @@ pub struct AuthorizationCode {
 }
 
 /// Outcome of consuming a code atomically.
+#[allow(clippy::large_enum_variant)] // built once per request, never stored
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeConsumption {
     /// First use: the code is now consumed.
@@ -201,6 +202,7 @@ pub struct RefreshToken {
 }
 
 /// Outcome of using a refresh token for rotation, atomically.
+#[allow(clippy::large_enum_variant)] // built once per request, never stored
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshConsumption {
     /// The token was current and is now marked used.

@@ -1,6 +1,13 @@
 //! The token endpoint (RFC 6749 3.2, 4.1.3, 4.4, 6; OIDC Core 3.1.3).
+//!
+//! Every request authenticates its client first ([`crate::client_auth`]), then
+//! `grant_type` picks one of the grants in [`crate::grants`]. A grant type we
+//! do not implement is `unsupported_grant_type`; one the client is not
+//! registered for is `unauthorized_client` (RFC 6749 5.2).
 
-use crate::error::OAuthError;
+use crate::client_auth::ClientEndpoint;
+use crate::error::{ErrorCode, OAuthError};
+use crate::model::GrantType;
 use crate::params::Params;
 use crate::provider::Provider;
 use serde::Serialize;
@@ -20,6 +27,15 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
+/// RFC 6749 5.2 `unsupported_grant_type`.
+fn unsupported_grant_type(grant_type: &str) -> OAuthError {
+    OAuthError::new(
+        ErrorCode::UnsupportedGrantType,
+        "PF-OAUTH-210",
+        format!("grant_type {grant_type} is not supported"),
+    )
+}
+
 impl Provider {
     /// Handles one token request: `params` is the form body, `authorization` the
     /// raw `Authorization` header value.
@@ -28,7 +44,22 @@ impl Provider {
         params: &Params,
         authorization: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
-        let _ = (params, authorization);
-        Err(OAuthError::server_error("token endpoint not built yet"))
+        let client = self
+            .authenticate_client(params, authorization, ClientEndpoint::Token)
+            .await?;
+        let requested = params.require("grant_type")?;
+        let grant_type =
+            GrantType::parse(requested).ok_or_else(|| unsupported_grant_type(requested))?;
+        if !client.allows_grant(grant_type) {
+            return Err(OAuthError::unauthorized_client(format!(
+                "the client may not use the {} grant",
+                grant_type.as_str()
+            )));
+        }
+        match grant_type {
+            GrantType::AuthorizationCode => self.authorization_code_grant(&client, params).await,
+            GrantType::RefreshToken => self.refresh_token_grant(&client, params).await,
+            GrantType::ClientCredentials => self.client_credentials_grant(&client, params).await,
+        }
     }
 }

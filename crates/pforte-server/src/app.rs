@@ -132,6 +132,7 @@ impl App {
                 secure_cookies: self.settings.issuer.starts_with("https://"),
                 session_ttl: Duration::from_secs(self.settings.session.ttl_secs),
                 interaction_ttl: Duration::from_secs(self.settings.session.interaction_ttl_secs),
+                demo_enabled: self.settings.demo,
             }),
             clock: self.clock.clone(),
         };

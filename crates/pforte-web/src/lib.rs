@@ -8,13 +8,118 @@
 //! and their results back to responses (DESIGN.md §2); no protocol or policy
 //! decision is made here. Must not depend on sea-orm or pforte-store.
 
+pub mod cookies;
+pub mod csrf;
+pub mod form;
+pub mod handlers;
+pub mod i18n;
+pub mod interaction;
 pub mod pages;
+pub mod respond;
+pub mod security;
 pub mod state;
 
 pub use pages::Pages;
 pub use state::{AppState, WebSettings};
 
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use handlers::{
+    assets, authorize, consent, demo, discovery, health, introspect, login, logout, par, revoke,
+    token, userinfo,
+};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// The largest request body accepted: authorization requests with a `claims`
+/// parameter and private_key_jwt assertions fit easily.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// Every route of the provider, with the security layers applied.
-pub fn router(state: AppState) -> axum::Router {
-    axum::Router::new().with_state(state)
+pub fn router(state: AppState) -> Router {
+    let mut routes = Router::new()
+        .route("/", get(health::home))
+        .route("/healthz", get(health::healthz))
+        .route("/favicon.ico", get(health::no_icon))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_metadata),
+        )
+        .route("/jwks", get(discovery::jwks))
+        .route(
+            "/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/par", post(par::par))
+        .route("/token", post(token::token))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+        )
+        .route("/introspect", post(introspect::introspect))
+        .route("/revoke", post(revoke::revoke))
+        .route("/logout", get(logout::logout_get).post(logout::logout_post))
+        .route(
+            "/login",
+            get(login::login_page_get).post(login::login_submit),
+        )
+        .route(
+            "/consent",
+            get(consent::consent_page).post(consent::consent_submit),
+        )
+        .route(pages::STYLESHEET_PATH, get(assets::stylesheet));
+    if state.settings.demo_enabled {
+        routes = routes.route(
+            "/demo/callback",
+            get(demo::callback_get).post(demo::callback_post),
+        );
+    }
+    // Layers, outermost last: every request gets an id first (so the trace span
+    // and error pages can name it), and the security headers wrap the body
+    // limit, so even a 413 carries them.
+    routes
+        .fallback(not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = request.uri().path(),
+                    request_id,
+                )
+            },
+        ))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let locale = respond::locale(&headers, &[]);
+    let description = state.pages.message(locale, "error_not_found");
+    respond::error_page(
+        &state,
+        locale,
+        StatusCode::NOT_FOUND,
+        "PF-WEB-404",
+        &description,
+        &respond::request_id(&headers),
+    )
 }

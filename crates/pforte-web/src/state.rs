@@ -37,4 +37,6 @@ pub struct WebSettings {
     pub session_ttl: Duration,
     /// How long a pending authorization request waits for the login.
     pub interaction_ttl: Duration,
+    /// Serve `/demo/callback`, the redirect URI of the demo client.
+    pub demo_enabled: bool,
 }

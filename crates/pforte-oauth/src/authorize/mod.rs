@@ -11,8 +11,22 @@
 //! [`AuthTarget`] and a [`PendingAuthorization`]; the web layer runs the login and
 //! calls [`crate::Provider::resume_authorization`] with the [`AuthResult`].
 
-use crate::error::OAuthError;
-use pforte_types::{AccountId, AuthTarget, Prompt};
+pub(crate) mod checks;
+mod code;
+mod decision;
+pub(crate) mod pipeline;
+pub(crate) mod response;
+
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+use crate::provider::Provider;
+use checks::redirect_uri::{ReplyTo, reply_to_for};
+use checks::request_uri::pushed_handle;
+use decision::SessionDecision;
+use pforte_crypto::random::sha256_b64url;
+use pforte_types::{AccountId, AuthResult, AuthTarget, Prompt, SessionSnapshot};
+use pipeline::{Endpoint, Gate, Rejection, Validated};
+use response::{ResponseBody, encode};
 use serde::{Deserialize, Serialize};
 
 /// `response_mode` (OAuth 2.0 Multiple Response Types; Form Post Response Mode).
@@ -98,28 +112,107 @@ pub enum AuthorizeOutcome {
     Interaction(Box<InteractionRequired>),
 }
 
-impl crate::Provider {
+impl Provider {
     /// The authorization endpoint: `params` from the query (GET) or the form
     /// body (POST); `session` is the browser's live provider session, if any.
+    ///
+    /// Runs the checks of `pipeline.rs`, then decides on the session: issue the
+    /// code at once, hand over to the login flow, or answer `login_required`.
     pub async fn authorize(
         &self,
-        params: &crate::Params,
-        session: Option<&pforte_types::SessionSnapshot>,
+        params: &Params,
+        session: Option<&SessionSnapshot>,
     ) -> AuthorizeOutcome {
-        let _ = (params, session);
-        AuthorizeOutcome::ErrorPage(OAuthError::server_error("authorize not built yet"))
+        let gate = match self.load_gate(params).await {
+            Ok(gate) => gate,
+            Err(error) => return AuthorizeOutcome::ErrorPage(error),
+        };
+        let validated = match pipeline::run(gate, &self.config.issuer, self.keys.current().as_ref())
+        {
+            Ok(validated) => validated,
+            Err(rejection) => return self.reject(rejection),
+        };
+        let pending = validated.pending();
+        match decision::decide(&validated.request, session, self.clock.now()) {
+            SessionDecision::Issue(login) => {
+                self.issue_and_respond(&validated.reply_to, &pending, &login)
+                    .await
+            }
+            SessionDecision::Interact {
+                force_reauthentication,
+                consent_required,
+            } => AuthorizeOutcome::Interaction(Box::new(InteractionRequired {
+                target: auth_target(&validated, force_reauthentication, consent_required),
+                pending,
+            })),
+            SessionDecision::LoginRequired(why) => AuthorizeOutcome::Respond(self.error_response(
+                &validated.reply_to,
+                &pending,
+                &OAuthError::new(ErrorCode::LoginRequired, LOGIN_REQUIRED, why),
+            )),
+        }
     }
 
     /// Continues a pending request after the login (and consent) finished:
     /// issues the code and answers through the response encoder.
+    ///
+    /// The client and redirect URI are verified again against the store, so a
+    /// client removed during the login gets no code. A denied consent answers
+    /// `access_denied`; a request with `prompt=consent` that was never asked
+    /// answers `consent_required`; a login by another account than the
+    /// `id_token_hint` named answers `login_required`.
     pub async fn resume_authorization(
         &self,
         pending: &PendingAuthorization,
-        result: &pforte_types::AuthResult,
+        result: &AuthResult,
         consent: ConsentDecision,
     ) -> AuthorizeOutcome {
-        let _ = (pending, result, consent);
-        AuthorizeOutcome::ErrorPage(OAuthError::server_error("authorize not built yet"))
+        let client = match self.ports.clients.get_client(&pending.client_id).await {
+            Ok(client) => client,
+            Err(error) => return AuthorizeOutcome::ErrorPage(error.into()),
+        };
+        let Some(client) = client else {
+            return AuthorizeOutcome::ErrorPage(OAuthError::new(
+                ErrorCode::InvalidRequest,
+                checks::client::UNKNOWN,
+                "client_id does not name a registered client",
+            ));
+        };
+        let reply_to = match reply_to_for(&client, &pending.redirect_uri) {
+            Ok(reply_to) => reply_to,
+            Err(error) => return AuthorizeOutcome::ErrorPage(error),
+        };
+        let refusal = match consent {
+            ConsentDecision::Denied => Some(OAuthError::new(
+                ErrorCode::AccessDenied,
+                ACCESS_DENIED,
+                "the user denied the request",
+            )),
+            ConsentDecision::NotAsked if pending.prompt.contains(&Prompt::Consent) => {
+                Some(OAuthError::new(
+                    ErrorCode::ConsentRequired,
+                    CONSENT_REQUIRED,
+                    "the user was not asked for consent",
+                ))
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            pending
+                .hinted_account
+                .filter(|hinted| *hinted != result.account_id)
+                .map(|_| {
+                    OAuthError::new(
+                        ErrorCode::LoginRequired,
+                        LOGIN_REQUIRED,
+                        "another account logged in than id_token_hint names",
+                    )
+                })
+        });
+        if let Some(error) = refusal {
+            return AuthorizeOutcome::Respond(self.error_response(&reply_to, pending, &error));
+        }
+        self.issue_and_respond(&reply_to, pending, result).await
     }
 
     /// The error response for a pending request the user abandoned (cancelled
@@ -129,11 +222,101 @@ impl crate::Provider {
         pending: &PendingAuthorization,
         error: &OAuthError,
     ) -> AuthorizationResponse {
-        let _ = error;
-        AuthorizationResponse {
-            redirect_uri: pending.redirect_uri.clone(),
-            mode: pending.response_mode,
-            params: Vec::new(),
+        self.error_response(&ReplyTo::of_pending(pending), pending, error)
+    }
+
+    /// Loads what the gate checks need: the client named by `client_id` and
+    /// the pushed request named by `request_uri` (taken, so single use).
+    async fn load_gate(&self, params: &Params) -> Result<Gate, OAuthError> {
+        let mut gate = Gate::new(Endpoint::Authorize, self.clock.now(), params.clone());
+        if let Ok(Some(request_uri)) = params.get("request_uri")
+            && let Some(handle) = pushed_handle(request_uri)
+        {
+            gate.pushed = self
+                .ports
+                .grants
+                .take_pushed_request(&sha256_b64url(handle))
+                .await?;
         }
+        if let Ok(Some(client_id)) = params.get("client_id") {
+            gate.client = self.ports.clients.get_client(client_id).await?;
+        }
+        Ok(gate)
+    }
+
+    fn reject(&self, rejection: Rejection) -> AuthorizeOutcome {
+        match rejection {
+            Rejection::Page(error) => AuthorizeOutcome::ErrorPage(error),
+            Rejection::Redirect {
+                reply_to,
+                response_mode,
+                state,
+                error,
+            } => AuthorizeOutcome::Respond(encode(
+                &reply_to,
+                response_mode,
+                state.as_deref(),
+                &self.config.issuer,
+                ResponseBody::Error(&error),
+            )),
+        }
+    }
+
+    fn error_response(
+        &self,
+        reply_to: &ReplyTo,
+        pending: &PendingAuthorization,
+        error: &OAuthError,
+    ) -> AuthorizationResponse {
+        encode(
+            reply_to,
+            pending.response_mode,
+            pending.state.as_deref(),
+            &self.config.issuer,
+            ResponseBody::Error(error),
+        )
+    }
+
+    async fn issue_and_respond(
+        &self,
+        reply_to: &ReplyTo,
+        pending: &PendingAuthorization,
+        login: &AuthResult,
+    ) -> AuthorizeOutcome {
+        let response = match self.issue_code(pending, login).await {
+            Ok(code) => encode(
+                reply_to,
+                pending.response_mode,
+                pending.state.as_deref(),
+                &self.config.issuer,
+                ResponseBody::Code(&code),
+            ),
+            Err(error) => self.error_response(reply_to, pending, &error),
+        };
+        AuthorizeOutcome::Respond(response)
+    }
+}
+
+const LOGIN_REQUIRED: &str = "PF-OAUTH-130";
+const ACCESS_DENIED: &str = "PF-OAUTH-131";
+const CONSENT_REQUIRED: &str = "PF-OAUTH-132";
+
+/// What the login flow must achieve for `validated`.
+fn auth_target(
+    validated: &Validated,
+    force_reauthentication: bool,
+    consent_required: bool,
+) -> AuthTarget {
+    let request = &validated.request;
+    AuthTarget {
+        client_id: validated.client.client_id.clone(),
+        client_name: validated.client.name.clone(),
+        login_hint: request.login_hint.clone(),
+        required_account: request.hint.as_ref().map(|hint| hint.subject),
+        force_reauthentication,
+        acr_values: request.acr_values.clone(),
+        ui_locales: request.ui_locales.clone(),
+        requested_scopes: request.scopes.clone(),
+        consent_required,
     }
 }

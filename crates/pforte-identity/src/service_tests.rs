@@ -1,0 +1,327 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use pforte_crypto::Argon2Params;
+use pforte_types::ManualClock;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+struct FakeAccounts {
+    accounts: Mutex<HashMap<AccountId, Account>>,
+}
+
+#[async_trait]
+impl AccountStore for FakeAccounts {
+    async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.accounts
+            .lock()
+            .unwrap()
+            .insert(account.id, account.clone());
+        Ok(())
+    }
+    async fn get_account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        Ok(self.accounts.lock().unwrap().get(&id).cloned())
+    }
+    async fn find_by_username(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self
+            .accounts
+            .lock()
+            .unwrap()
+            .values()
+            .find(|account| account.username.eq_ignore_ascii_case(username))
+            .cloned())
+    }
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        Ok(self.accounts.lock().unwrap().values().cloned().collect())
+    }
+    async fn set_password_hash(
+        &self,
+        id: AccountId,
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(account) = self.accounts.lock().unwrap().get_mut(&id) {
+            account.password_hash = password_hash.to_owned();
+            account.updated_at = at;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct FakeSessions {
+    sessions: Mutex<HashMap<String, ProviderSession>>,
+}
+
+#[async_trait]
+impl SessionStore for FakeSessions {
+    async fn put_session(&self, session: &ProviderSession) -> Result<(), StoreError> {
+        self.sessions
+            .lock()
+            .unwrap()
+            .insert(session.sid.clone(), session.clone());
+        Ok(())
+    }
+    async fn get_session(&self, sid: &str) -> Result<Option<ProviderSession>, StoreError> {
+        Ok(self.sessions.lock().unwrap().get(sid).cloned())
+    }
+    async fn delete_session(&self, sid: &str) -> Result<(), StoreError> {
+        self.sessions.lock().unwrap().remove(sid);
+        Ok(())
+    }
+    async fn add_session_client(&self, sid: &str, client_id: &str) -> Result<(), StoreError> {
+        if let Some(session) = self.sessions.lock().unwrap().get_mut(sid)
+            && !session.clients.iter().any(|known| known == client_id)
+        {
+            session.clients.push(client_id.to_owned());
+        }
+        Ok(())
+    }
+}
+
+fn cheap(memory_kib: u32) -> Arc<PasswordHasher> {
+    Arc::new(
+        PasswordHasher::new(Argon2Params {
+            memory_kib,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap(),
+    )
+}
+
+struct Fixture {
+    service: IdentityService,
+    accounts: Arc<FakeAccounts>,
+    sessions: Arc<FakeSessions>,
+    clock: ManualClock,
+    alice: AccountId,
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap()
+}
+
+async fn fixture_with(
+    stored_hasher: &PasswordHasher,
+    service_hasher: Arc<PasswordHasher>,
+) -> Fixture {
+    let clock = ManualClock::new(start());
+    let accounts = Arc::new(FakeAccounts::default());
+    let sessions = Arc::new(FakeSessions::default());
+    let alice = AccountId::new();
+    accounts
+        .insert_account(&Account {
+            id: alice,
+            username: "alice".to_owned(),
+            password_hash: stored_hasher.hash("correct horse").unwrap(),
+            email: None,
+            email_verified: false,
+            given_name: None,
+            family_name: None,
+            phone: None,
+            phone_verified: false,
+            totp_secret_encrypted: None,
+            created_at: start(),
+            updated_at: start(),
+        })
+        .await
+        .unwrap();
+    let service = IdentityService::new(
+        accounts.clone(),
+        sessions.clone(),
+        service_hasher,
+        Arc::new(clock.clone()),
+        Duration::from_secs(3600),
+    );
+    Fixture {
+        service,
+        accounts,
+        sessions,
+        clock,
+        alice,
+    }
+}
+
+async fn fixture() -> Fixture {
+    let hasher = cheap(1024);
+    fixture_with(&hasher, hasher.clone()).await
+}
+
+#[tokio::test]
+async fn r_lo_4_correct_password_logs_in_case_insensitively() {
+    let fx = fixture().await;
+    let account = fx
+        .service
+        .login_with_password("ALICE", "correct horse")
+        .await
+        .unwrap();
+    assert_eq!(account.id, fx.alice);
+}
+
+#[tokio::test]
+async fn r_lo_4_wrong_password_and_unknown_user_are_the_same_error() {
+    let fx = fixture().await;
+    let wrong = fx
+        .service
+        .login_with_password("alice", "wrong")
+        .await
+        .unwrap_err();
+    let unknown = fx
+        .service
+        .login_with_password("mallory", "correct horse")
+        .await
+        .unwrap_err();
+    let empty = fx.service.login_with_password("", "x").await.unwrap_err();
+    for error in [&wrong, &unknown, &empty] {
+        assert!(matches!(error, IdentityError::InvalidCredentials));
+        assert_eq!(error.public_code(), "PF-LOGIN-001");
+    }
+    assert_eq!(wrong.to_string(), unknown.to_string());
+}
+
+#[tokio::test]
+async fn r_pw_1_hash_with_old_parameters_is_replaced_on_login() {
+    let old = cheap(1024);
+    let fx = fixture_with(&old, cheap(2048)).await;
+    let before = fx.accounts.get_account(fx.alice).await.unwrap().unwrap();
+    assert!(before.password_hash.contains("m=1024"));
+    fx.clock.advance(chrono::Duration::seconds(5));
+    let account = fx
+        .service
+        .login_with_password("alice", "correct horse")
+        .await
+        .unwrap();
+    let stored = fx.accounts.get_account(fx.alice).await.unwrap().unwrap();
+    assert!(stored.password_hash.contains("m=2048"));
+    assert_eq!(account.password_hash, stored.password_hash);
+    assert_eq!(stored.updated_at, start() + chrono::Duration::seconds(5));
+    // The new hash still verifies.
+    fx.service
+        .login_with_password("alice", "correct horse")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn r_pw_1_current_hash_is_left_alone() {
+    let fx = fixture().await;
+    let before = fx.accounts.get_account(fx.alice).await.unwrap().unwrap();
+    fx.service
+        .login_with_password("alice", "correct horse")
+        .await
+        .unwrap();
+    let after = fx.accounts.get_account(fx.alice).await.unwrap().unwrap();
+    assert_eq!(before.password_hash, after.password_hash);
+}
+
+#[tokio::test]
+async fn rfc8176_password_session_carries_pwd_amr_auth_time_and_expiry() {
+    let fx = fixture().await;
+    let session = fx.service.start_password_session(fx.alice).await.unwrap();
+    assert_eq!(session.amr, ["pwd"]);
+    assert_eq!(session.acr, PASSWORD_ACR);
+    assert_eq!(session.auth_time, start());
+    assert_eq!(
+        session.expires_at,
+        start() + chrono::Duration::seconds(3600)
+    );
+    assert!(session.sid.len() >= 43, "256-bit random sid");
+    let other = fx.service.start_password_session(fx.alice).await.unwrap();
+    assert_ne!(session.sid, other.sid);
+    assert!(
+        fx.sessions
+            .sessions
+            .lock()
+            .unwrap()
+            .contains_key(&session.sid)
+    );
+}
+
+#[tokio::test]
+async fn r_se_1_session_is_live_until_its_expiry() {
+    let fx = fixture().await;
+    let session = fx.service.start_password_session(fx.alice).await.unwrap();
+    assert!(
+        fx.service
+            .live_session(&session.sid)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    fx.clock.advance(chrono::Duration::seconds(3599));
+    assert!(
+        fx.service
+            .live_session(&session.sid)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    fx.clock.advance(chrono::Duration::seconds(1));
+    assert!(
+        fx.service
+            .live_session(&session.sid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(fx.service.live_session("").await.unwrap().is_none());
+    assert!(fx.service.live_session("unknown").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn r_se_2_ended_session_is_gone_and_clients_are_recorded_once() {
+    let fx = fixture().await;
+    let session = fx.service.start_password_session(fx.alice).await.unwrap();
+    fx.service
+        .record_client(&session.sid, "portal")
+        .await
+        .unwrap();
+    fx.service
+        .record_client(&session.sid, "portal")
+        .await
+        .unwrap();
+    fx.service.record_client(&session.sid, "app").await.unwrap();
+    let live = fx
+        .service
+        .live_session(&session.sid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.clients, ["portal", "app"]);
+    fx.service.end_session(&session.sid).await.unwrap();
+    assert!(
+        fx.service
+            .live_session(&session.sid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    fx.service.end_session(&session.sid).await.unwrap();
+}
+
+/// R-LO-4: an unknown username costs a full Argon2 verification like a wrong
+/// password. Minimum of several runs, with a wide margin: without the dummy
+/// check the unknown path would be thousands of times faster.
+#[tokio::test]
+async fn r_lo_4_unknown_user_costs_as_much_hashing_as_a_wrong_password() {
+    let hasher = cheap(4096);
+    let fx = fixture_with(&hasher, hasher.clone()).await;
+    let mut fastest_wrong = Duration::MAX;
+    let mut fastest_unknown = Duration::MAX;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let _ = fx.service.login_with_password("alice", "wrong").await;
+        fastest_wrong = fastest_wrong.min(started.elapsed());
+        let started = std::time::Instant::now();
+        let _ = fx.service.login_with_password("nobody", "wrong").await;
+        fastest_unknown = fastest_unknown.min(started.elapsed());
+    }
+    assert!(
+        fastest_unknown * 4 > fastest_wrong && fastest_wrong * 4 > fastest_unknown,
+        "wrong password {fastest_wrong:?}, unknown user {fastest_unknown:?}"
+    );
+}

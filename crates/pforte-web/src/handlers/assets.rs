@@ -1,0 +1,21 @@
+//! The theme's style sheet (no CDN; DESIGN.md §6).
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+
+pub async fn stylesheet(State(state): State<AppState>) -> Response {
+    let mut response = state.pages.stylesheet().to_owned().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}

@@ -1,0 +1,298 @@
+//! The login page (issue 2 "Login"): username and password, German or English,
+//! CSRF-protected, with one message for every failed attempt (R-LO-4).
+//!
+//! When an `id_token_hint` named an account (`AuthTarget::required_account`) and
+//! someone else logs in, no session is started and the page asks for the named
+//! account (`login_wrong_account`). This only tells the person what they just
+//! proved themselves (their own password is right), so it reveals nothing, and a
+//! client never receives a code for an account it did not ask for (OIDC Core
+//! 3.1.2.1 `id_token_hint`).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use pforte_identity::IdentityError;
+use pforte_oauth::{ConsentDecision, ErrorCode, OAuthError};
+use pforte_types::AuthResult;
+use serde::Deserialize;
+
+use super::authorize::answer;
+use crate::cookies::{self, CookieKind};
+use crate::interaction::{self, Interaction};
+use crate::respond;
+use crate::security;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct InteractionQuery {
+    #[serde(default)]
+    pub interaction: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    interaction: String,
+    csrf_token: Option<String>,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// The language of the pages of this interaction.
+pub(crate) fn locale_of(headers: &HeaderMap, interaction: &Interaction) -> &'static str {
+    respond::locale(headers, &interaction.target.ui_locales)
+}
+
+/// The page for an interaction that is unknown, finished or expired.
+pub(crate) fn expired(state: &AppState, headers: &HeaderMap) -> Response {
+    let locale = respond::locale(headers, &[]);
+    let description = state.pages.message(locale, "error_interaction_expired");
+    respond::error_page(
+        state,
+        locale,
+        StatusCode::BAD_REQUEST,
+        "PF-WEB-001",
+        &description,
+        &respond::request_id(headers),
+    )
+}
+
+/// The page for a form whose CSRF token or browser binding does not match.
+pub(crate) fn forged(state: &AppState, headers: &HeaderMap, locale: &str) -> Response {
+    tracing::warn!(
+        request_id = respond::request_id(headers),
+        "form refused: CSRF token or browser binding mismatch"
+    );
+    let description = state.pages.message(locale, "error_csrf");
+    respond::error_page(
+        state,
+        locale,
+        StatusCode::FORBIDDEN,
+        "PF-WEB-002",
+        &description,
+        &respond::request_id(headers),
+    )
+}
+
+/// True when the POST comes from the browser that started the interaction and
+/// carries the interaction's form token (both compared in constant time).
+pub(crate) fn form_is_genuine(
+    state: &AppState,
+    headers: &HeaderMap,
+    interaction: &Interaction,
+    csrf_token: Option<&str>,
+) -> bool {
+    let binding = cookies::read(headers, CookieKind::Flow, state.settings.secure_cookies);
+    crate::csrf::tokens_match(&interaction.browser_binding, binding.as_deref())
+        && crate::csrf::tokens_match(&interaction.csrf_token, csrf_token)
+}
+
+fn login_page(
+    state: &AppState,
+    locale: &str,
+    id: &str,
+    interaction: &Interaction,
+    username: &str,
+    error_key: Option<&str>,
+) -> Response {
+    let target = &interaction.target;
+    let mut context = tera::Context::new();
+    context.insert("interaction", id);
+    context.insert("csrf_token", &interaction.csrf_token);
+    context.insert("username", username);
+    context.insert(
+        "client_name",
+        target.client_name.as_deref().unwrap_or(&target.client_id),
+    );
+    context.insert(
+        "error_message",
+        &error_key.map(|key| state.pages.message(locale, key)),
+    );
+    respond::page(
+        state,
+        StatusCode::OK,
+        "login.html",
+        locale,
+        &context,
+        Some(security::csp_with_form_target(Some(
+            &interaction.pending.redirect_uri,
+        ))),
+    )
+}
+
+pub async fn login_page_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<InteractionQuery>,
+) -> Response {
+    let request_id = respond::request_id(&headers);
+    match interaction::load(state.ephemeral.as_ref(), &query.interaction).await {
+        Ok(Some(record)) => {
+            let locale = locale_of(&headers, &record);
+            let hint = record.target.login_hint.clone().unwrap_or_default();
+            login_page(&state, locale, &query.interaction, &record, &hint, None)
+        }
+        Ok(None) => expired(&state, &headers),
+        Err(error) => respond::internal_error_page(
+            &state,
+            respond::locale(&headers, &[]),
+            &error,
+            &request_id,
+        ),
+    }
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request_id = respond::request_id(&headers);
+    let form: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let record = match interaction::load(state.ephemeral.as_ref(), &form.interaction).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return expired(&state, &headers),
+        Err(error) => {
+            let locale = respond::locale(&headers, &[]);
+            return respond::internal_error_page(&state, locale, &error, &request_id);
+        }
+    };
+    let locale = locale_of(&headers, &record);
+    if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
+        return forged(&state, &headers, locale);
+    }
+
+    if form.action == "cancel" {
+        return cancel(&state, &headers, &form.interaction, locale, &request_id).await;
+    }
+
+    let account = match state
+        .identity
+        .login_with_password(&form.username, &form.password)
+        .await
+    {
+        Ok(account) => account,
+        Err(IdentityError::InvalidCredentials) => {
+            tracing::info!(request_id, "login failed");
+            return login_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &form.username,
+                Some("login_failed"),
+            );
+        }
+        Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
+    };
+    if let Some(required) = record.target.required_account
+        && required != account.id
+    {
+        tracing::info!(request_id, "login with another account than the hint names");
+        return login_page(
+            &state,
+            locale,
+            &form.interaction,
+            &record,
+            "",
+            Some("login_wrong_account"),
+        );
+    }
+
+    // A login always starts a new session with a new id (no session fixation);
+    // the session the browser had before ends.
+    let secure = state.settings.secure_cookies;
+    if let Some(old_sid) = cookies::read(&headers, CookieKind::Session, secure)
+        && let Err(error) = state.identity.end_session(&old_sid).await
+    {
+        tracing::warn!(request_id, %error, "previous session not ended");
+    }
+    let session = match state.identity.start_password_session(account.id).await {
+        Ok(session) => session,
+        Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
+    };
+    tracing::info!(request_id, "login succeeded");
+    let result = AuthResult {
+        account_id: session.account_id,
+        acr: session.acr.clone(),
+        amr: session.amr.clone(),
+        auth_time: session.auth_time,
+        sid: session.sid.clone(),
+    };
+
+    let mut response = if record.target.consent_required {
+        let waiting = Interaction {
+            login: Some(result),
+            ..record
+        };
+        match interaction::save(
+            state.ephemeral.as_ref(),
+            &form.interaction,
+            &waiting,
+            state.settings.interaction_ttl,
+        )
+        .await
+        {
+            Ok(()) => respond::see_other(&format!("/consent?interaction={}", form.interaction)),
+            Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
+        }
+    } else {
+        match interaction::take(state.ephemeral.as_ref(), &form.interaction).await {
+            Ok(Some(record)) => {
+                let outcome = state
+                    .oauth
+                    .resume_authorization(&record.pending, &result, ConsentDecision::NotAsked)
+                    .await;
+                answer(
+                    &state,
+                    locale,
+                    outcome,
+                    Some(&session.sid),
+                    &record.pending.client_id,
+                    &request_id,
+                )
+                .await
+            }
+            Ok(None) => expired(&state, &headers),
+            Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
+        }
+    };
+    if let Some(cookie) = cookies::set(
+        CookieKind::Session,
+        &session.sid,
+        secure,
+        state.settings.session_ttl,
+    ) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The user abandoned the login: `access_denied` to the client (RFC 6749
+/// 4.1.2.1), through the core's response encoder so `iss` and `state` are set.
+async fn cancel(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    locale: &str,
+    request_id: &str,
+) -> Response {
+    match interaction::take(state.ephemeral.as_ref(), id).await {
+        Ok(Some(record)) => {
+            let error = OAuthError::new(
+                ErrorCode::AccessDenied,
+                "PF-LOGIN-010",
+                "the user cancelled the login",
+            );
+            let response = state.oauth.abort_authorization(&record.pending, &error);
+            respond::authorization_response(state, locale, &response)
+        }
+        Ok(None) => expired(state, headers),
+        Err(error) => respond::internal_error_page(state, locale, &error, request_id),
+    }
+}

@@ -1,0 +1,35 @@
+//! The handlers, one endpoint per file. Each parses the request, calls the
+//! protocol core or the login service, and maps the result to a response.
+
+pub mod assets;
+pub mod authorize;
+pub mod consent;
+pub mod demo;
+pub mod discovery;
+pub mod health;
+pub mod introspect;
+pub mod login;
+pub mod logout;
+pub mod par;
+pub mod revoke;
+pub mod token;
+pub mod userinfo;
+
+use axum::http::HeaderMap;
+use pforte_identity::IdentityError;
+use pforte_identity::session::ProviderSession;
+
+use crate::cookies::{self, CookieKind};
+use crate::state::AppState;
+
+/// The browser's provider session while it is live (R-SE-1); an unknown or
+/// expired cookie counts as no session.
+pub(crate) async fn live_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<ProviderSession>, IdentityError> {
+    match cookies::read(headers, CookieKind::Session, state.settings.secure_cookies) {
+        Some(sid) => state.identity.live_session(&sid).await,
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,66 @@
+//! The state of one login between browser round trips, kept in the
+//! [`EphemeralStore`](pforte_identity::ports::EphemeralStore) under a random id
+//! that the login page carries. It holds the validated request, what the login
+//! must achieve, the CSRF token of its forms, and, once the password was
+//! accepted but consent is still open, the result of the login.
+
+use pforte_identity::ports::EphemeralStore;
+use pforte_oauth::PendingAuthorization;
+use pforte_types::{AuthResult, AuthTarget, StoreError};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Key prefix in the ephemeral store.
+const PREFIX: &str = "interaction:";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interaction {
+    pub pending: PendingAuthorization,
+    pub target: AuthTarget,
+    pub csrf_token: String,
+    /// The value of the browser's flow cookie when the interaction began; the
+    /// login and consent POSTs must present the same cookie.
+    pub browser_binding: String,
+    /// Set after a successful login when consent is still to be given.
+    pub login: Option<AuthResult>,
+}
+
+fn key(id: &str) -> String {
+    format!("{PREFIX}{id}")
+}
+
+fn decode(bytes: Option<Vec<u8>>) -> Result<Option<Interaction>, StoreError> {
+    bytes
+        .map(|bytes| {
+            serde_json::from_slice(&bytes)
+                .map_err(|error| StoreError::Corrupt(format!("interaction: {error}")))
+        })
+        .transpose()
+}
+
+pub async fn save(
+    store: &dyn EphemeralStore,
+    id: &str,
+    interaction: &Interaction,
+    ttl: Duration,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(interaction)
+        .map_err(|error| StoreError::Corrupt(format!("interaction: {error}")))?;
+    store.put_ephemeral(&key(id), &bytes, ttl).await
+}
+
+/// Reads the interaction without consuming it (a wrong password may be retried).
+pub async fn load(store: &dyn EphemeralStore, id: &str) -> Result<Option<Interaction>, StoreError> {
+    if id.is_empty() {
+        return Ok(None);
+    }
+    decode(store.get_ephemeral(&key(id)).await?)
+}
+
+/// Consumes the interaction: only one request can finish it.
+pub async fn take(store: &dyn EphemeralStore, id: &str) -> Result<Option<Interaction>, StoreError> {
+    if id.is_empty() {
+        return Ok(None);
+    }
+    decode(store.take_ephemeral(&key(id)).await?)
+}

@@ -1,0 +1,9 @@
+//! HTTP tests of the real router on a free port (DESIGN.md §7): one binary for
+//! the whole crate to keep link time down.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod discovery;
+mod flow;
+mod login;
+mod pages;
+mod support;
