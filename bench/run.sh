@@ -25,7 +25,7 @@
 #                 table shows the median run                                 [1]
 #   SERVER_CPUS   taskset CPU list for the server ('' = no pinning)          [0]
 #   LOAD_CPUS     taskset CPU list for wrk ('' = no pinning)                 [1]
-#   PFORTE_BIN    use this binary instead of building one
+#   BENCH_BIN    use this binary instead of building one
 #   TARGET        pforte | peer (node-oidc-provider from PEER_DIR, to check the
 #                 plumbing and to compare the refresh_token grant)           [pforte]
 #   PEER_DIR      the peer benchmark folder (needs `npm ci`; compare.sh writes
@@ -35,6 +35,9 @@
 #   RESOURCE      RFC 8707 resource sent with client_credentials (empty = none) []
 #   OUT_DIR       where raw results go      [bench/results/<target>-<timestamp>]
 #   NICE          nice level of server and wrk when run as root              [-10]
+#   PROFILE       1 = sample the server with `perf record` during each measured
+#                 run and write a flat profile next to it (costs some server
+#                 CPU, so the CPU-second figures of such a run read low)     [0]
 #
 # Only loopback is loaded; every run has a fixed duration and connection count.
 set -euo pipefail
@@ -55,6 +58,7 @@ LOAD_CPUS=${LOAD_CPUS-1}
 SCOPE=${SCOPE-api:read}
 RESOURCE=${RESOURCE-}
 NICE=${NICE:--10}
+PROFILE=${PROFILE:-0}
 [[ "$(id -u)" == 0 ]] || NICE=0
 if [[ -z "${PEER_DIR:-}" ]]; then
   if [[ -f /var/tmp/peer-oidc-provider/server.mjs ]]; then PEER_DIR=/var/tmp/peer-oidc-provider
@@ -70,9 +74,16 @@ for e in $ENDPOINTS; do
 done
 [[ "$TARGET" == pforte || "$TARGET" == peer ]] || { echo "TARGET must be pforte or peer" >&2; exit 2; }
 for tool in curl python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 2; }; done
+if [[ "$PROFILE" == 1 ]]; then command -v perf >/dev/null || { echo "perf not found (PROFILE=1)" >&2; exit 2; }; fi
 if [[ "$MODE" == run ]]; then command -v wrk >/dev/null || { echo "wrk not found (apt-get install -y wrk)" >&2; exit 2; }; fi
 
 log() { echo "bench: $*" >&2; }
+# PFORTE_* variables would override the generated configuration (and unknown ones
+# are an error), so the benchmark never passes any on.
+for name in $(compgen -e | grep '^PFORTE_' || true); do
+  log "ignoring $name from the environment"
+  unset "$name"
+done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 random_secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
 pin() { # pin <cpus> cmd...   (applies NICE, and taskset when a CPU list is given)
@@ -104,14 +115,14 @@ REDIRECT_URI=https://rp.bench.test/callback
 USERNAME=bench-user
 
 prepare_pforte() {
-  if [[ -z "${PFORTE_BIN:-}" ]]; then
+  if [[ -z "${BENCH_BIN:-}" ]]; then
     log "building pforte (release)"
     (cd "$REPO" && cargo build --release --locked --bin pforte) >&2
     local target_dir=${CARGO_TARGET_DIR:-$REPO/target}
-    PFORTE_BIN="$target_dir/release/pforte"
+    BENCH_BIN="$target_dir/release/pforte"
   fi
-  [[ -x "$PFORTE_BIN" ]] || { echo "no binary at $PFORTE_BIN" >&2; exit 1; }
-  PFORTE_BIN="$(cd "$(dirname "$PFORTE_BIN")" && pwd)/$(basename "$PFORTE_BIN")"
+  [[ -x "$BENCH_BIN" ]] || { echo "no binary at $BENCH_BIN" >&2; exit 1; }
+  BENCH_BIN="$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")"
   CONFIG="$WORK/pforte.toml"
   cat >"$CONFIG" <<EOF
 # Written by bench/run.sh: embedded SQLite in a temporary data directory.
@@ -129,15 +140,15 @@ level = "warn"
 EOF
   CLIENT_SECRET=$(random_secret)
   USER_PASSWORD=$(random_secret)
-  "$PFORTE_BIN" migrate --config "$CONFIG" >&2
-  "$PFORTE_BIN" client add --config "$CONFIG" --id "$CLIENT_ID" --secret "$CLIENT_SECRET" \
+  "$BENCH_BIN" migrate --config "$CONFIG" >&2
+  "$BENCH_BIN" client add --config "$CONFIG" --id "$CLIENT_ID" --secret "$CLIENT_SECRET" \
     --auth-method client_secret_basic --name "Benchmark client" \
     --redirect-uri "$REDIRECT_URI" \
     --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
     --scope api:read --scope api:write >&2
-  "$PFORTE_BIN" user add --config "$CONFIG" --username "$USERNAME" --password "$USER_PASSWORD" \
+  "$BENCH_BIN" user add --config "$CONFIG" --username "$USERNAME" --password "$USER_PASSWORD" \
     --email bench-user@example.test --email-verified --given-name Bench --family-name User >&2
-  START_CMD="$PFORTE_BIN serve --config $CONFIG"
+  START_CMD="$BENCH_BIN serve --config $CONFIG"
   # Pforte issues refresh tokens to clients registered for the grant
   LOGIN_PROMPT=""
 }
@@ -280,6 +291,7 @@ if [[ " $ENDPOINTS " == *" refresh_token "* ]]; then
   log "refresh_token OK: $(jwt_info "$OUT_DIR/refresh_token-sample.json")"
 fi
 
+RSS_LOGIN=$(rss_kib VmRSS)
 USERINFO_AUTH=""
 fresh_userinfo_token() {
   login 1 "$OUT_DIR/login-userinfo.txt"
@@ -292,6 +304,7 @@ if [[ " $ENDPOINTS " == *" userinfo "* ]]; then
   fresh_userinfo_token
   log "userinfo OK: $(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))))' "$OUT_DIR/userinfo-sample.json")"
 fi
+log "RSS: $(( RSS_START / 1024 )) MiB after start-up, $(( RSS_LOGIN / 1024 )) MiB after the scripted logins"
 
 # ---- load --------------------------------------------------------------------------------
 CLK=$(getconf CLK_TCK)
@@ -327,9 +340,21 @@ for ep in $ENDPOINTS; do
   for c in $CONNECTIONS; do
     for r in $(seq "$REPEAT"); do
       log "$ep c=$c run $r/$REPEAT: ${DURATION}s"
+      profiler=""
+      if [[ "$PROFILE" == 1 ]]; then
+        perf record -q -F 499 -g -p "$PID" -o "$OUT_DIR/$ep-c$c-r$r.perf.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+        profiler=$!
+      fi
       t0=$(cpu_ticks)
       load "$ep" "$c" "$DURATION" "$OUT_DIR/$ep-c$c-r$r.json" "$c-$r"
       t1=$(cpu_ticks)
+      if [[ -n "$profiler" ]]; then
+        wait "$profiler" || true
+        { perf report -i "$OUT_DIR/$ep-c$c-r$r.perf.data" --no-children --sort comm,dso --stdio -g none
+          perf report -i "$OUT_DIR/$ep-c$c-r$r.perf.data" --no-children --percent-limit 1 --stdio -g none
+        } 2>/dev/null | grep -v '^#' | grep -v '^$' | cut -c1-160 >"$OUT_DIR/$ep-c$c-r$r.profile.txt" || true
+        log "profile: $OUT_DIR/$ep-c$c-r$r.profile.txt"
+      fi
       printf '%s\t%s\t%s\t%s\t%s\n' "$ep" "$c" "$(( t1 - t0 ))" "$OUT_DIR/$ep-c$c-r$r.json" \
         "$(cut -d' ' -f1 /proc/loadavg)" >>"$OUT_DIR/runs.tsv"
     done
@@ -341,6 +366,6 @@ RSS_PEAK=$(rss_kib VmHWM)
 
 # ---- summary -----------------------------------------------------------------------------
 python3 "$HERE/summary.py" "$OUT_DIR/runs.tsv" "$CLK" "$TARGET" "$BASE_URL" "$TOKEN_INFO" \
-  "$RSS_START" "$RSS_IDLE" "$RSS_END" "$RSS_PEAK" "${SERVER_CPUS:-any}" "${LOAD_CPUS:-any}" \
+  "$RSS_START" "$RSS_LOGIN" "$RSS_IDLE" "$RSS_END" "$RSS_PEAK" "${SERVER_CPUS:-any}" "${LOAD_CPUS:-any}" \
   "$REPEAT" "$DURATION" "$OUT_DIR/summary.json" | tee "$OUT_DIR/summary.md"
 log "raw results: $OUT_DIR"

@@ -12,8 +12,8 @@ from collections import OrderedDict
 
 IDLE_RSS_GOAL_MIB = 30
 
-(runs, clk, label, base, token_info, rss_start, rss_idle, rss_end, rss_peak,
- server_cpus, load_cpus, repeat, duration, json_out) = sys.argv[1:15]
+(runs, clk, label, base, token_info, rss_start, rss_login, rss_idle, rss_end, rss_peak,
+ server_cpus, load_cpus, repeat, duration, json_out) = sys.argv[1:16]
 clk = int(clk)
 mib = lambda kib: int(kib) / 1024
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -66,9 +66,10 @@ for note in notes:
     print(note)
 idle = mib(rss_idle)
 verdict = "met" if idle <= IDLE_RSS_GOAL_MIB else "MISSED"
-print(f"RSS: {mib(rss_start):.1f} MiB after start-up, {idle:.1f} MiB idle after warm-up "
+print(f"RSS: {mib(rss_start):.1f} MiB after start-up, {mib(rss_login):.1f} MiB after the scripted logins, "
+      f"{idle:.1f} MiB idle after warm-up "
       f"(goal <= {IDLE_RSS_GOAL_MIB} MiB: {verdict}), {mib(rss_end):.1f} MiB idle after the runs, "
       f"peak {mib(rss_peak):.1f} MiB")
 json.dump(dict(label=label, base_url=base, token=token_info, loadavg_max=max(loads, default=0),
-               rss_start_mib=mib(rss_start), rss_idle_mib=idle, rss_end_mib=mib(rss_end),
+               rss_start_mib=mib(rss_start), rss_login_mib=mib(rss_login), rss_idle_mib=idle, rss_end_mib=mib(rss_end),
                peak_rss_mib=mib(rss_peak), rows=rows), open(json_out, "w"), indent=1)
