@@ -1,13 +1,78 @@
 //! The `pforte` command: serve, migrate, config check, clients, users and keys.
 //!
-//! Parses the command line (clap), loads the configuration through
-//! `pforte-server`, and runs one operator command. Errors go to stderr with a
-//! non-zero exit; secrets given on the command line are never echoed.
+//! Parses the command line (clap, [`args`]), loads the configuration through
+//! `pforte-server`, and runs one operator command ([`commands`]); the input
+//! rules are pure functions in [`rules`]. Errors go to stderr with a non-zero
+//! exit; secrets given on the command line are never echoed.
+//!
+//! Must not reach past `pforte-server` into files or the environment itself,
+//! except for the files an operator names on the command line (`--jwks-file`).
 
+pub mod args;
+pub mod commands;
+pub mod rules;
+
+use args::{Cli, ClientCommand, Command, ConfigCommand, KeysCommand, UserCommand};
+use clap::Parser;
 use std::process::ExitCode;
+
+/// Exit status for a command line clap could not parse (as clap itself uses).
+const USAGE_ERROR: u8 = 2;
 
 /// The entry point of the `pforte` binary (and of the conformance test binary,
 /// ADR 0003).
 pub fn main() -> ExitCode {
-    ExitCode::FAILURE
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(USAGE_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    // DESIGN.md §6: one TLS provider (ring) for every outbound connection,
+    // installed before anything connects (PostgreSQL over TLS included).
+    pforte_server::app::install_crypto_provider();
+    let config = cli.config.as_deref();
+    if let Command::Config(ConfigCommand::Check) = cli.command {
+        return commands::config_check::run(config);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve => commands::serve::run(config).await,
+            Command::Migrate => commands::migrate::run(config).await,
+            Command::Config(ConfigCommand::Check) => Ok(()),
+            Command::Client(ClientCommand::Add(args)) => commands::client::add(config, args).await,
+            Command::Client(ClientCommand::List) => commands::client::list(config).await,
+            Command::Client(ClientCommand::Remove { id }) => {
+                commands::client::remove(config, &id).await
+            }
+            Command::User(UserCommand::Add(args)) => commands::user::add(config, args).await,
+            Command::User(UserCommand::List) => commands::user::list(config).await,
+            Command::User(UserCommand::SetPassword { username, password }) => {
+                commands::user::set_password(config, &username, &password).await
+            }
+            Command::Keys(KeysCommand::Rotate) => commands::keys::rotate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

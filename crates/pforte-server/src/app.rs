@@ -3,6 +3,7 @@
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
 use pforte_identity::IdentityService;
+use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
 use pforte_store::{MemoryStore, SqlStore};
 use pforte_types::Clock;
@@ -11,6 +12,17 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How often a running provider purges expired artefacts and re-reads its
+/// signing keys (so a `pforte keys rotate` on any node reaches every node
+/// within this interval).
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Installs rustls' ring provider as the process default (DESIGN.md §6: one
+/// TLS stack, ring, everywhere). Idempotent: a second call changes nothing.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// Why the server could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +151,15 @@ impl App {
         Ok(pforte_web::router(state))
     }
 
+    /// The background job of a running provider (see [`Maintenance`]).
+    pub fn maintenance(&self) -> Maintenance {
+        Maintenance {
+            grants: Arc::new(self.store.clone()),
+            keys: self.keys.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
     /// Serves until `shutdown` completes, then finishes open requests.
     pub async fn serve(
         &self,
@@ -146,10 +167,78 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router()?;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        serve_router(router, listener, shutdown).await
+    }
+}
+
+/// Loads the theme the settings name, as a start would, so that `pforte config
+/// check` finds a missing or broken template before a deployment does.
+pub fn check_theme(settings: &Settings) -> Result<(), String> {
+    Pages::load(&settings.themes_dir)
+        .map(|_| ())
+        .map_err(|error| format!("themes_dir: {error}"))
+}
+
+/// Serves a router built beforehand with [`App::router`] (so that a broken
+/// theme stops the start before anything is provisioned or printed) until
+/// `shutdown` completes, then finishes open requests.
+pub async fn serve_router(
+    router: axum::Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// The periodic housekeeping of a running provider: deletes expired codes, PAR
+/// requests, assertion `jti`s and revocation entries
+/// ([`GrantStore::purge_expired`]), and re-reads the signing keys, which also
+/// drops keys whose overlap has passed ([`KeyManager::reload`]).
+pub struct Maintenance {
+    grants: Arc<dyn GrantStore>,
+    keys: Arc<KeyManager>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Maintenance {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Maintenance")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Maintenance {
+    /// One pass; returns how many expired artefacts were deleted.
+    pub async fn run_once(&self) -> Result<u64, ServerError> {
+        let purged = self.grants.purge_expired(self.clock.now()).await?;
+        self.keys
+            .reload()
+            .await
+            .map_err(|error| ServerError::Keys(error.internal.unwrap_or(error.description)))?;
+        Ok(purged)
+    }
+
+    /// Runs a pass every `interval` until the task is dropped. A failed pass is
+    /// logged and retried at the next tick; it never stops the provider.
+    pub async fn run(self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick completes at once; the keys were just loaded.
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            match self.run_once().await {
+                Ok(purged) if purged > 0 => {
+                    tracing::debug!(purged, "maintenance: expired artefacts deleted");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "maintenance pass failed"),
+            }
+        }
     }
 }
 
@@ -202,4 +291,91 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), std::io::Error
     let mut file = options.open(path)?;
     file.write_all(contents)?;
     file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use pforte_types::{ManualClock, SystemClock};
+
+    fn settings(dir: &Path) -> Settings {
+        let mut settings = Settings {
+            data_dir: dir.to_path_buf(),
+            demo: false,
+            ..Settings::default()
+        };
+        settings.password_hashing.memory_kib = 64;
+        settings.password_hashing.iterations = 1;
+        settings
+    }
+
+    fn start() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn maintenance_purges_expired_artefacts_by_the_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(start());
+        let app = App::build(settings(dir.path()), Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        let expires = clock.now() + chrono::Duration::seconds(60);
+        assert!(
+            app.store
+                .remember_assertion_jti("c", "jti-1", expires)
+                .await
+                .unwrap()
+        );
+        let maintenance = app.maintenance();
+        assert_eq!(maintenance.run_once().await.unwrap(), 0, "not yet expired");
+        clock.advance(chrono::Duration::seconds(61));
+        assert_eq!(maintenance.run_once().await.unwrap(), 1);
+        assert!(
+            app.store
+                .remember_assertion_jti("c", "jti-1", expires)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn maintenance_picks_up_keys_rotated_by_another_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start()));
+        let running = App::build(settings(dir.path()), clock.clone())
+            .await
+            .unwrap();
+        let operator = App::build(settings(dir.path()), clock).await.unwrap();
+        let before = running.keys.current().active_kids();
+        let rotated = operator.keys.rotate().await.unwrap();
+        assert_eq!(running.keys.current().active_kids(), before);
+        running.maintenance().run_once().await.unwrap();
+        let mut rotated = rotated;
+        rotated.sort();
+        assert_eq!(running.keys.current().active_kids(), rotated);
+    }
+
+    #[tokio::test]
+    async fn master_key_is_generated_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = App::build(settings(dir.path()), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        let again = App::build(settings(dir.path()), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        assert_eq!(first.master.to_base64(), again.master.to_base64());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("master.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
 }

@@ -2,10 +2,10 @@
 //! `PFORTE_*` environment overrides. Unknown keys are an error. Every key is
 //! documented in `config/pforte.example.toml` and `docs/config.md`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// The issuer identifier (OIDC Discovery 3): scheme, host, optional port and
@@ -33,7 +33,7 @@ pub struct Settings {
 }
 
 /// Token lifetimes in seconds and the access token algorithm.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenSettings {
     /// At most 60 (RFC 9700 4.2 advice; checked by `config check`).
@@ -47,7 +47,7 @@ pub struct TokenSettings {
     pub access_token_alg: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SessionSettings {
     /// Absolute lifetime of a provider session.
@@ -57,7 +57,7 @@ pub struct SessionSettings {
 }
 
 /// Argon2id parameters (R-PW-1).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PasswordHashingSettings {
     pub memory_kib: u32,
@@ -65,7 +65,7 @@ pub struct PasswordHashingSettings {
     pub parallelism: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogSettings {
     /// `text` or `json`.
@@ -134,20 +134,123 @@ impl Default for LogSettings {
     }
 }
 
-/// A configuration that cannot be used; the message names the key.
+/// Environment variables that select the configuration rather than set a key.
+const CONFIG_FILE_VARIABLE: &str = "PFORTE_CONFIG";
+/// The prefix of every environment override.
+const ENV_PREFIX: &str = "PFORTE_";
+/// Variables with this prefix belong to the test suites (for example
+/// `PFORTE_TEST_POSTGRES_URL`), not to the provider's configuration.
+const TEST_VARIABLE_PREFIX: &str = "PFORTE_TEST_";
+/// Nested keys are separated by a double underscore in variable names:
+/// `PFORTE_TOKENS__ACCESS_TOKEN_TTL_SECS` sets `tokens.access_token_ttl_secs`.
+const ENV_NESTING: &str = "__";
+
+/// A configuration that cannot be used; every message names the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration: {0}")]
     Read(String),
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    /// Everything wrong with a configuration at once, so that `pforte config
+    /// check` can list every problem in one run.
+    #[error("invalid configuration:\n{}", bullet_list(.0))]
+    Problems(Vec<String>),
+}
+
+impl ConfigError {
+    /// Each problem on its own, for listing.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            Self::Problems(problems) => problems.clone(),
+            Self::Read(message) => vec![format!("cannot read configuration: {message}")],
+            Self::Invalid(message) => vec![message.clone()],
+        }
+    }
+}
+
+fn bullet_list(problems: &[String]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("  - {problem}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Settings {
     /// Reads the file (if any), applies `PFORTE_*` overrides and validates.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let _ = file;
-        Ok(Self::default())
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// [`Settings::load`] with the environment passed in, so that tests do not
+    /// depend on (or race on) the process environment.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let file_text = match file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|error| ConfigError::Read(format!("{}: {error}", path.display())))?,
+            ),
+            None => None,
+        };
+        let origin = file.map(|path| path.display().to_string());
+        Self::from_sources(file_text.as_deref(), origin.as_deref(), env)
+    }
+
+    /// Parses TOML text (named `origin` in messages) and the environment.
+    fn from_sources(
+        file_text: Option<&str>,
+        origin: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        use config::{Config, Environment, File, FileFormat, Source};
+
+        let known = known_keys();
+        let mut problems = Vec::new();
+        let mut builder = Config::builder();
+        if let Some(text) = file_text {
+            let origin = origin.unwrap_or("configuration file");
+            let mut table = File::from_str(text, FileFormat::Toml)
+                .collect()
+                .map_err(|error| ConfigError::Read(format!("{origin}: {error}")))?;
+            prune_unknown_keys(&mut table, &known, "", origin, &mut problems);
+            builder = builder.add_source(KnownKeys(table));
+        }
+        let overrides = environment_overrides(env, &known, &mut problems);
+        builder = builder.add_source(
+            Environment::with_prefix("PFORTE")
+                .prefix_separator("_")
+                .separator(ENV_NESTING)
+                .source(Some(overrides)),
+        );
+        // Unknown keys were set aside above, so the remaining values are still
+        // checked and `config check` reports every problem in one run.
+        match builder
+            .build()
+            .and_then(|merged| merged.try_deserialize::<Settings>())
+        {
+            Ok(settings) => {
+                problems.extend(settings.validate());
+                if problems.is_empty() {
+                    Ok(settings)
+                } else {
+                    Err(ConfigError::Problems(problems))
+                }
+            }
+            Err(error) => {
+                problems.push(error.to_string());
+                Err(ConfigError::Problems(problems))
+            }
+        }
+    }
+
+    /// Every rule the settings break, each message naming its key. Empty when
+    /// the settings can be used.
+    pub fn validate(&self) -> Vec<String> {
+        validate::problems(self)
     }
 
     /// The database URL in force.
@@ -158,3 +261,105 @@ impl Settings {
         }
     }
 }
+
+mod validate;
+
+pub use validate::is_loopback_host;
+
+/// The key tree of [`Settings`]: a JSON object whose members are the keys, and
+/// nested objects the sections. Taken from the defaults, so it cannot drift
+/// from the structs.
+fn known_keys() -> serde_json::Value {
+    serde_json::to_value(Settings::default()).unwrap_or_default()
+}
+
+/// Removes keys the settings do not have from a parsed file, recording each
+/// as a problem named by its full path.
+fn prune_unknown_keys(
+    table: &mut config::Map<String, config::Value>,
+    known: &serde_json::Value,
+    prefix: &str,
+    origin: &str,
+    problems: &mut Vec<String>,
+) {
+    table.retain(|key, value| {
+        let path = format!("{prefix}{key}");
+        match known.get(key) {
+            None => {
+                problems.push(format!("{path}: unknown key in {origin}"));
+                false
+            }
+            Some(section @ serde_json::Value::Object(_)) => {
+                if let config::ValueKind::Table(inner) = &mut value.kind {
+                    prune_unknown_keys(inner, section, &format!("{path}."), origin, problems);
+                }
+                true
+            }
+            Some(_) => true,
+        }
+    });
+}
+
+/// The file's values with unknown keys removed, as a `config` source.
+#[derive(Debug, Clone)]
+struct KnownKeys(config::Map<String, config::Value>);
+
+impl config::Source for KnownKeys {
+    fn clone_into_box(&self) -> Box<dyn config::Source + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn collect(&self) -> Result<config::Map<String, config::Value>, config::ConfigError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// The `PFORTE_*` variables as the `config` crate expects them, after checking
+/// that each one names a key.
+fn environment_overrides(
+    env: impl IntoIterator<Item = (String, String)>,
+    known: &serde_json::Value,
+    problems: &mut Vec<String>,
+) -> config::Map<String, String> {
+    let mut overrides = config::Map::new();
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        if name == CONFIG_FILE_VARIABLE || name.starts_with(TEST_VARIABLE_PREFIX) {
+            continue;
+        }
+        let path: Vec<String> = rest
+            .split(ENV_NESTING)
+            .map(|part| part.to_lowercase())
+            .collect();
+        if is_known_leaf(known, &path) {
+            overrides.insert(name, value);
+        } else {
+            let hint = if path.len() == 1 && rest.contains('_') {
+                " (nested keys are separated by a double underscore, e.g. PFORTE_TOKENS__CODE_TTL_SECS)"
+            } else {
+                ""
+            };
+            problems.push(format!(
+                "{}: unknown key set by environment variable {name}{hint}",
+                path.join(".")
+            ));
+        }
+    }
+    overrides
+}
+
+fn is_known_leaf(known: &serde_json::Value, path: &[String]) -> bool {
+    let mut node = known;
+    for part in path {
+        match node.get(part) {
+            Some(next) => node = next,
+            None => return false,
+        }
+    }
+    !node.is_object()
+}
+
+#[cfg(test)]
+mod tests;

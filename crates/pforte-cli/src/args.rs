@@ -1,0 +1,230 @@
+//! The command line as the issue defines it (issue 2, "Operator CLI"): exactly
+//! these commands and flags, each taking `--config FILE`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pforte_crypto::SigningAlg;
+use pforte_oauth::model::{ApplicationType, ClientAuthMethod, GrantType};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pforte",
+    version,
+    about = "Pforte, an OpenID Connect provider",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// The configuration file (TOML). Without it the built-in defaults apply;
+    /// PFORTE_* environment variables override either.
+    #[arg(long, global = true, env = "PFORTE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the provider until SIGINT or SIGTERM.
+    Serve,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Work with the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage relying parties (clients).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration; prints OK or every problem.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client. A generated secret is printed once.
+    Add(ClientAddArgs),
+    /// List the registered clients (never their secrets).
+    List,
+    /// Remove a client.
+    Remove {
+        /// The client_id to remove.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClientAddArgs {
+    /// The client_id (letters, digits, '.', '_', '-', '~').
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    /// A client secret of at least 32 characters; generated when omitted.
+    #[arg(long, value_name = "S")]
+    pub secret: Option<String>,
+    /// A redirect URI, exactly as the client will send it (repeatable).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    /// A post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// How the client authenticates; `none` makes a public client (PKCE
+    /// mandatory).
+    #[arg(long, value_enum, default_value_t = AuthMethodArg::ClientSecretBasic)]
+    pub auth_method: AuthMethodArg,
+    /// The client's public keys (a JWK Set) for private_key_jwt.
+    #[arg(long, value_name = "FILE")]
+    pub jwks_file: Option<PathBuf>,
+    /// `native` allows loopback ports and private-use URI schemes (RFC 8252).
+    #[arg(long, value_enum, default_value_t = ApplicationTypeArg::Web)]
+    pub application_type: ApplicationTypeArg,
+    /// Require pushed authorization requests (RFC 9126).
+    #[arg(long)]
+    pub require_par: bool,
+    /// A display name for consent and logs.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A grant type the client may use (repeatable); default
+    /// authorization_code and refresh_token.
+    #[arg(long = "grant-type", value_enum, value_name = "GRANT")]
+    pub grant_types: Vec<GrantTypeArg>,
+    /// An API scope the client may request beyond the OpenID ones (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// The ID token signing algorithm (default RS256, OIDC Registration 2).
+    #[arg(long, value_enum, default_value_t = IdTokenAlgArg::RS256)]
+    pub id_token_alg: IdTokenAlgArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum AuthMethodArg {
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    None,
+}
+
+impl From<AuthMethodArg> for ClientAuthMethod {
+    fn from(arg: AuthMethodArg) -> Self {
+        match arg {
+            AuthMethodArg::ClientSecretBasic => Self::ClientSecretBasic,
+            AuthMethodArg::ClientSecretPost => Self::ClientSecretPost,
+            AuthMethodArg::PrivateKeyJwt => Self::PrivateKeyJwt,
+            AuthMethodArg::None => Self::None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ApplicationTypeArg {
+    Web,
+    Native,
+}
+
+impl From<ApplicationTypeArg> for ApplicationType {
+    fn from(arg: ApplicationTypeArg) -> Self {
+        match arg {
+            ApplicationTypeArg::Web => Self::Web,
+            ApplicationTypeArg::Native => Self::Native,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum GrantTypeArg {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl From<GrantTypeArg> for GrantType {
+    fn from(arg: GrantTypeArg) -> Self {
+        match arg {
+            GrantTypeArg::AuthorizationCode => Self::AuthorizationCode,
+            GrantTypeArg::RefreshToken => Self::RefreshToken,
+            GrantTypeArg::ClientCredentials => Self::ClientCredentials,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum IdTokenAlgArg {
+    #[value(name = "RS256")]
+    RS256,
+    #[value(name = "ES256")]
+    ES256,
+    #[value(name = "PS256")]
+    PS256,
+    #[value(name = "EdDSA")]
+    EdDSA,
+}
+
+impl From<IdTokenAlgArg> for SigningAlg {
+    fn from(arg: IdTokenAlgArg) -> Self {
+        match arg {
+            IdTokenAlgArg::RS256 => Self::RS256,
+            IdTokenAlgArg::ES256 => Self::ES256,
+            IdTokenAlgArg::PS256 => Self::PS256,
+            IdTokenAlgArg::EdDSA => Self::EdDSA,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add(UserAddArgs),
+    /// List the accounts (never their password hashes).
+    List,
+    /// Replace an account's password.
+    SetPassword {
+        #[arg(long, value_name = "U")]
+        username: String,
+        #[arg(long, value_name = "P")]
+        password: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    #[arg(long, value_name = "U")]
+    pub username: String,
+    /// At least 8 characters; hashed with Argon2id (R-PW-1).
+    #[arg(long, value_name = "P")]
+    pub password: String,
+    #[arg(long, value_name = "E")]
+    pub email: Option<String>,
+    /// Mark the e-mail address as verified.
+    #[arg(long)]
+    pub email_verified: bool,
+    #[arg(long, value_name = "G")]
+    pub given_name: Option<String>,
+    #[arg(long, value_name = "F")]
+    pub family_name: Option<String>,
+    /// A phone number in E.164 form, e.g. +4915112345678.
+    #[arg(long, value_name = "P")]
+    pub phone: Option<String>,
+    /// A TOTP seed in base32 (at least 128 bits, RFC 4226 4), stored sealed
+    /// with the master key (R-OP-4).
+    #[arg(long, value_name = "BASE32")]
+    pub totp_secret: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key per algorithm active; the previous keys stay in
+    /// the JWKS until the tokens they signed have expired.
+    Rotate,
+}

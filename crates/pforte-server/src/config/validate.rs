@@ -1,0 +1,195 @@
+//! The rules a configuration must satisfy before the provider starts. Each rule
+//! is a small function returning its problem, the message naming the key, so
+//! that `pforte config check` can list every problem at once.
+
+use super::Settings;
+use std::net::SocketAddr;
+
+/// The access token algorithms the key manager keeps a key for (RFC 9068 2.1).
+const ACCESS_TOKEN_ALGS: [&str; 4] = ["ES256", "RS256", "PS256", "EdDSA"];
+/// The longest allowed authorization code lifetime (issue 2: codes live at most
+/// 60 s; RFC 9700 4.2 asks for short-lived codes).
+const MAX_CODE_TTL_SECS: u64 = 60;
+
+pub(super) fn problems(settings: &Settings) -> Vec<String> {
+    let tokens = &settings.tokens;
+    let hashing = &settings.password_hashing;
+    let checks = [
+        issuer(&settings.issuer),
+        listen(&settings.listen),
+        database_url(settings.database_url.as_deref()),
+        master_key(settings.master_key.as_deref()),
+        code_ttl(tokens.code_ttl_secs),
+        positive("tokens.access_token_ttl_secs", tokens.access_token_ttl_secs),
+        positive("tokens.id_token_ttl_secs", tokens.id_token_ttl_secs),
+        positive(
+            "tokens.refresh_token_ttl_secs",
+            tokens.refresh_token_ttl_secs,
+        ),
+        positive("tokens.par_ttl_secs", tokens.par_ttl_secs),
+        access_token_alg(&tokens.access_token_alg),
+        positive("session.ttl_secs", settings.session.ttl_secs),
+        positive(
+            "session.interaction_ttl_secs",
+            settings.session.interaction_ttl_secs,
+        ),
+        argon2(hashing.memory_kib, hashing.iterations, hashing.parallelism),
+        log_format(&settings.log.format),
+        log_level(&settings.log.level),
+        non_empty_path("data_dir", &settings.data_dir),
+        non_empty_path("themes_dir", &settings.themes_dir),
+    ];
+    checks.into_iter().flatten().collect()
+}
+
+/// OIDC Discovery 3 / RFC 8414 2: the issuer is an https URL with scheme, host
+/// and optional port and path, and no query or fragment. Plain http is accepted
+/// only on a loopback host, for trials on one machine. A trailing slash would
+/// make `iss` comparisons fail at relying parties (OIDC Discovery 4.3).
+pub(super) fn issuer(issuer: &str) -> Option<String> {
+    let problem = |why: &str| Some(format!("issuer: {why} (got {issuer:?})"));
+    let url = match url::Url::parse(issuer) {
+        Ok(url) => url,
+        Err(error) => return problem(&format!("not an absolute URL: {error}")),
+    };
+    let Some(host) = url.host() else {
+        return problem("has no host");
+    };
+    if url.query().is_some() || issuer.contains('?') {
+        return problem("must not have a query");
+    }
+    if url.fragment().is_some() || issuer.contains('#') {
+        return problem("must not have a fragment");
+    }
+    if issuer.ends_with('/') {
+        return problem("must not end with a slash");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return problem("must not contain user information");
+    }
+    match url.scheme() {
+        "https" => None,
+        "http" if is_loopback_host(&host) => None,
+        "http" => problem("must use https unless the host is a loopback address"),
+        _ => problem("must be an https URL"),
+    }
+}
+
+/// Whether a URL host is this machine: `localhost` or a loopback IP literal.
+pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(address) => address.is_loopback(),
+        url::Host::Ipv6(address) => address.is_loopback(),
+    }
+}
+
+fn listen(listen: &str) -> Option<String> {
+    match listen.parse::<SocketAddr>() {
+        Ok(_) => None,
+        Err(_) => Some(format!(
+            "listen: must be a socket address such as 127.0.0.1:8080 or [::]:8080 (got {listen:?})"
+        )),
+    }
+}
+
+fn database_url(url: Option<&str>) -> Option<String> {
+    let url = url?;
+    let supported = ["sqlite:", "postgres:", "postgresql:"];
+    if supported.iter().any(|prefix| url.starts_with(prefix)) {
+        None
+    } else {
+        // The URL may carry a password: name the scheme only.
+        let scheme = url.split(':').next().unwrap_or_default();
+        Some(format!(
+            "database_url: must start with sqlite:, postgres: or postgresql: (got scheme {scheme:?})"
+        ))
+    }
+}
+
+/// R-OP-4: the master key seals signing keys and secrets; it is 32 random bytes.
+fn master_key(key: Option<&str>) -> Option<String> {
+    let key = key?;
+    match pforte_crypto::MasterKey::from_base64(key) {
+        Ok(_) => None,
+        // Never echo the value: it is a secret.
+        Err(error) => Some(format!(
+            "master_key: must be the base64 encoding of 32 random bytes ({error})"
+        )),
+    }
+}
+
+fn code_ttl(secs: u64) -> Option<String> {
+    if (1..=MAX_CODE_TTL_SECS).contains(&secs) {
+        None
+    } else {
+        Some(format!(
+            "tokens.code_ttl_secs: must be between 1 and {MAX_CODE_TTL_SECS} (got {secs})"
+        ))
+    }
+}
+
+fn positive(key: &str, value: u64) -> Option<String> {
+    if value > 0 {
+        None
+    } else {
+        Some(format!("{key}: must be greater than 0"))
+    }
+}
+
+fn access_token_alg(alg: &str) -> Option<String> {
+    if ACCESS_TOKEN_ALGS.contains(&alg) {
+        None
+    } else {
+        Some(format!(
+            "tokens.access_token_alg: must be one of {} (got {alg:?})",
+            ACCESS_TOKEN_ALGS.join(", ")
+        ))
+    }
+}
+
+/// The limits of the Argon2 parameters (RFC 9106 3.1), so that a bad value is
+/// reported here rather than at the first login.
+fn argon2(memory_kib: u32, iterations: u32, parallelism: u32) -> Option<String> {
+    let mut problems = Vec::new();
+    if iterations == 0 {
+        problems.push("password_hashing.iterations: must be at least 1".to_owned());
+    }
+    if parallelism == 0 || parallelism > 0x00ff_ffff {
+        problems.push("password_hashing.parallelism: must be between 1 and 16777215".to_owned());
+    }
+    if u64::from(memory_kib) < 8 * u64::from(parallelism.max(1)) {
+        problems.push(format!(
+            "password_hashing.memory_kib: must be at least 8 × parallelism (got {memory_kib})"
+        ));
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(problems.join("; "))
+    }
+}
+
+fn log_format(format: &str) -> Option<String> {
+    match format {
+        "text" | "json" => None,
+        other => Some(format!("log.format: must be text or json (got {other:?})")),
+    }
+}
+
+fn log_level(level: &str) -> Option<String> {
+    match tracing_subscriber::EnvFilter::try_new(level) {
+        Ok(_) => None,
+        Err(error) => Some(format!(
+            "log.level: not a tracing filter such as info or pforte=debug,info ({error})"
+        )),
+    }
+}
+
+fn non_empty_path(key: &str, path: &std::path::Path) -> Option<String> {
+    if path.as_os_str().is_empty() {
+        Some(format!("{key}: must not be empty"))
+    } else {
+        None
+    }
+}
