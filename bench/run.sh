@@ -86,16 +86,14 @@ for name in $(compgen -e | grep '^PFORTE_' || true); do
 done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 random_secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
-pin() { # pin <cpus> cmd...   (applies NICE, and taskset when a CPU list is given)
-  local cpus=$1; shift
-  if [[ -n "$cpus" ]] && command -v taskset >/dev/null; then nice -n "$NICE" taskset -c "$cpus" "$@"; else nice -n "$NICE" "$@"; fi
-}
 
 # ---- state and cleanup -------------------------------------------------------------------
 WORK=""
 PID=""
+LOAD_PID=""
 KEEP_WORK=0
 cleanup() {
+  if [[ -n "$LOAD_PID" ]] && kill -0 "$LOAD_PID" 2>/dev/null; then kill -TERM "$LOAD_PID" 2>/dev/null || true; fi
   if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
     kill -TERM "$PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
@@ -171,8 +169,8 @@ prepare_peer() {
 if [[ "$MODE" == prepare ]]; then
   [[ "$TARGET" == pforte ]] || { echo "prepare is for TARGET=pforte" >&2; exit 2; }
   WORK=$(mktemp -d /var/tmp/pforte-bench.XXXXXX)
-  KEEP_WORK=1
   prepare_pforte
+  KEEP_WORK=1
   cat <<EOF
 # Pforte provisioned in $WORK (remove it when done). For the peer's compare.sh:
 export OURS_START_CMD='$START_CMD'
@@ -187,6 +185,7 @@ WORK=$(mktemp -d /var/tmp/pforte-bench.XXXXXX)
 if [[ "$MODE" == compare ]]; then
   [[ "$TARGET" == pforte ]] || { echo "compare is for TARGET=pforte" >&2; exit 2; }
   [[ -w "$PEER_DIR" ]] || { echo "$PEER_DIR is not writable: copy it (cp -r) and run npm ci there, then set PEER_DIR" >&2; exit 1; }
+  [[ -d "$PEER_DIR/node_modules/oidc-provider" ]] || { echo "run npm ci in $PEER_DIR first" >&2; exit 1; }
   prepare_pforte
   log "running $PEER_DIR/compare.sh against $BASE_URL"
   OURS_START_CMD="$START_CMD" OURS_BASE_URL="$BASE_URL" OURS_CLIENT_ID="$CLIENT_ID" \
@@ -319,8 +318,14 @@ load() { # load <endpoint> <connections> <seconds> <json-out> <pool-key>
     refresh_token) url="$TOKEN_EP"; method=POST; auth="$RT_AUTH"; tokens="${POOL[$key]}" ;;
     userinfo) url="$USERINFO_EP"; auth="$USERINFO_AUTH" ;;
   esac
+  local cmd=(wrk -t1 -c"$c" -d"${secs}s" --timeout 10s -s "$HERE/load.lua" "$url")
+  if [[ -n "$LOAD_CPUS" ]] && command -v taskset >/dev/null; then cmd=(taskset -c "$LOAD_CPUS" "${cmd[@]}"); fi
   BENCH_METHOD=$method BENCH_BODY=$body BENCH_AUTH=$auth BENCH_TOKENS=$tokens BENCH_THREADS=1 BENCH_JSON=$out \
-    pin "$LOAD_CPUS" wrk -t1 -c"$c" -d"${secs}s" --timeout 10s -s "$HERE/load.lua" "$url" >"${out%.json}.txt" 2>&1
+    nice -n "$NICE" "${cmd[@]}" >"${out%.json}.txt" 2>&1 &
+  # waiting on a background job lets an interrupt stop wrk and the server at once
+  LOAD_PID=$!
+  wait "$LOAD_PID"
+  LOAD_PID=""
 }
 
 FIRST_C=${CONNECTIONS%% *}

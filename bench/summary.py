@@ -65,7 +65,7 @@ print()
 for note in notes:
     print(note)
 idle = mib(rss_idle)
-verdict = "met" if idle <= IDLE_RSS_GOAL_MIB else "MISSED"
+verdict = ("met" if idle <= IDLE_RSS_GOAL_MIB else "MISSED") if label == "pforte" else "Pforte's goal"
 print(f"RSS: {mib(rss_start):.1f} MiB after start-up, {mib(rss_login):.1f} MiB after the scripted logins, "
       f"{idle:.1f} MiB idle after warm-up "
       f"(goal <= {IDLE_RSS_GOAL_MIB} MiB: {verdict}), {mib(rss_end):.1f} MiB idle after the runs, "
