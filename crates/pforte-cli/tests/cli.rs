@@ -712,3 +712,6 @@ fn serve_with_a_missing_theme_fails_before_printing_demo_credentials() {
     assert!(message.contains("themes_dir"), "{message}");
     assert!(!stdout(&output).contains("client_secret"));
 }
+
+#[path = "cli/lockout.rs"]
+mod lockout;

@@ -2,9 +2,11 @@
 
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
-use pforte_identity::IdentityService;
+use pforte_identity::ports::LockoutStore;
+use pforte_identity::{IdentityService, LoginGuard};
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
+use pforte_policy::ResolvedPolicy;
 use pforte_store::{MemoryStore, SqlStore};
 use pforte_types::Clock;
 use pforte_web::{AppState, Pages, WebSettings};
@@ -17,6 +19,10 @@ use std::time::Duration;
 /// signing keys (so a `pforte keys rotate` on any node reaches every node
 /// within this interval).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Counters of unknown login names without a lock and without a failure for
+/// this long are deleted by the maintenance job (docs/config.md).
+pub const UNKNOWN_NAME_COUNTER_IDLE_DAYS: i64 = 30;
 
 /// Installs rustls' ring provider as the process default (DESIGN.md §6: one
 /// TLS stack, ring, everywhere). Idempotent: a second call changes nothing.
@@ -51,6 +57,8 @@ pub struct App {
     pub keys: Arc<KeyManager>,
     pub provider: Arc<Provider>,
     pub identity: Arc<IdentityService>,
+    /// The password, lockout and throttling policy in force.
+    pub policy: Arc<ResolvedPolicy>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -72,14 +80,10 @@ impl App {
         store.migrate().await?;
         let master = open_master_key(&settings)?;
         let secrets = SecretDigester::new(&master);
-        let hashing = &settings.password_hashing;
+        let policy = Arc::new(settings.policy()?);
         let hasher = Arc::new(
-            PasswordHasher::new(Argon2Params {
-                memory_kib: hashing.memory_kib,
-                iterations: hashing.iterations,
-                parallelism: hashing.parallelism,
-            })
-            .map_err(|error| ServerError::Keys(error.to_string()))?,
+            PasswordHasher::new(hashing_params(&settings, &policy))
+                .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let provider_config = provider_config(&settings)?;
         let keys = Arc::new(
@@ -108,13 +112,20 @@ impl App {
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
-        let identity = Arc::new(IdentityService::new(
-            Arc::new(store.clone()),
-            memory.clone(),
-            hasher.clone(),
-            clock.clone(),
-            Duration::from_secs(settings.session.ttl_secs),
-        ));
+        let identity = Arc::new(
+            IdentityService::new(
+                Arc::new(store.clone()),
+                memory.clone(),
+                hasher.clone(),
+                clock.clone(),
+                Duration::from_secs(settings.session.ttl_secs),
+            )
+            .with_login_guard(LoginGuard {
+                policy: policy.clone(),
+                lockout: Arc::new(store.clone()),
+                credentials: Arc::new(store.clone()),
+            }),
+        );
         Ok(App {
             settings,
             store,
@@ -125,6 +136,7 @@ impl App {
             keys,
             provider,
             identity,
+            policy,
             clock,
         })
     }
@@ -155,6 +167,7 @@ impl App {
     pub fn maintenance(&self) -> Maintenance {
         Maintenance {
             grants: Arc::new(self.store.clone()),
+            lockout: Arc::new(self.store.clone()),
             keys: self.keys.clone(),
             clock: self.clock.clone(),
         }
@@ -187,18 +200,25 @@ pub async fn serve_router(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer address reaches the login handler for throttling and the
+    // audit trail (R-LO-5, R-LO-6).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 
 /// The periodic housekeeping of a running provider: deletes expired codes, PAR
 /// requests, assertion `jti`s and revocation entries
-/// ([`GrantStore::purge_expired`]), and re-reads the signing keys, which also
+/// ([`GrantStore::purge_expired`]), idle lockout counters of unknown login
+/// names ([`LockoutStore::purge_idle_unknown_counters`]), and re-reads the signing keys, which also
 /// drops keys whose overlap has passed ([`KeyManager::reload`]).
 pub struct Maintenance {
     grants: Arc<dyn GrantStore>,
+    lockout: Arc<dyn LockoutStore>,
     keys: Arc<KeyManager>,
     clock: Arc<dyn Clock>,
 }
@@ -212,9 +232,17 @@ impl std::fmt::Debug for Maintenance {
 }
 
 impl Maintenance {
-    /// One pass; returns how many expired artefacts were deleted.
+    /// One pass; returns how many expired artefacts and idle counters were
+    /// deleted.
     pub async fn run_once(&self) -> Result<u64, ServerError> {
-        let purged = self.grants.purge_expired(self.clock.now()).await?;
+        let now = self.clock.now();
+        let purged = self.grants.purge_expired(now).await?;
+        let idle_before = now - chrono::TimeDelta::days(UNKNOWN_NAME_COUNTER_IDLE_DAYS);
+        let counters = self
+            .lockout
+            .purge_idle_unknown_counters(idle_before)
+            .await?;
+        let purged = purged + counters;
         self.keys
             .reload()
             .await
@@ -239,6 +267,26 @@ impl Maintenance {
                 Err(error) => tracing::warn!(%error, "maintenance pass failed"),
             }
         }
+    }
+}
+
+/// The Argon2id parameters new hashes are made with (R-PW-1): the policy
+/// file's `[password.hashing]` when a policy file is configured, otherwise
+/// `[password_hashing]` of the configuration.
+fn hashing_params(settings: &Settings, policy: &ResolvedPolicy) -> Argon2Params {
+    if settings.policy_file.is_some() {
+        let hashing = policy.password.hashing;
+        return Argon2Params {
+            memory_kib: hashing.memory_kib,
+            iterations: hashing.iterations,
+            parallelism: hashing.parallelism,
+        };
+    }
+    let hashing = &settings.password_hashing;
+    Argon2Params {
+        memory_kib: hashing.memory_kib,
+        iterations: hashing.iterations,
+        parallelism: hashing.parallelism,
     }
 }
 

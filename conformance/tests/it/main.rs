@@ -1,0 +1,32 @@
+//! Black-box conformance tests: the real provider binary, provisioned through
+//! its CLI, against relying parties built with the `openidconnect` crate and a
+//! real headless Chromium. The cases follow the OpenID Foundation conformance
+//! suite's Basic OP, Config OP and RP-initiated logout plans (module names in
+//! the test names), plus the OAuth RFCs the provider implements.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
+
+mod support;
+
+mod authorize_errors;
+mod browser;
+mod cli;
+mod clock;
+mod code_flow;
+mod demo;
+mod discovery;
+mod introspection;
+mod keys;
+mod logout;
+mod pages;
+mod par;
+mod pkce;
+mod private_key_jwt;
+mod prompt;
+mod scopes;
+mod token_endpoint;
