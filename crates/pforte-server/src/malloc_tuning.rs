@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn the_threshold_is_set_only_when_the_operator_chose_nothing() {
         assert!(needs_threshold(None, None));
-        assert!(needs_threshold(None, Some(OsStr::new("glibc.pthread.rseq=0"))));
+        assert!(needs_threshold(
+            None,
+            Some(OsStr::new("glibc.pthread.rseq=0"))
+        ));
         assert!(!needs_threshold(Some(OsStr::new("131072")), None));
         assert!(!needs_threshold(Some(OsStr::new("")), None));
         assert!(!needs_threshold(
