@@ -202,7 +202,10 @@ fn cli_config_check_rejects_unknown_keys() {
 #[test]
 fn cli_config_check_rejects_a_code_lifetime_over_60_seconds() {
     let server = Server::prepare();
-    assert!(server.cli(&["config", "check"]).success, "the generated configuration is valid");
+    assert!(
+        server.cli(&["config", "check"]).success,
+        "the generated configuration is valid"
+    );
     server.append_config("\n[tokens]\ncode_ttl_secs = 600\n");
     let output = server.cli(&["config", "check"]);
     assert!(

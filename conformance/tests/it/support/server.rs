@@ -136,6 +136,19 @@ level = "warn"
         std::fs::rename(&temporary, path).unwrap();
     }
 
+    /// Puts top-level TOML keys (for example `policy_file`, `database_url`) at
+    /// the start of the configuration file, before its first table (before the
+    /// server starts).
+    pub fn prepend_config(&self, toml: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        std::fs::write(&self.config, format!("{toml}\n{text}")).unwrap();
+    }
+
+    /// How far [`Server::advance_clock`] has moved the server's clock so far.
+    pub fn clock_offset_secs(&self) -> u64 {
+        *self.clock_offset.lock().unwrap()
+    }
+
     /// Appends TOML to the configuration file (before the server starts).
     pub fn append_config(&self, toml: &str) {
         let mut text = std::fs::read_to_string(&self.config).unwrap();
@@ -149,9 +162,19 @@ level = "warn"
         self.data.path()
     }
 
-    /// Runs `pforte <args…> --config FILE` to completion.
+    /// Runs `pforte <args…> --config FILE` to completion. For a server with a
+    /// movable clock the command reads the same moved clock, so that what it
+    /// says about time (locks, audit times) matches the server's view.
     pub fn cli(&self, args: &[&str]) -> CliOutput {
-        let output = Command::new(BINARY)
+        let mut command = Command::new(BINARY);
+        if let Some(clock_file) = &self.clock_file {
+            command
+                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("FAKETIME_TIMESTAMP_FILE", clock_file)
+                .env("FAKETIME_NO_CACHE", "1")
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        }
+        let output = command
             .args(args)
             .arg("--config")
             .arg(&self.config)
