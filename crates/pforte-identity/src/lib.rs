@@ -10,8 +10,15 @@
 //! (DESIGN.md §2); it meets the protocol core through `pforte_types::AuthResult`.
 
 pub mod account;
+pub mod audit;
+pub mod login;
+pub mod operator;
+pub mod password_change;
 pub mod ports;
 pub mod service;
 pub mod session;
+pub mod throttle;
 
-pub use service::{IdentityError, IdentityService};
+pub use audit::{AuditEvent, AuditKind, AuditQuery, RequestContext};
+pub use login::LoginOutcome;
+pub use service::{IdentityError, IdentityService, LoginGuard};

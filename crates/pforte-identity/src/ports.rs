@@ -1,9 +1,11 @@
 //! Storage ports of the identity domain, implemented by pforte-store.
 
 use crate::account::Account;
+use crate::audit::{AuditEvent, AuditQuery};
 use crate::session::ProviderSession;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use pforte_policy::LockState;
 use pforte_types::{AccountId, StoreError};
 use std::time::Duration;
 
@@ -43,4 +45,124 @@ pub trait EphemeralStore: Send + Sync {
     async fn get_ephemeral(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Atomically removes and returns the value (single use).
     async fn take_ephemeral(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+/// The lockout counter of one login name (R-LO-1 … R-LO-4): an account's id for
+/// known accounts, the normalised login name for unknown ones, so that unknown
+/// names are counted and "locked" exactly like real ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterKey {
+    /// `account:<uuid>` or `name:<normalised login name>`.
+    pub key: String,
+    pub account: Option<AccountId>,
+    /// The normalised login name, kept for the operator's view.
+    pub username: String,
+}
+
+impl CounterKey {
+    pub fn for_account(account: AccountId, username: &str) -> Self {
+        Self {
+            key: format!("account:{account}"),
+            account: Some(account),
+            username: username.to_owned(),
+        }
+    }
+
+    pub fn for_unknown_name(normalised: &str) -> Self {
+        Self {
+            key: format!("name:{normalised}"),
+            account: None,
+            username: normalised.to_owned(),
+        }
+    }
+}
+
+/// The new lock state a step computed, and the audit events of the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub state: LockState,
+    /// Set when this step counted a failed attempt.
+    pub failed_at: Option<DateTime<Utc>>,
+    pub events: Vec<AuditEvent>,
+}
+
+/// The stored lock state of a counter, for operators (`pforte user show`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockRecord {
+    pub state: LockState,
+    /// Consecutive failed logins since the last success; kept when the state
+    /// turns deactivated, for the operator's view.
+    pub failures: u32,
+    pub last_failure_at: Option<DateTime<Utc>>,
+}
+
+/// A pure step over a lock state, run by the store under its row lock.
+pub type LockStep<'a> = &'a (dyn Fn(LockState) -> Transition + Send + Sync);
+
+/// Lockout counters and the audit trail (R-LO-3, R-LO-6).
+#[async_trait]
+pub trait LockoutStore: Send + Sync {
+    /// Atomically reads the counter's state (the default when there is none),
+    /// applies `step` and writes the resulting state together with its audit
+    /// events in one transaction. Concurrent calls for the same key are
+    /// serialised (row lock), on one node or many, so every attempt sees the
+    /// state the previous one left (R-LO-3). Returns the state before and
+    /// after.
+    async fn update_lock_state(
+        &self,
+        key: &CounterKey,
+        step: LockStep<'_>,
+    ) -> Result<(LockState, LockState), StoreError>;
+
+    /// The stored state of a counter key; `None` when it never saw an attempt.
+    async fn lock_record(&self, key: &str) -> Result<Option<LockRecord>, StoreError>;
+
+    /// Appends events that change no state (e.g. a failed attempt whose
+    /// counting was already reserved).
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
+
+    /// Events matching the query, oldest first.
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// What the login needs to know about an account's password besides its hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PasswordState {
+    /// The password is an initial one and must be changed at the next login
+    /// (R-PW-3).
+    pub must_change: bool,
+    /// Hashes of previous passwords, newest first (R-PW-2 history).
+    pub history: Vec<String>,
+}
+
+/// Password state of accounts (R-PW-1 … R-PW-3).
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    async fn password_state(&self, id: AccountId) -> Result<PasswordState, StoreError>;
+
+    /// Replaces the password in one transaction: the current hash moves into
+    /// the history (which keeps at most `keep_history` entries), the new hash
+    /// and the initial flag are stored and `events` are appended.
+    async fn replace_password(
+        &self,
+        id: AccountId,
+        new_hash: &str,
+        must_change: bool,
+        keep_history: usize,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+
+    /// Replaces the hash of the same password made with old parameters
+    /// (R-PW-1), with its audit event; the history is untouched.
+    async fn rehash_password(
+        &self,
+        id: AccountId,
+        new_hash: &str,
+        at: DateTime<Utc>,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Marks or unmarks the password as initial (`pforte user add --initial`).
+    async fn set_must_change_password(&self, id: AccountId, flag: bool) -> Result<(), StoreError>;
 }

@@ -1,16 +1,16 @@
 //! The login service: password check and provider sessions.
 //!
-//! This is the minimal password login of issue 2. Lockout (R-LO-1..3) and the
-//! declarative flow engine (DESIGN.md §4) build on it later; what is already
-//! guaranteed here is that an unknown username and a wrong password are the same
-//! error after the same amount of hashing work (R-LO-4), and that a stored hash
-//! made with old parameters is replaced on the next successful login (R-PW-1).
+//! The password login with its lockout lives in [`crate::login`], password
+//! changes in [`crate::password_change`], operator actions in
+//! [`crate::operator`]; this file holds the service, its error and sessions.
 
 use crate::account::Account;
-use crate::ports::{AccountStore, SessionStore};
+use crate::ports::{AccountStore, CredentialStore, LockoutStore, SessionStore};
 use crate::session::ProviderSession;
+use crate::throttle::SourceThrottle;
 use chrono::TimeDelta;
 use pforte_crypto::PasswordHasher;
+use pforte_policy::{IdentifierError, PasswordViolation, ResolvedPolicy};
 use pforte_types::{AccountId, Clock, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +30,26 @@ pub enum IdentityError {
     /// caller can tell the two apart (R-LO-4).
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// The entered login name cannot be one (e.g. a KVNR with a wrong check
+    /// digit); said before anything is looked up (R-ID-2). It is about the
+    /// input's shape only and reveals nothing about existing accounts.
+    #[error("{0}")]
+    InvalidIdentifier(IdentifierError),
+    /// A new password breaks these rules of the policy (R-PW-2), all of them.
+    #[error("the password breaks {} rule(s) of the policy", .0.len())]
+    PasswordRejected(Vec<PasswordViolation>),
+    /// The repeated new password differs from the first entry.
+    #[error("the two new passwords differ")]
+    PasswordConfirmationMismatch,
+    /// A password change was asked for an account that has no initial password.
+    #[error("no password change is pending for this account")]
+    NoPasswordChangePending,
+    /// An operator named an account that does not exist.
+    #[error("no user named {0:?}")]
+    UnknownAccount(String),
+    /// The service was built without policy and lockout storage.
+    #[error("the login policy is not configured")]
+    NotConfigured,
     /// The storage behind accounts or sessions failed.
     #[error("identity storage failed: {0}")]
     Store(#[from] StoreError),
@@ -40,6 +60,12 @@ impl IdentityError {
     pub fn public_code(&self) -> &'static str {
         match self {
             Self::InvalidCredentials => "PF-LOGIN-001",
+            Self::InvalidIdentifier(_) => "PF-LOGIN-002",
+            Self::PasswordRejected(_) => "PF-PW-001",
+            Self::PasswordConfirmationMismatch => "PF-PW-002",
+            Self::NoPasswordChangePending => "PF-PW-003",
+            Self::UnknownAccount(_) => "PF-USER-001",
+            Self::NotConfigured => "PF-LOGIN-501",
             Self::Store(_) => "PF-LOGIN-500",
         }
     }
@@ -52,6 +78,17 @@ pub struct IdentityService {
     pub(crate) clock: Arc<dyn Clock>,
     /// Absolute lifetime of a provider session (R-SE-1).
     pub(crate) session_ttl: Duration,
+    pub(crate) guard: Option<LoginGuard>,
+    /// Per-IP / per-network failure counters (R-LO-5).
+    pub(crate) throttle: SourceThrottle,
+}
+
+/// The policy and the storage the lockout and password rules need.
+#[derive(Clone)]
+pub struct LoginGuard {
+    pub policy: Arc<ResolvedPolicy>,
+    pub lockout: Arc<dyn LockoutStore>,
+    pub credentials: Arc<dyn CredentialStore>,
 }
 
 impl std::fmt::Debug for IdentityService {
@@ -77,52 +114,25 @@ impl IdentityService {
             hasher,
             clock,
             session_ttl,
+            guard: None,
+            throttle: SourceThrottle::default(),
         }
     }
 
-    /// Checks a username and password.
-    ///
-    /// An unknown username verifies the password against the hasher's dummy hash
-    /// and answers exactly like a wrong password (R-LO-4). After a successful
-    /// check, a hash made with other Argon2 parameters is replaced (R-PW-1); a
-    /// failure to store the new hash does not fail the login, because the old
-    /// hash still verifies.
-    pub async fn login_with_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Account, IdentityError> {
-        let username = username.trim();
-        let found = if username.is_empty() {
-            None
-        } else {
-            self.accounts.find_by_username(username).await?
-        };
-        let Some(account) = found else {
-            self.hasher.verify_against_dummy(password);
-            return Err(IdentityError::InvalidCredentials);
-        };
-        if !self.hasher.verify(password, &account.password_hash) {
-            return Err(IdentityError::InvalidCredentials);
-        }
-        if self.hasher.needs_rehash(&account.password_hash)
-            && let Ok(new_hash) = self.hasher.hash(password)
-        {
-            let now = self.clock.now();
-            if self
-                .accounts
-                .set_password_hash(account.id, &new_hash, now)
-                .await
-                .is_ok()
-            {
-                return Ok(Account {
-                    password_hash: new_hash,
-                    updated_at: now,
-                    ..account
-                });
-            }
-        }
-        Ok(account)
+    /// Adds the tenant's policy and the lockout and credential storage; a
+    /// service without them refuses every login ([`IdentityError::NotConfigured`]).
+    pub fn with_login_guard(mut self, guard: LoginGuard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// The policy in force (the built-in default when none is configured).
+    pub fn policy(&self) -> Option<&ResolvedPolicy> {
+        self.guard.as_ref().map(|guard| guard.policy.as_ref())
+    }
+
+    pub(crate) fn guard(&self) -> Result<&LoginGuard, IdentityError> {
+        self.guard.as_ref().ok_or(IdentityError::NotConfigured)
     }
 
     /// Starts a provider session for an account that just proved a password:
@@ -188,3 +198,7 @@ impl IdentityService {
 #[cfg(test)]
 #[path = "service_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "login_tests.rs"]
+mod login_tests;

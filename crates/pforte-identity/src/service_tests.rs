@@ -1,15 +1,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::audit::{AuditEvent, AuditQuery};
+use crate::ports::{
+    CounterKey, CredentialStore, LockRecord, LockStep, LockoutStore, PasswordState,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pforte_crypto::Argon2Params;
+use pforte_policy::{LockState, ResolvedPolicy};
 use pforte_types::ManualClock;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 #[derive(Default)]
-struct FakeAccounts {
+pub(crate) struct FakeAccounts {
     accounts: Mutex<HashMap<AccountId, Account>>,
 }
 
@@ -52,7 +57,7 @@ impl AccountStore for FakeAccounts {
 }
 
 #[derive(Default)]
-struct FakeSessions {
+pub(crate) struct FakeSessions {
     sessions: Mutex<HashMap<String, ProviderSession>>,
 }
 
@@ -82,7 +87,7 @@ impl SessionStore for FakeSessions {
     }
 }
 
-fn cheap(memory_kib: u32) -> Arc<PasswordHasher> {
+pub(crate) fn cheap(memory_kib: u32) -> Arc<PasswordHasher> {
     Arc::new(
         PasswordHasher::new(Argon2Params {
             memory_kib,
@@ -93,21 +98,30 @@ fn cheap(memory_kib: u32) -> Arc<PasswordHasher> {
     )
 }
 
-struct Fixture {
-    service: IdentityService,
-    accounts: Arc<FakeAccounts>,
-    sessions: Arc<FakeSessions>,
-    clock: ManualClock,
-    alice: AccountId,
+pub(crate) struct Fixture {
+    pub(crate) service: IdentityService,
+    pub(crate) accounts: Arc<FakeAccounts>,
+    pub(crate) sessions: Arc<FakeSessions>,
+    pub(crate) clock: ManualClock,
+    pub(crate) alice: AccountId,
+    pub(crate) guard: Arc<FakeGuard>,
 }
 
-fn start() -> DateTime<Utc> {
+pub(crate) fn start() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap()
 }
 
 async fn fixture_with(
     stored_hasher: &PasswordHasher,
     service_hasher: Arc<PasswordHasher>,
+) -> Fixture {
+    fixture_with_policy(stored_hasher, service_hasher, ResolvedPolicy::default()).await
+}
+
+pub(crate) async fn fixture_with_policy(
+    stored_hasher: &PasswordHasher,
+    service_hasher: Arc<PasswordHasher>,
+    policy: ResolvedPolicy,
 ) -> Fixture {
     let clock = ManualClock::new(start());
     let accounts = Arc::new(FakeAccounts::default());
@@ -137,16 +151,26 @@ async fn fixture_with(
         Arc::new(clock.clone()),
         Duration::from_secs(3600),
     );
+    let guard = Arc::new(FakeGuard {
+        accounts: accounts.clone(),
+        ..FakeGuard::default()
+    });
+    let service = service.with_login_guard(crate::service::LoginGuard {
+        policy: Arc::new(policy),
+        lockout: guard.clone(),
+        credentials: guard.clone(),
+    });
     Fixture {
         service,
         accounts,
         sessions,
         clock,
         alice,
+        guard,
     }
 }
 
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let hasher = cheap(1024);
     fixture_with(&hasher, hasher.clone()).await
 }
@@ -175,8 +199,7 @@ async fn r_lo_4_wrong_password_and_unknown_user_are_the_same_error() {
         .login_with_password("mallory", "correct horse")
         .await
         .unwrap_err();
-    let empty = fx.service.login_with_password("", "x").await.unwrap_err();
-    for error in [&wrong, &unknown, &empty] {
+    for error in [&wrong, &unknown] {
         assert!(matches!(error, IdentityError::InvalidCredentials));
         assert_eq!(error.public_code(), "PF-LOGIN-001");
     }
@@ -324,4 +347,127 @@ async fn r_lo_4_unknown_user_costs_as_much_hashing_as_a_wrong_password() {
         fastest_unknown * 4 > fastest_wrong && fastest_wrong * 4 > fastest_unknown,
         "wrong password {fastest_wrong:?}, unknown user {fastest_unknown:?}"
     );
+}
+
+/// Lockout counters, audit trail and password state in memory; one mutex makes
+/// every update atomic like the store's row lock.
+#[derive(Default)]
+pub(crate) struct FakeGuard {
+    pub(crate) accounts: Arc<FakeAccounts>,
+    pub(crate) counters: Mutex<HashMap<String, (LockState, u32)>>,
+    pub(crate) audit: Mutex<Vec<AuditEvent>>,
+    pub(crate) state: Mutex<HashMap<AccountId, PasswordState>>,
+}
+
+#[async_trait]
+impl LockoutStore for FakeGuard {
+    async fn update_lock_state(
+        &self,
+        key: &CounterKey,
+        step: LockStep<'_>,
+    ) -> Result<(LockState, LockState), StoreError> {
+        let mut counters = self.counters.lock().unwrap();
+        let (before, failures) = counters.get(&key.key).copied().unwrap_or_default();
+        let transition = step(before);
+        let failures = match transition.state {
+            LockState::Open { consecutive, .. } | LockState::Locked { consecutive, .. } => {
+                consecutive
+            }
+            LockState::Deactivated { .. } => failures,
+        };
+        counters.insert(key.key.clone(), (transition.state, failures));
+        self.audit.lock().unwrap().extend(transition.events);
+        Ok((before, transition.state))
+    }
+
+    async fn lock_record(&self, key: &str) -> Result<Option<LockRecord>, StoreError> {
+        Ok(self
+            .counters
+            .lock()
+            .unwrap()
+            .get(key)
+            .map(|(state, failures)| LockRecord {
+                state: *state,
+                failures: *failures,
+                last_failure_at: None,
+            }))
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        self.audit.lock().unwrap().extend_from_slice(events);
+        Ok(())
+    }
+
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        Ok(self
+            .audit
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|event| query.account.is_none_or(|id| event.account == Some(id)))
+            .filter(|event| {
+                query
+                    .username
+                    .as_ref()
+                    .is_none_or(|name| event.username.as_ref() == Some(name))
+            })
+            .filter(|event| query.since.is_none_or(|since| event.at >= since))
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl CredentialStore for FakeGuard {
+    async fn password_state(&self, id: AccountId) -> Result<PasswordState, StoreError> {
+        Ok(self
+            .state
+            .lock()
+            .unwrap()
+            .get(&id)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn replace_password(
+        &self,
+        id: AccountId,
+        new_hash: &str,
+        must_change: bool,
+        keep_history: usize,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError> {
+        let previous = self.accounts.get_account(id).await?.unwrap().password_hash;
+        self.accounts.set_password_hash(id, new_hash, at).await?;
+        let mut states = self.state.lock().unwrap();
+        let state = states.entry(id).or_default();
+        state.must_change = must_change;
+        state.history.insert(0, previous);
+        state.history.truncate(keep_history);
+        self.audit.lock().unwrap().extend_from_slice(events);
+        Ok(())
+    }
+
+    async fn rehash_password(
+        &self,
+        id: AccountId,
+        new_hash: &str,
+        at: DateTime<Utc>,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.accounts.set_password_hash(id, new_hash, at).await?;
+        self.audit.lock().unwrap().push(event.clone());
+        Ok(())
+    }
+
+    async fn set_must_change_password(&self, id: AccountId, flag: bool) -> Result<(), StoreError> {
+        self.state
+            .lock()
+            .unwrap()
+            .entry(id)
+            .or_default()
+            .must_change = flag;
+        Ok(())
+    }
 }

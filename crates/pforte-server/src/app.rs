@@ -2,9 +2,10 @@
 
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
-use pforte_identity::IdentityService;
+use pforte_identity::{IdentityService, LoginGuard};
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
+use pforte_policy::ResolvedPolicy;
 use pforte_store::{MemoryStore, SqlStore};
 use pforte_types::Clock;
 use pforte_web::{AppState, Pages, WebSettings};
@@ -51,6 +52,8 @@ pub struct App {
     pub keys: Arc<KeyManager>,
     pub provider: Arc<Provider>,
     pub identity: Arc<IdentityService>,
+    /// The password, lockout and throttling policy in force.
+    pub policy: Arc<ResolvedPolicy>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -72,14 +75,10 @@ impl App {
         store.migrate().await?;
         let master = open_master_key(&settings)?;
         let secrets = SecretDigester::new(&master);
-        let hashing = &settings.password_hashing;
+        let policy = Arc::new(settings.policy()?);
         let hasher = Arc::new(
-            PasswordHasher::new(Argon2Params {
-                memory_kib: hashing.memory_kib,
-                iterations: hashing.iterations,
-                parallelism: hashing.parallelism,
-            })
-            .map_err(|error| ServerError::Keys(error.to_string()))?,
+            PasswordHasher::new(hashing_params(&settings, &policy))
+                .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let provider_config = provider_config(&settings)?;
         let keys = Arc::new(
@@ -108,13 +107,20 @@ impl App {
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
-        let identity = Arc::new(IdentityService::new(
-            Arc::new(store.clone()),
-            memory.clone(),
-            hasher.clone(),
-            clock.clone(),
-            Duration::from_secs(settings.session.ttl_secs),
-        ));
+        let identity = Arc::new(
+            IdentityService::new(
+                Arc::new(store.clone()),
+                memory.clone(),
+                hasher.clone(),
+                clock.clone(),
+                Duration::from_secs(settings.session.ttl_secs),
+            )
+            .with_login_guard(LoginGuard {
+                policy: policy.clone(),
+                lockout: Arc::new(store.clone()),
+                credentials: Arc::new(store.clone()),
+            }),
+        );
         Ok(App {
             settings,
             store,
@@ -125,6 +131,7 @@ impl App {
             keys,
             provider,
             identity,
+            policy,
             clock,
         })
     }
@@ -187,9 +194,14 @@ pub async fn serve_router(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer address reaches the login handler for throttling and the
+    // audit trail (R-LO-5, R-LO-6).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 
@@ -239,6 +251,26 @@ impl Maintenance {
                 Err(error) => tracing::warn!(%error, "maintenance pass failed"),
             }
         }
+    }
+}
+
+/// The Argon2id parameters new hashes are made with (R-PW-1): the policy
+/// file's `[password.hashing]` when a policy file is configured, otherwise
+/// `[password_hashing]` of the configuration.
+fn hashing_params(settings: &Settings, policy: &ResolvedPolicy) -> Argon2Params {
+    if settings.policy_file.is_some() {
+        let hashing = policy.password.hashing;
+        return Argon2Params {
+            memory_kib: hashing.memory_kib,
+            iterations: hashing.iterations,
+            parallelism: hashing.parallelism,
+        };
+    }
+    let hashing = &settings.password_hashing;
+    Argon2Params {
+        memory_kib: hashing.memory_kib,
+        iterations: hashing.iterations,
+        parallelism: hashing.parallelism,
     }
 }
 

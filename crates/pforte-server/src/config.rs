@@ -26,6 +26,11 @@ pub struct Settings {
     pub themes_dir: PathBuf,
     /// Create a demo client and a demo user on first start and print them.
     pub demo: bool,
+    /// The password, lockout and throttling policy (a `pforte-policy` TOML
+    /// file, e.g. one of `config/policies/*.toml`); relative to the working
+    /// directory. Absent: the built-in default (NIST 800-63B-4 preset values,
+    /// see docs/policies.md).
+    pub policy_file: Option<PathBuf>,
     pub tokens: TokenSettings,
     pub session: SessionSettings,
     pub password_hashing: PasswordHashingSettings,
@@ -84,6 +89,7 @@ impl Default for Settings {
             master_key: None,
             themes_dir: PathBuf::from("themes"),
             demo: true,
+            policy_file: None,
             tokens: TokenSettings::default(),
             session: SessionSettings::default(),
             password_hashing: PasswordHashingSettings::default(),
@@ -253,6 +259,15 @@ impl Settings {
         validate::problems(self)
     }
 
+    /// The policy in force: the file `policy_file` names, validated, or the
+    /// built-in default.
+    pub fn policy(&self) -> Result<pforte_policy::ResolvedPolicy, ConfigError> {
+        match &self.policy_file {
+            Some(path) => load_policy_file(path).map_err(ConfigError::Problems),
+            None => Ok(pforte_policy::ResolvedPolicy::default()),
+        }
+    }
+
     /// The database URL in force.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -263,6 +278,26 @@ impl Settings {
 }
 
 mod validate;
+
+/// Reads and validates one policy file (`pforte config check --policy FILE`);
+/// every problem is named by `policy_file` and the file's own key.
+pub fn load_policy_file(path: &Path) -> Result<pforte_policy::ResolvedPolicy, Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        vec![format!(
+            "policy_file: cannot read {}: {error}",
+            path.display()
+        )]
+    })?;
+    pforte_policy::ResolvedPolicy::from_toml(&text).map_err(|error| match &error {
+        pforte_policy::PolicyError::Invalid(problems) => problems
+            .iter()
+            .map(|problem| format!("policy_file: {}: {problem}", path.display()))
+            .collect(),
+        pforte_policy::PolicyError::Syntax(_) => {
+            vec![format!("policy_file: {}: {error}", path.display())]
+        }
+    })
+}
 
 pub use validate::is_loopback_host;
 

@@ -363,3 +363,65 @@ fn example_file_documents_every_key() {
         );
     }
 }
+
+fn policies_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/policies")
+}
+
+#[test]
+fn r_pw_2_every_shipped_policy_preset_passes_the_check() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(policies_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|ext| ext.to_str()) != Some("toml") {
+            continue;
+        }
+        let policy = load_policy_file(&path).unwrap_or_else(|problems| {
+            panic!("{}: {problems:?}", path.display());
+        });
+        assert!(!policy.name.is_empty(), "{}", path.display());
+        let toml = format!("policy_file = {:?}\n", path.display().to_string());
+        let settings = load(&toml, &[]).unwrap();
+        assert_eq!(settings.policy().unwrap(), policy);
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} presets found");
+}
+
+#[test]
+fn r_pw_2_without_policy_file_the_built_in_default_applies() {
+    let settings = load("", &[]).unwrap();
+    assert_eq!(settings.policy_file, None);
+    let policy = settings.policy().unwrap();
+    assert_eq!(policy, pforte_policy::ResolvedPolicy::default());
+    assert_eq!(policy.password.min_length, 15);
+    assert_eq!(policy.lockout.max_failures, 10);
+}
+
+#[test]
+fn r_pw_2_a_broken_policy_file_is_reported_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(
+        &path,
+        "[lockout]\nmax_failures = 0\n[password]\nmin_length = 0\n",
+    )
+    .unwrap();
+    let toml = format!("policy_file = {:?}\n", path.display().to_string());
+    let found = problems(&toml, &[]);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("policy_file:") && p.contains("lockout.max_failures")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("password.min_length")),
+        "{found:?}"
+    );
+    let missing = problems("policy_file = \"/nonexistent/policy.toml\"\n", &[]);
+    assert!(
+        missing[0].starts_with("policy_file: cannot read"),
+        "{missing:?}"
+    );
+}

@@ -39,7 +39,13 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
     ];
-    checks.into_iter().flatten().collect()
+    let mut problems: Vec<String> = checks.into_iter().flatten().collect();
+    if let Some(path) = &settings.policy_file
+        && let Err(policy_problems) = super::load_policy_file(path)
+    {
+        problems.extend(policy_problems);
+    }
+    problems
 }
 
 /// OIDC Discovery 3 / RFC 8414 2: the issuer is an https URL with scheme, host

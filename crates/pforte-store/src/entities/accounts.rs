@@ -19,6 +19,8 @@ pub struct Model {
     pub phone: Option<String>,
     pub phone_verified: bool,
     pub totp_secret_encrypted: Option<Vec<u8>>,
+    /// The password is an initial one (R-PW-3).
+    pub must_change_password: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -5,9 +5,12 @@
 
 pub mod accounts;
 pub mod assertion_jtis;
+pub mod audit_events;
 pub mod authorization_codes;
 pub mod clients;
 pub mod grants;
+pub mod lockout_counters;
+pub mod password_history;
 pub mod pushed_requests;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;

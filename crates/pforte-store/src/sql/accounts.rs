@@ -37,6 +37,7 @@ impl AccountStore for SqlStore {
             phone: Set(account.phone.clone()),
             phone_verified: Set(account.phone_verified),
             totp_secret_encrypted: Set(account.totp_secret_encrypted.clone()),
+            must_change_password: Set(false),
             created_at: Set(account.created_at),
             updated_at: Set(account.updated_at),
         };

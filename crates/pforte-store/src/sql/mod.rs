@@ -12,6 +12,7 @@ mod clients;
 mod grant_store;
 mod grants;
 mod keys;
+mod lockout;
 
 use crate::error::db_error;
 use pforte_migrations::{Migrator, MigratorTrait};

@@ -15,6 +15,7 @@ mod connect;
 mod fixtures;
 mod grants;
 mod keys;
+mod lockout;
 mod memory;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
@@ -74,4 +75,8 @@ store_suite! {
     artefacts::rfc7523_assertion_jti_replay_is_detected_per_client,
     artefacts::rfc7009_access_token_revocation_is_remembered,
     artefacts::purge_expired_deletes_only_expired_artefacts,
+    lockout::r_lo_3_fifty_parallel_wrong_attempts_count_exactly_n_and_lock_once,
+    lockout::r_lo_4_unknown_names_are_counted_and_locked_like_accounts,
+    lockout::r_lo_1_success_clears_the_counter_and_is_audited,
+    lockout::r_pw_2_history_keeps_previous_hashes_up_to_the_depth,
 }

@@ -1,0 +1,194 @@
+//! Audit events of the login and account lifecycle (R-LO-6, R-OP-3).
+//!
+//! Every lock, unlock, deactivation, reactivation, password change and rehash,
+//! and every login success or failure, is one [`AuditEvent`]. The store writes
+//! an event in the same transaction as the state change it describes, so the
+//! trail never claims a change that did not happen (or misses one that did).
+//! The kinds and the line format are documented in `docs/events.md`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use pforte_types::AccountId;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// What happened. The names are stable: operators filter and alert on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    LoginSucceeded,
+    LoginFailed,
+    AccountLocked,
+    LockExtended,
+    AccountUnlocked,
+    AccountDeactivated,
+    AccountReactivated,
+    PasswordChanged,
+    PasswordRehashed,
+}
+
+impl AuditKind {
+    pub const ALL: [AuditKind; 9] = [
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::AccountLocked,
+        Self::LockExtended,
+        Self::AccountUnlocked,
+        Self::AccountDeactivated,
+        Self::AccountReactivated,
+        Self::PasswordChanged,
+        Self::PasswordRehashed,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LoginSucceeded => "login_succeeded",
+            Self::LoginFailed => "login_failed",
+            Self::AccountLocked => "account_locked",
+            Self::LockExtended => "lock_extended",
+            Self::AccountUnlocked => "account_unlocked",
+            Self::AccountDeactivated => "account_deactivated",
+            Self::AccountReactivated => "account_reactivated",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordRehashed => "password_rehashed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+/// Who asked, from where: passed by the web layer (or the CLI) into every
+/// operation that writes audit events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The relying party the login is for.
+    pub client_id: Option<String>,
+    /// The peer address of the connection.
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub kind: AuditKind,
+    /// The account, when the login name belongs to one.
+    pub account: Option<AccountId>,
+    /// The login name as normalised (also for unknown names).
+    pub username: Option<String>,
+    pub client: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    /// The precise reason (e.g. `locked`, `wrong_password failures=3`); never
+    /// shown to the user (R-LO-4).
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn new(
+        kind: AuditKind,
+        at: DateTime<Utc>,
+        account: Option<AccountId>,
+        username: &str,
+        context: &RequestContext,
+    ) -> Self {
+        Self {
+            at,
+            kind,
+            account,
+            username: Some(username.to_owned()),
+            client: context.client_id.clone(),
+            ip: context.ip.map(|ip| ip.to_string()),
+            user_agent: context.user_agent.clone(),
+            request_id: context.request_id.clone(),
+            detail: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The line `pforte audit list` prints: RFC 3339 time, the kind, then
+    /// ` key=value` for every field that is set, in a fixed order. A value
+    /// with spaces, quotes, `=` or control characters is written as a JSON
+    /// string, so one event is always one parseable line.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{} {}",
+            self.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            self.kind.as_str()
+        );
+        let account = self.account.map(|id| id.to_string());
+        let fields = [
+            ("account", account.as_deref()),
+            ("username", self.username.as_deref()),
+            ("client", self.client.as_deref()),
+            ("ip", self.ip.as_deref()),
+            ("user_agent", self.user_agent.as_deref()),
+            ("request_id", self.request_id.as_deref()),
+            ("detail", self.detail.as_deref()),
+        ];
+        for (key, value) in fields {
+            if let Some(value) = value {
+                let _ = write!(line, " {key}={}", quote(value));
+            }
+        }
+        line
+    }
+}
+
+fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '=');
+    if plain {
+        value.to_owned()
+    } else {
+        serde_json::to_string(value).unwrap_or_else(|_| String::from("\"\""))
+    }
+}
+
+/// A filter of `pforte audit list`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Events of this account, or (unknown names) with this login name.
+    pub account: Option<AccountId>,
+    pub username: Option<String>,
+    /// Events at or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn r_op_3_event_line_has_time_kind_and_quoted_values() {
+        let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let context = RequestContext {
+            client_id: Some("portal".into()),
+            ip: Some("192.0.2.7".parse().unwrap()),
+            user_agent: Some("Mozilla/5.0 (X11)".into()),
+            request_id: Some("r-1".into()),
+        };
+        let event = AuditEvent::new(AuditKind::LoginFailed, at, None, "erika", &context)
+            .with_detail("wrong_password failures=1");
+        assert_eq!(
+            event.line(),
+            "2027-01-15T08:00:00Z login_failed username=erika client=portal ip=192.0.2.7 \
+             user_agent=\"Mozilla/5.0 (X11)\" request_id=r-1 detail=\"wrong_password failures=1\""
+        );
+        for kind in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}
