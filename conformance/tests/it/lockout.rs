@@ -357,7 +357,11 @@ fn r_lo_2_operator_commands_refuse_an_unknown_user() {
             !output.success,
             "`user {command}` of an unknown user succeeded"
         );
-        assert!(!output.stderr.trim().is_empty(), "no message on stderr");
+        assert!(
+            output.stderr.contains("nobody-at-all"),
+            "`user {command}` does not name the unknown user: {}",
+            output.stderr
+        );
     }
 }
 
