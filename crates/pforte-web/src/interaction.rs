@@ -6,7 +6,7 @@
 
 use pforte_identity::ports::EphemeralStore;
 use pforte_oauth::PendingAuthorization;
-use pforte_types::{AuthResult, AuthTarget, StoreError};
+use pforte_types::{AccountId, AuthResult, AuthTarget, StoreError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -23,6 +23,10 @@ pub struct Interaction {
     pub browser_binding: String,
     /// Set after a successful login when consent is still to be given.
     pub login: Option<AuthResult>,
+    /// Set after a successful login with an initial password: the account
+    /// must choose a new one before the login completes (R-PW-3).
+    #[serde(default)]
+    pub password_change: Option<AccountId>,
 }
 
 fn key(id: &str) -> String {

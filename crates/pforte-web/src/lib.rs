@@ -28,8 +28,8 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
-    assets, authorize, consent, demo, discovery, health, introspect, login, logout, par, revoke,
-    token, userinfo,
+    assets, authorize, consent, demo, discovery, health, introspect, login, logout, par,
+    password_change, revoke, token, userinfo,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -72,6 +72,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/login",
             get(login::login_page_get).post(login::login_submit),
+        )
+        .route(
+            "/password/change",
+            get(password_change::password_change_get).post(password_change::password_change_submit),
         )
         .route(
             "/consent",

@@ -19,10 +19,11 @@ use crate::i18n::{DEFAULT_LOCALE, SUPPORTED};
 pub const STYLESHEET_PATH: &str = "/assets/pforte.css";
 
 /// The pages every theme must provide.
-const TEMPLATES: [&str; 9] = [
+const TEMPLATES: [&str; 10] = [
     "layout.html",
     "home.html",
     "login.html",
+    "password_change.html",
     "consent.html",
     "logout_confirm.html",
     "logged_out.html",

@@ -145,6 +145,7 @@ async fn begin_interaction(
         csrf_token: csrf::new_token(),
         browser_binding: browser_binding.clone(),
         login,
+        password_change: None,
     };
     if let Err(error) = interaction::save(
         state.ephemeral.as_ref(),

@@ -8,14 +8,18 @@
 //! client never receives a code for an account it did not ask for (OIDC Core
 //! 3.1.2.1 `id_token_hint`).
 
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use pforte_identity::IdentityError;
+use pforte_identity::{IdentityError, RequestContext};
 use pforte_oauth::{ConsentDecision, ErrorCode, OAuthError};
+use pforte_policy::Language;
+use pforte_types::AccountId;
 use pforte_types::AuthResult;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 use super::authorize::answer;
 use crate::cookies::{self, CookieKind};
@@ -23,6 +27,9 @@ use crate::interaction::{self, Interaction};
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
+
+/// User agents longer than this are cut for the audit trail.
+const MAX_USER_AGENT_CHARS: usize = 512;
 
 #[derive(Debug, Deserialize)]
 pub struct InteractionQuery {
@@ -98,7 +105,8 @@ fn login_page(
     id: &str,
     interaction: &Interaction,
     username: &str,
-    error_key: Option<&str>,
+    error_message: Option<String>,
+    recovery_hint: bool,
 ) -> Response {
     let target = &interaction.target;
     let mut context = tera::Context::new();
@@ -109,10 +117,8 @@ fn login_page(
         "client_name",
         target.client_name.as_deref().unwrap_or(&target.client_id),
     );
-    context.insert(
-        "error_message",
-        &error_key.map(|key| state.pages.message(locale, key)),
-    );
+    context.insert("error_message", &error_message);
+    context.insert("recovery_hint", &recovery_hint);
     respond::page(
         state,
         StatusCode::OK,
@@ -135,7 +141,15 @@ pub async fn login_page_get(
         Ok(Some(record)) => {
             let locale = locale_of(&headers, &record);
             let hint = record.target.login_hint.clone().unwrap_or_default();
-            login_page(&state, locale, &query.interaction, &record, &hint, None)
+            login_page(
+                &state,
+                locale,
+                &query.interaction,
+                &record,
+                &hint,
+                None,
+                false,
+            )
         }
         Ok(None) => expired(&state, &headers),
         Err(error) => respond::internal_error_page(
@@ -147,8 +161,27 @@ pub async fn login_page_get(
     }
 }
 
+/// Who is asking, for throttling and the audit trail (R-LO-5, R-LO-6).
+pub(crate) fn request_context(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    client_id: &str,
+    request_id: &str,
+) -> RequestContext {
+    RequestContext {
+        client_id: Some(client_id.to_owned()),
+        ip: peer.map(|peer| peer.ip()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect()),
+        request_id: Some(request_id.to_owned()),
+    }
+}
+
 pub async fn login_submit(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -171,48 +204,117 @@ pub async fn login_submit(
         return cancel(&state, &headers, &form.interaction, locale, &request_id).await;
     }
 
-    let account = match state
+    let context = request_context(
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &record.pending.client_id,
+        &request_id,
+    );
+    let outcome = match state
         .identity
-        .login_with_password(&form.username, &form.password)
+        .login(&form.username, &form.password, &context)
         .await
     {
-        Ok(account) => account,
+        Ok(outcome) => outcome,
         Err(IdentityError::InvalidCredentials) => {
             tracing::info!(request_id, "login failed");
+            let message = state.pages.message(locale, "login_failed");
             return login_page(
                 &state,
                 locale,
                 &form.interaction,
                 &record,
                 &form.username,
-                Some("login_failed"),
+                Some(message),
+                true,
+            );
+        }
+        Err(IdentityError::InvalidIdentifier(error)) => {
+            let message = error.render(Language::from_tag(locale));
+            return login_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &form.username,
+                Some(message),
+                false,
             );
         }
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
     };
+    let account = outcome.account;
     if let Some(required) = record.target.required_account
         && required != account.id
     {
         tracing::info!(request_id, "login with another account than the hint names");
+        let message = state.pages.message(locale, "login_wrong_account");
         return login_page(
             &state,
             locale,
             &form.interaction,
             &record,
             "",
-            Some("login_wrong_account"),
+            Some(message),
+            false,
         );
     }
+    if outcome.must_change_password {
+        // R-PW-3: no session before the initial password is replaced.
+        let waiting = Interaction {
+            password_change: Some(account.id),
+            ..record
+        };
+        return match interaction::save(
+            state.ephemeral.as_ref(),
+            &form.interaction,
+            &waiting,
+            state.settings.interaction_ttl,
+        )
+        .await
+        {
+            Ok(()) => respond::see_other(&format!(
+                "/password/change?interaction={}",
+                form.interaction
+            )),
+            Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
+        };
+    }
+    complete_login(
+        &state,
+        &headers,
+        &form.interaction,
+        record,
+        account.id,
+        locale,
+        &request_id,
+    )
+    .await
+}
 
+/// Finishes a login whose password (and, for an initial password, its
+/// change) succeeded: a new session, then consent or the answer to the client.
+pub(crate) async fn complete_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    interaction_id: &str,
+    record: Interaction,
+    account_id: AccountId,
+    locale: &str,
+    request_id: &str,
+) -> Response {
+    let state = state.clone();
+    let request_id = request_id.to_owned();
+    let form_interaction = interaction_id.to_owned();
     // A login always starts a new session with a new id (no session fixation);
     // the session the browser had before ends.
     let secure = state.settings.secure_cookies;
-    if let Some(old_sid) = cookies::read(&headers, CookieKind::Session, secure)
+    if let Some(old_sid) = cookies::read(headers, CookieKind::Session, secure)
         && let Err(error) = state.identity.end_session(&old_sid).await
     {
         tracing::warn!(request_id, %error, "previous session not ended");
     }
-    let session = match state.identity.start_password_session(account.id).await {
+    let session = match state.identity.start_password_session(account_id).await {
         Ok(session) => session,
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
     };
@@ -228,21 +330,22 @@ pub async fn login_submit(
     let mut response = if record.target.consent_required {
         let waiting = Interaction {
             login: Some(result),
+            password_change: None,
             ..record
         };
         match interaction::save(
             state.ephemeral.as_ref(),
-            &form.interaction,
+            &form_interaction,
             &waiting,
             state.settings.interaction_ttl,
         )
         .await
         {
-            Ok(()) => respond::see_other(&format!("/consent?interaction={}", form.interaction)),
+            Ok(()) => respond::see_other(&format!("/consent?interaction={form_interaction}")),
             Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
         }
     } else {
-        match interaction::take(state.ephemeral.as_ref(), &form.interaction).await {
+        match interaction::take(state.ephemeral.as_ref(), &form_interaction).await {
             Ok(Some(record)) => {
                 let outcome = state
                     .oauth
@@ -258,7 +361,7 @@ pub async fn login_submit(
                 )
                 .await
             }
-            Ok(None) => expired(&state, &headers),
+            Ok(None) => expired(&state, headers),
             Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
         }
     };

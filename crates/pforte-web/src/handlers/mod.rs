@@ -11,6 +11,7 @@ pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod par;
+pub mod password_change;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

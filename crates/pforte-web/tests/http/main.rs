@@ -4,6 +4,7 @@
 
 mod discovery;
 mod flow;
+mod lockout;
 mod login;
 mod pages;
 mod support;

@@ -63,6 +63,7 @@ pub async fn park_interaction(
         csrf_token: pforte_crypto::random::random_token(),
         browser_binding: binding,
         login: None,
+        password_change: None,
     };
     let id = pforte_crypto::random::random_token();
     interaction::save(
