@@ -437,7 +437,7 @@ async fn r_id_2_kvnr_login_errors_name_the_wrong_part() {
         ("X114428530", "check digit", "last digit"),
         ("K220645129", "check digit", "last digit"),
         ("X11041167", "length", "you entered 9"),
-        ("X11041167A", "non-digit", "character 10"),
+        ("X110 411675", "non-digit", "character 5"),
         ("X1104-11675", "hyphen", "hyphen"),
     ] {
         let alert = attempt(&server, input, WRONG).await.refused();
