@@ -330,7 +330,8 @@ pub struct AuditEvent {
 }
 
 /// `pforte audit list [args…]`, parsed: RFC 3339 time, the kind, then
-/// `key=value` pairs.
+/// ` key=value` pairs, where a value with a space, `"` or `=` is a JSON
+/// string (docs/events.md).
 pub fn audit_list(server: &Server, args: &[&str]) -> Vec<AuditEvent> {
     let mut full = vec!["audit", "list"];
     full.extend_from_slice(args);
@@ -339,28 +340,67 @@ pub fn audit_list(server: &Server, args: &[&str]) -> Vec<AuditEvent> {
         .stdout
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            let mut words = line.split_whitespace();
-            let time = words.next().unwrap_or_default();
-            let time = chrono::DateTime::parse_from_rfc3339(time).unwrap_or_else(|error| {
-                panic!("audit line without RFC 3339 time ({error}): {line}")
-            });
-            let kind = words
-                .next()
-                .unwrap_or_else(|| panic!("audit line without a kind: {line}"))
-                .to_owned();
-            let fields = words
-                .filter_map(|word| word.split_once('='))
-                .map(|(key, value)| (key.to_owned(), value.to_owned()))
-                .collect();
-            AuditEvent {
-                time,
-                kind,
-                fields,
-                line: line.to_owned(),
-            }
-        })
+        .map(parse_audit_line)
         .collect()
+}
+
+fn parse_audit_line(line: &str) -> AuditEvent {
+    let (time, rest) = line
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("audit line without a kind: {line}"));
+    let time = chrono::DateTime::parse_from_rfc3339(time)
+        .unwrap_or_else(|error| panic!("audit line without RFC 3339 time ({error}): {line}"));
+    let (kind, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let mut fields = BTreeMap::new();
+    while !rest.is_empty() {
+        let (key, after) = rest
+            .split_once('=')
+            .unwrap_or_else(|| panic!("audit field without `=` in: {line}"));
+        let (value, after) = if after.starts_with('"') {
+            let mut escaped = false;
+            let end = after
+                .char_indices()
+                .skip(1)
+                .find(|(_, character)| {
+                    let closes = *character == '"' && !escaped;
+                    escaped = *character == '\\' && !escaped;
+                    closes
+                })
+                .map(|(index, _)| index)
+                .unwrap_or_else(|| panic!("unterminated quoted value in: {line}"));
+            let value: String = serde_json::from_str(&after[..=end])
+                .unwrap_or_else(|error| panic!("bad quoted value ({error}) in: {line}"));
+            (value, &after[end + 1..])
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (after[..end].to_owned(), &after[end..])
+        };
+        fields.insert(key.trim().to_owned(), value);
+        rest = after.trim_start();
+    }
+    AuditEvent {
+        time,
+        kind: kind.to_owned(),
+        fields,
+        line: line.to_owned(),
+    }
+}
+
+#[test]
+fn audit_lines_with_quoted_values_split_into_fields() {
+    let event = parse_audit_line(
+        r#"2026-12-01T09:30:12Z login_failed username=erika user_agent="Mozilla/5.0 (X11; \"x\")" detail="wrong_password failures=2 remaining=3""#,
+    );
+    assert_eq!(event.kind, "login_failed");
+    assert_eq!(event.fields["username"], "erika");
+    assert_eq!(event.fields["user_agent"], r#"Mozilla/5.0 (X11; "x")"#);
+    assert_eq!(
+        event.fields["detail"],
+        "wrong_password failures=2 remaining=3"
+    );
+    let bare =
+        parse_audit_line("2026-12-01T09:30:12Z account_locked detail=until=2026-12-02T09:31:40Z");
+    assert_eq!(bare.fields["detail"], "until=2026-12-02T09:31:40Z");
 }
 
 /// The kinds of the audit events of one user, oldest first as listed.
