@@ -40,12 +40,32 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read the audit trail (R-OP-3).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print events, oldest first, one per line.
+    List {
+        /// Only events of this user (or of this unknown login name).
+        #[arg(long = "user", value_name = "USERNAME")]
+        user: Option<String>,
+        /// Only events at or after this time (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate the configuration; prints OK or every problem.
-    Check,
+    Check {
+        /// Validate only this policy file (see docs/policies.md).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,12 +208,28 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// List the accounts (never their password hashes).
     List,
-    /// Replace an account's password.
+    /// Replace an account's password (under the password policy); lifts a
+    /// lock or deactivation.
     SetPassword {
         #[arg(long, value_name = "U")]
         username: String,
         #[arg(long, value_name = "P")]
         password: String,
+    },
+    /// Lift a running lock.
+    Unlock {
+        #[arg(value_name = "USERNAME")]
+        username: String,
+    },
+    /// Lift a deactivation (R-LO-2).
+    Reactivate {
+        #[arg(value_name = "USERNAME")]
+        username: String,
+    },
+    /// Print state, failures and lock end of an account.
+    Show {
+        #[arg(value_name = "USERNAME")]
+        username: String,
     },
 }
 
@@ -201,9 +237,13 @@ pub enum UserCommand {
 pub struct UserAddArgs {
     #[arg(long, value_name = "U")]
     pub username: String,
-    /// At least 8 characters; hashed with Argon2id (R-PW-1).
+    /// Must satisfy the password policy; hashed with Argon2id (R-PW-1).
     #[arg(long, value_name = "P")]
     pub password: String,
+    /// The password is an initial one: it must be changed at first login
+    /// (R-PW-3).
+    #[arg(long)]
+    pub initial: bool,
     #[arg(long, value_name = "E")]
     pub email: Option<String>,
     /// Mark the e-mail address as verified.

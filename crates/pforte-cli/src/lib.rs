@@ -12,7 +12,7 @@ pub mod args;
 pub mod commands;
 pub mod rules;
 
-use args::{Cli, ClientCommand, Command, ConfigCommand, KeysCommand, UserCommand};
+use args::{AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, UserCommand};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -37,8 +37,11 @@ pub fn main() -> ExitCode {
     // installed before anything connects (PostgreSQL over TLS included).
     pforte_server::app::install_crypto_provider();
     let config = cli.config.as_deref();
-    if let Command::Config(ConfigCommand::Check) = cli.command {
-        return commands::config_check::run(config);
+    if let Command::Config(ConfigCommand::Check { policy }) = &cli.command {
+        return match policy {
+            Some(policy) => commands::config_check::run_policy(policy),
+            None => commands::config_check::run(config),
+        };
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,7 +57,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Serve => commands::serve::run(config).await,
             Command::Migrate => commands::migrate::run(config).await,
-            Command::Config(ConfigCommand::Check) => Ok(()),
+            Command::Config(ConfigCommand::Check { .. }) => Ok(()),
             Command::Client(ClientCommand::Add(args)) => commands::client::add(config, args).await,
             Command::Client(ClientCommand::List) => commands::client::list(config).await,
             Command::Client(ClientCommand::Remove { id }) => {
@@ -64,6 +67,18 @@ pub fn main() -> ExitCode {
             Command::User(UserCommand::List) => commands::user::list(config).await,
             Command::User(UserCommand::SetPassword { username, password }) => {
                 commands::user::set_password(config, &username, &password).await
+            }
+            Command::User(UserCommand::Unlock { username }) => {
+                commands::lockout::unlock(config, &username).await
+            }
+            Command::User(UserCommand::Reactivate { username }) => {
+                commands::lockout::reactivate(config, &username).await
+            }
+            Command::User(UserCommand::Show { username }) => {
+                commands::lockout::show(config, &username).await
+            }
+            Command::Audit(AuditCommand::List { user, since }) => {
+                commands::audit::list(config, user.as_deref(), since.as_deref()).await
             }
             Command::Keys(KeysCommand::Rotate) => commands::keys::rotate(config).await,
         }

@@ -2,9 +2,11 @@
 //! the provider's stores through `pforte-server` and prints its result: data on
 //! stdout, notes on stderr.
 
+pub mod audit;
 pub mod client;
 pub mod config_check;
 pub mod keys;
+pub mod lockout;
 pub mod migrate;
 pub mod serve;
 pub mod user;

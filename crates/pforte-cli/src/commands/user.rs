@@ -1,15 +1,18 @@
 //! `pforte user add | list | set-password`.
 //!
-//! Passwords are hashed with Argon2id under the configured parameters (R-PW-1);
-//! a TOTP seed is stored sealed with the master key (R-OP-4). Neither is ever
-//! printed.
+//! Passwords must satisfy the password policy (R-PW-2; every broken rule is
+//! printed) and are hashed with Argon2id under the configured parameters
+//! (R-PW-1); `--initial` marks one for change at first login (R-PW-3). A TOTP
+//! seed is stored sealed with the master key (R-OP-4). Neither is ever printed.
 
 use crate::args::UserAddArgs;
 use crate::rules::{base32, fields};
 use anyhow::{Context, bail};
 use pforte_crypto::MasterKey;
+use pforte_identity::IdentityError;
 use pforte_identity::account::Account;
-use pforte_identity::ports::AccountStore;
+use pforte_identity::ports::{AccountStore, CredentialStore};
+use pforte_policy::Language;
 use pforte_types::{AccountId, StoreError};
 use std::path::Path;
 
@@ -66,15 +69,11 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
         }
         None => None,
     };
-    let password_hash = app
-        .hasher
-        .hash(&args.password)
-        .map_err(|error| anyhow::anyhow!("cannot hash the password: {error}"))?;
     let now = app.clock.now();
-    let account = Account {
+    let mut account = Account {
         id,
         username: args.username.clone(),
-        password_hash,
+        password_hash: String::new(),
         email: args.email.clone(),
         email_verified: args.email.is_some() && args.email_verified,
         given_name: args.given_name.clone(),
@@ -85,12 +84,28 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
         created_at: now,
         updated_at: now,
     };
+    // Checked before anything is stored; the account has no hash yet, so the
+    // history holds nothing to compare.
+    app.identity
+        .check_new_password(&account, &args.password)
+        .await
+        .map_err(policy_error)?;
+    account.password_hash = app
+        .hasher
+        .hash(&args.password)
+        .map_err(|error| anyhow::anyhow!("cannot hash the password: {error}"))?;
     match app.store.insert_account(&account).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             bail!("a user named {:?} already exists", args.username)
         }
         Err(error) => return Err(error).context("cannot store the user"),
+    }
+    if args.initial {
+        app.store
+            .set_must_change_password(id, true)
+            .await
+            .context("cannot mark the password as initial")?;
     }
     println!("user {} added (id {id})", account.username);
     Ok(())
@@ -139,16 +154,33 @@ pub async fn set_password(
     let Some(account) = app.store.find_by_username(username).await? else {
         bail!("no user named {username:?}");
     };
-    let hash = app
-        .hasher
-        .hash(password)
-        .map_err(|error| anyhow::anyhow!("cannot hash the password: {error}"))?;
-    app.store
-        .set_password_hash(account.id, &hash, app.clock.now())
+    let context = super::lockout::operator_context("set-password");
+    app.identity
+        .set_password_by_operator(&account, password, false, &context)
         .await
-        .context("cannot store the password")?;
+        .map_err(policy_error)?;
+    // A password reset lifts a lock and a deactivation (R-LO-2).
+    app.identity.unlock(&account.username, &context).await?;
+    app.identity.reactivate(&account.username, &context).await?;
     println!("password of {} replaced", account.username);
     Ok(())
+}
+
+/// Every rule a refused password breaks, one per line (R-PW-2).
+fn policy_error(error: IdentityError) -> anyhow::Error {
+    match error {
+        IdentityError::PasswordRejected(violations) => {
+            let rules: Vec<String> = violations
+                .iter()
+                .map(|violation| format!("  - {}", violation.render(Language::En)))
+                .collect();
+            anyhow::anyhow!(
+                "--password: the password breaks the password policy:\n{}",
+                rules.join("\n")
+            )
+        }
+        other => anyhow::Error::new(other),
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct SqliteBackend {
     pub store: SqlStore,
+    /// The database file, for a second pool (a second node).
+    pub url: String,
     /// Keeps the database file until the test ends.
     _dir: TempDir,
 }
@@ -29,11 +31,17 @@ pub async fn sqlite() -> SqliteBackend {
     let url = format!("sqlite://{}", dir.path().join("pforte.db").display());
     let store = SqlStore::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
-    SqliteBackend { store, _dir: dir }
+    SqliteBackend {
+        store,
+        url,
+        _dir: dir,
+    }
 }
 
 pub struct PostgresBackend {
     pub store: SqlStore,
+    /// The URL of the test's schema, for a second pool (a second node).
+    pub url: String,
     admin: SqlStore,
     schema: String,
 }
@@ -92,6 +100,7 @@ async fn try_postgres() -> Result<PostgresBackend, String> {
     store.migrate().await.unwrap();
     Ok(PostgresBackend {
         store,
+        url: schema_url,
         admin,
         schema,
     })

@@ -207,3 +207,41 @@ pub async fn r_pw_2_history_keeps_previous_hashes_up_to_the_depth(store: &SqlSto
     assert!(state.must_change);
     assert!(state.history.is_empty(), "depth 0 keeps no history");
 }
+
+/// Two pools on one database stand for two provider nodes: 50 attempts spread
+/// over both still reach the password check exactly `max_failures` times and
+/// lock once (R-LO-3).
+pub async fn r_lo_3_two_nodes_on_one_database_count_exactly_n(first: &SqlStore, url: &str) {
+    let second = SqlStore::connect(url).await.unwrap();
+    let erika = account("erika");
+    first.insert_account(&erika).await.unwrap();
+    let key = CounterKey::for_account(erika.id, "erika");
+    let policy = policy(DuringLock::Ignore);
+    let tasks: Vec<_> = (0..50)
+        .map(|n| {
+            let store = if n % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            let key = key.clone();
+            tokio::spawn(async move { attempt(&store, &key, &policy).await })
+        })
+        .collect();
+    let mut admitted = 0;
+    for task in tasks {
+        if task.await.unwrap() {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 5);
+    let locks = first
+        .audit_events(&AuditQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.kind == AuditKind::AccountLocked)
+        .count();
+    assert_eq!(locks, 1);
+    second.connection().close_by_ref().await.unwrap();
+}

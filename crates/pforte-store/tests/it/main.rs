@@ -80,3 +80,20 @@ store_suite! {
     lockout::r_lo_1_success_clears_the_counter_and_is_audited,
     lockout::r_pw_2_history_keeps_previous_hashes_up_to_the_depth,
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_nodes_r_lo_3_count_exactly_n() {
+    let backend = crate::backends::sqlite().await;
+    crate::lockout::r_lo_3_two_nodes_on_one_database_count_exactly_n(&backend.store, &backend.url)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_nodes_r_lo_3_count_exactly_n() {
+    let Some(backend) = crate::backends::postgres().await else {
+        return;
+    };
+    crate::lockout::r_lo_3_two_nodes_on_one_database_count_exactly_n(&backend.store, &backend.url)
+        .await;
+    backend.drop_schema().await;
+}
