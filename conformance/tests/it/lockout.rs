@@ -422,6 +422,12 @@ async fn r_lo_4_wrong_password_unknown_user_and_locked_account_look_the_same() {
         1,
         "the reason goes to the audit trail: {kinds:?}"
     );
+    let ghost_kinds = audit_kinds(&server, "ghost-user");
+    assert_eq!(
+        count(&ghost_kinds, "account_locked"),
+        1,
+        "an unknown name is locked like an account: {ghost_kinds:?}"
+    );
 }
 
 /// R-ID-2: with KVNR login enabled, a malformed insurance number gets a
