@@ -3,8 +3,11 @@
 //! Owns: [`account::Account`], the provider session model
 //! ([`session::ProviderSession`]), the login service ([`service::IdentityService`])
 //! and the storage ports it needs ([`ports`]), which pforte-store implements.
-//! Lockout, password policy, second factors and registration build on this
-//! (SPEC.md R-LO, R-PW, R-MF, R-RG).
+//! The password login applies the tenant's `pforte-policy` ([`login`]: login
+//! names, lockout reserved before the hash check, throttling), password
+//! changes ([`password_change`]), operator actions ([`operator`]) and the
+//! audit trail ([`audit`]) (SPEC.md R-ID, R-LO, R-PW, R-OP-3). Second factors
+//! and registration build on this.
 //!
 //! Must not depend on axum, tera, sea-orm, reqwest or pforte-oauth
 //! (DESIGN.md §2); it meets the protocol core through `pforte_types::AuthResult`.
@@ -18,6 +21,10 @@ pub mod ports;
 pub mod service;
 pub mod session;
 pub mod throttle;
+
+/// The policy types the login layer speaks in (languages, violations), so
+/// that callers need no dependency of their own on the policy crate.
+pub use pforte_policy as policy;
 
 pub use audit::{AuditEvent, AuditKind, AuditQuery, RequestContext};
 pub use login::LoginOutcome;

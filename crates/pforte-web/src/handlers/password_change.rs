@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pforte_identity::IdentityError;
-use pforte_policy::Language;
+use pforte_identity::policy::Language;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
