@@ -123,6 +123,14 @@ pub trait LockoutStore: Send + Sync {
 
     /// Events matching the query, oldest first.
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Deletes the counters of unknown login names that are neither locked nor
+    /// deactivated and saw no failure since `idle_before`, so that names
+    /// sprayed by an attacker do not pile up. Returns how many were deleted.
+    async fn purge_idle_unknown_counters(
+        &self,
+        idle_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// What the login needs to know about an account's password besides its hash.

@@ -398,6 +398,13 @@ impl LockoutStore for FakeGuard {
         Ok(())
     }
 
+    async fn purge_idle_unknown_counters(
+        &self,
+        _idle_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         Ok(self
             .audit

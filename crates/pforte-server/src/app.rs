@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
+use pforte_identity::ports::LockoutStore;
 use pforte_identity::{IdentityService, LoginGuard};
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
@@ -18,6 +19,10 @@ use std::time::Duration;
 /// signing keys (so a `pforte keys rotate` on any node reaches every node
 /// within this interval).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Counters of unknown login names without a lock and without a failure for
+/// this long are deleted by the maintenance job (docs/config.md).
+pub const UNKNOWN_NAME_COUNTER_IDLE_DAYS: i64 = 30;
 
 /// Installs rustls' ring provider as the process default (DESIGN.md §6: one
 /// TLS stack, ring, everywhere). Idempotent: a second call changes nothing.
@@ -162,6 +167,7 @@ impl App {
     pub fn maintenance(&self) -> Maintenance {
         Maintenance {
             grants: Arc::new(self.store.clone()),
+            lockout: Arc::new(self.store.clone()),
             keys: self.keys.clone(),
             clock: self.clock.clone(),
         }
@@ -207,10 +213,12 @@ pub async fn serve_router(
 
 /// The periodic housekeeping of a running provider: deletes expired codes, PAR
 /// requests, assertion `jti`s and revocation entries
-/// ([`GrantStore::purge_expired`]), and re-reads the signing keys, which also
+/// ([`GrantStore::purge_expired`]), idle lockout counters of unknown login
+/// names ([`LockoutStore::purge_idle_unknown_counters`]), and re-reads the signing keys, which also
 /// drops keys whose overlap has passed ([`KeyManager::reload`]).
 pub struct Maintenance {
     grants: Arc<dyn GrantStore>,
+    lockout: Arc<dyn LockoutStore>,
     keys: Arc<KeyManager>,
     clock: Arc<dyn Clock>,
 }
@@ -224,9 +232,17 @@ impl std::fmt::Debug for Maintenance {
 }
 
 impl Maintenance {
-    /// One pass; returns how many expired artefacts were deleted.
+    /// One pass; returns how many expired artefacts and idle counters were
+    /// deleted.
     pub async fn run_once(&self) -> Result<u64, ServerError> {
-        let purged = self.grants.purge_expired(self.clock.now()).await?;
+        let now = self.clock.now();
+        let purged = self.grants.purge_expired(now).await?;
+        let idle_before = now - chrono::TimeDelta::days(UNKNOWN_NAME_COUNTER_IDLE_DAYS);
+        let counters = self
+            .lockout
+            .purge_idle_unknown_counters(idle_before)
+            .await?;
+        let purged = purged + counters;
         self.keys
             .reload()
             .await

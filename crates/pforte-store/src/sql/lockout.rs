@@ -218,6 +218,30 @@ impl LockoutStore for SqlStore {
         insert_events(&self.db, events).await
     }
 
+    async fn purge_idle_unknown_counters(
+        &self,
+        idle_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        use sea_orm::Condition;
+        let result = lockout_counters::Entity::delete_many()
+            .filter(lockout_counters::Column::AccountId.is_null())
+            .filter(lockout_counters::Column::DeactivatedReason.is_null())
+            .filter(
+                Condition::any()
+                    .add(lockout_counters::Column::LockedUntil.is_null())
+                    .add(lockout_counters::Column::LockedUntil.lt(idle_before)),
+            )
+            .filter(
+                Condition::any()
+                    .add(lockout_counters::Column::LastFailureAt.is_null())
+                    .add(lockout_counters::Column::LastFailureAt.lt(idle_before)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(result.rows_affected)
+    }
+
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         let mut select = audit_events::Entity::find().order_by_asc(audit_events::Column::Id);
         if let Some(account) = query.account {

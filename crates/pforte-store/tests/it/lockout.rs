@@ -245,3 +245,27 @@ pub async fn r_lo_3_two_nodes_on_one_database_count_exactly_n(first: &SqlStore, 
     assert_eq!(locks, 1);
     second.connection().close_by_ref().await.unwrap();
 }
+
+pub async fn r_lo_4_idle_counters_of_unknown_names_are_purged_but_not_locks(store: &SqlStore) {
+    let policy = policy(DuringLock::Deactivate);
+    let idle = CounterKey::for_unknown_name("idle");
+    attempt(store, &idle, &policy).await;
+    let deactivated = CounterKey::for_unknown_name("gone");
+    for _ in 0..6 {
+        attempt(store, &deactivated, &policy).await;
+    }
+    let erika = account("erika");
+    store.insert_account(&erika).await.unwrap();
+    let real = CounterKey::for_account(erika.id, "erika");
+    attempt(store, &real, &policy).await;
+
+    assert_eq!(store.purge_idle_unknown_counters(t0()).await.unwrap(), 0);
+    let purged = store
+        .purge_idle_unknown_counters(t0() + TimeDelta::days(30))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(store.lock_record("name:idle").await.unwrap(), None);
+    assert!(store.lock_record("name:gone").await.unwrap().is_some());
+    assert!(store.lock_record(&real.key).await.unwrap().is_some());
+}

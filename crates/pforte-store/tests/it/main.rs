@@ -79,6 +79,7 @@ store_suite! {
     lockout::r_lo_4_unknown_names_are_counted_and_locked_like_accounts,
     lockout::r_lo_1_success_clears_the_counter_and_is_audited,
     lockout::r_pw_2_history_keeps_previous_hashes_up_to_the_depth,
+    lockout::r_lo_4_idle_counters_of_unknown_names_are_purged_but_not_locks,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

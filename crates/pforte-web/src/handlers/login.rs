@@ -1,5 +1,11 @@
 //! The login page (issue 2 "Login"): username and password, German or English,
-//! CSRF-protected, with one message for every failed attempt (R-LO-4).
+//! CSRF-protected. The handler passes client, peer address, user agent and
+//! request id to the login service, which applies the lockout and throttling
+//! (R-LO-1 … R-LO-5). A wrong password, an unknown user, a lock, a
+//! deactivation and throttling all get one message plus a hint how to recover
+//! (R-LO-4); a login name of the wrong shape (e.g. a KVNR with a bad check
+//! digit) gets its precise message (R-ID-2). An initial password leads to
+//! `/password/change` before the session starts (R-PW-3).
 //!
 //! When an `id_token_hint` named an account (`AuthTarget::required_account`) and
 //! someone else logs in, no session is started and the page asks for the named

@@ -38,11 +38,13 @@ fn change_page(
     id: &str,
     interaction: &Interaction,
     problems: &[String],
+    broken_rules: bool,
 ) -> Response {
     let mut context = tera::Context::new();
     context.insert("interaction", id);
     context.insert("csrf_token", &interaction.csrf_token);
     context.insert("problems", problems);
+    context.insert("broken_rules", &broken_rules);
     respond::page(
         state,
         StatusCode::OK,
@@ -64,7 +66,7 @@ pub async fn password_change_get(
     match interaction::load(state.ephemeral.as_ref(), &query.interaction).await {
         Ok(Some(record)) if record.password_change.is_some() => {
             let locale = locale_of(&headers, &record);
-            change_page(&state, locale, &query.interaction, &record, &[])
+            change_page(&state, locale, &query.interaction, &record, &[], false)
         }
         Ok(_) => expired(&state, &headers),
         Err(error) => respond::internal_error_page(
@@ -138,11 +140,18 @@ pub async fn password_change_submit(
                 .iter()
                 .map(|violation| violation.render(language))
                 .collect();
-            change_page(&state, locale, &form.interaction, &record, &problems)
+            change_page(&state, locale, &form.interaction, &record, &problems, true)
         }
         Err(IdentityError::PasswordConfirmationMismatch) => {
             let problem = state.pages.message(locale, "password_change_mismatch");
-            change_page(&state, locale, &form.interaction, &record, &[problem])
+            change_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &[problem],
+                false,
+            )
         }
         Err(IdentityError::NoPasswordChangePending) => expired(&state, &headers),
         Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),

@@ -272,3 +272,48 @@ async fn r_pw_3_initial_password_is_changed_at_first_login_then_invalid() {
             .any(|event| event.kind == AuditKind::PasswordChanged)
     );
 }
+
+#[tokio::test]
+async fn r_pw_2_password_change_page_lists_the_rules_in_english() {
+    let server = policy_server("ignore").await;
+    let max = server.add_account("max", PASSWORD).await.unwrap();
+    server
+        .app
+        .store
+        .set_must_change_password(max, true)
+        .await
+        .unwrap();
+    let browser = browser();
+    let (id, _) = park_interaction(&server, &browser, &["en"], None).await;
+    let login = browser
+        .get(&server.url(&format!("/login?interaction={id}")))
+        .await
+        .unwrap();
+    let mut form = login.post_form().unwrap();
+    assert!(form.fill_by_label("Username", "max"));
+    assert!(form.fill_by_label("Password", PASSWORD));
+    let page = browser
+        .submit(&login, &form, Some(("action", "login")))
+        .await
+        .unwrap();
+    let change = browser.follow(&page).await.unwrap();
+    assert_eq!(change.lang().as_deref(), Some("en"));
+    let mut form = change.post_form().unwrap();
+    assert!(form.fill_by_label("New password", "short"));
+    assert!(form.fill_by_label("Repeat new password", "short"));
+    let rejected = browser.submit(&change, &form, None).await.unwrap();
+    let alert = rejected.alert().unwrap();
+    assert!(alert.contains("at least 10 characters"), "{alert}");
+    assert!(
+        alert.contains("The new password breaks these rules"),
+        "{alert}"
+    );
+    let mut form = rejected.post_form().unwrap();
+    assert!(form.fill_by_label("New password", "Neu-und-lang-7"));
+    assert!(form.fill_by_label("Repeat new password", "Neu-und-lang-8"));
+    let mismatch = browser.submit(&rejected, &form, None).await.unwrap();
+    assert_eq!(
+        mismatch.alert().as_deref(),
+        Some("The two entries of the new password differ.")
+    );
+}
