@@ -175,6 +175,14 @@ async fn r_lo_6_audit_list_names_user_client_and_address_and_filters() {
         failed.line
     );
     assert!(
+        failed
+            .fields
+            .get("request_id")
+            .is_some_and(|id| !id.is_empty()),
+        "no request_id: {}",
+        failed.line
+    );
+    assert!(
         anke.iter().any(|event| event.kind == "login_succeeded"),
         "{anke:#?}"
     );
@@ -271,6 +279,15 @@ async fn r_lo_2_attempt_during_lock_deactivates_until_an_operator_reactivates() 
         "deactivated",
         "a deactivation is not lifted by time"
     );
+
+    let unlock = server.cli(&["user", "unlock", "dora"]);
+    assert!(!unlock.success, "unlock lifted a deactivation");
+    assert!(
+        unlock.stderr.contains("reactivate"),
+        "unlock of a deactivated account does not point to reactivate: {}",
+        unlock.stderr
+    );
+    assert_eq!(user_show(&server, "dora")["state"], "deactivated");
 
     let reactivated = server.cli_ok(&["user", "reactivate", "dora"]);
     assert!(
