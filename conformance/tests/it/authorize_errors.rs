@@ -333,3 +333,97 @@ async fn second_registered_redirect_uri_works() {
         .await;
     assert_eq!(done.response.target, SECOND_REDIRECT);
 }
+
+/// RFC 6749 3.1: parameters must not be repeated. A repeated client_id or
+/// redirect_uri cannot be trusted: error page.
+#[tokio::test]
+async fn rfc6749_repeated_client_id_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let mut repeated = url.clone();
+    repeated
+        .query_pairs_mut()
+        .append_pair("client_id", clients::OTHER);
+    let agent = UserAgent::new(&fixture.server.issuer);
+    assert_error_page(&agent.get(repeated.as_str()).await);
+}
+
+#[tokio::test]
+async fn rfc6749_repeated_scope_is_an_error() {
+    let fixture = shared();
+    let (_, url, state) = authorize_url().await;
+    let mut repeated = url.clone();
+    repeated
+        .query_pairs_mut()
+        .append_pair("scope", "openid email");
+    let agent = UserAgent::new(&fixture.server.issuer);
+    match walk(&agent, repeated.as_str(), None).await {
+        crate::support::rp::Walk::Done(response) => {
+            assert_eq!(
+                response.get("error"),
+                Some("invalid_request"),
+                "{:?}",
+                response.params
+            );
+            assert_eq!(response.get("state"), Some(state.as_str()));
+        }
+        crate::support::rp::Walk::Stuck { page } => assert_error_page(&page),
+    }
+}
+
+#[tokio::test]
+async fn redirect_uri_with_fragment_shows_error_page() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let uri = format!("{}#fragment", crate::support::fixture::WEB_REDIRECT);
+    assert_error_page(
+        &agent
+            .get(with_param(&url, "redirect_uri", Some(&uri)).as_str())
+            .await,
+    );
+}
+
+/// Bad input gets a clear error, never a server error: invalid UTF-8 in the
+/// query.
+#[tokio::test]
+async fn malformed_percent_encoding_gets_a_clean_client_error() {
+    let fixture = shared();
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(
+            &fixture
+                .server
+                .url("/authorize?client_id=%FF%FE&response_type=code&scope=openid"),
+        )
+        .await;
+    assert!(page.status.is_client_error(), "{}", page.describe());
+    assert!(page.header("location").is_none());
+}
+
+#[tokio::test]
+async fn oversized_state_is_returned_intact_or_cleanly_rejected() {
+    let fixture = shared();
+    let (_, url, _) = authorize_url().await;
+    let state = "s".repeat(6000);
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let page = agent
+        .get(with_param(&url, "state", Some(&state)).as_str())
+        .await;
+    assert!(!page.status.is_server_error(), "{}", page.describe());
+    if page.status.is_redirection() {
+        let walked = walk(
+            &agent,
+            with_param(&url, "state", Some(&state)).as_str(),
+            Some((crate::support::users::ALICE, crate::support::PASSWORD)),
+        )
+        .await;
+        if let crate::support::rp::Walk::Done(response) = walked {
+            assert_eq!(
+                response.get("state"),
+                Some(state.as_str()),
+                "state truncated"
+            );
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 use crate::support::rp::{Request, Rp};
 use crate::support::{PASSWORD, clients, shared, users};
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use chromiumoxide::browser::{Browser, BrowserConfig};
@@ -31,8 +32,8 @@ pub(crate) fn chromium() -> Option<PathBuf> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("chromium is required under CI=true: apt-get install -y chromium");
     }
-    eprintln!(
-        "SKIPPED browser test: no chromium found (apt-get install -y chromium, or set CHROME)"
+    crate::support::server::report_skip(
+        "browser test: no chromium found (apt-get install -y chromium, or set CHROME)",
     );
     None
 }
@@ -41,14 +42,20 @@ pub(crate) fn chromium() -> Option<PathBuf> {
 /// sent to the test.
 pub(crate) async fn callback_server() -> (u16, mpsc::UnboundedReceiver<BTreeMap<String, String>>) {
     let (sender, receiver) = mpsc::unbounded_channel();
+    type Sender = mpsc::UnboundedSender<BTreeMap<String, String>>;
     let app = axum::Router::new()
         .route(
             "/callback",
             get(
-                |State(sender): State<mpsc::UnboundedSender<BTreeMap<String, String>>>,
-                 Query(query): Query<BTreeMap<String, String>>| async move {
+                |State(sender): State<Sender>, Query(query): Query<BTreeMap<String, String>>| async move {
                     let _ = sender.send(query);
                     axum::response::Html("<!doctype html><title>RP</title><p>received</p>")
+                },
+            )
+            .post(
+                |State(sender): State<Sender>, Form(form): Form<BTreeMap<String, String>>| async move {
+                    let _ = sender.send(form);
+                    axum::response::Html("<!doctype html><title>RP</title><p>posted</p>")
                 },
             ),
         )
@@ -257,4 +264,46 @@ async fn browser_wrong_password_and_unknown_user_show_the_same_message() {
     chromium.close().await;
     assert!(!wrong_password.is_empty());
     assert_eq!(wrong_password, unknown_user);
+}
+
+/// Form Post OP plan in a real browser: the provider's form_post page submits
+/// itself by script (allowed by its CSP nonce and form-action) and the
+/// relying party receives code, state and iss by POST.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_form_post_page_posts_the_response_to_the_callback() {
+    let Some(executable) = chromium() else {
+        return;
+    };
+    let fixture = shared();
+    let (port, mut callbacks) = callback_server().await;
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let rp = Rp::new(fixture, clients::NATIVE).await;
+    let started = rp.start(
+        &Request::scopes(&["openid"])
+            .redirect_uri(&redirect)
+            .param("response_mode", "form_post")
+            .param("ui_locales", "en"),
+    );
+    let chromium = Chromium::launch(executable).await;
+    let page = chromium
+        .browser
+        .new_page(started.url.as_str())
+        .await
+        .unwrap();
+    page.wait_for_navigation().await.unwrap();
+    check_login_form(&page, "en").await;
+    type_and_submit(&page, users::CAROL, PASSWORD).await;
+    let posted = tokio::time::timeout(Duration::from_secs(30), callbacks.recv())
+        .await
+        .expect("the form_post page never posted to the callback")
+        .unwrap();
+    chromium.close().await;
+    assert_eq!(posted.get("state"), Some(started.state.secret()));
+    assert_eq!(posted.get("iss"), Some(&fixture.server.issuer));
+    let code = posted.get("code").expect("code in the posted form");
+    let tokens = rp
+        .redeem(code, started.verifier, Some(&redirect))
+        .await
+        .unwrap();
+    rp.verify(&tokens, &started.nonce);
 }

@@ -4,7 +4,7 @@
 //! sleeping. These tests share one provider and take turns (a lock), since
 //! each moves the one clock.
 
-use crate::support::fixture::{PASSWORD, WEB_REDIRECT, secret_for};
+use crate::support::fixture::{PASSWORD, WEB_POST_LOGOUT, WEB_REDIRECT, secret_for};
 use crate::support::http::{UserAgent, plain_client};
 use crate::support::raw::basic;
 use crate::support::rp::{Walk, walk};
@@ -29,6 +29,8 @@ static SERVER: LazyLock<Option<Server>> = LazyLock::new(|| {
         &secret,
         "--redirect-uri",
         WEB_REDIRECT,
+        "--post-logout-redirect-uri",
+        WEB_POST_LOGOUT,
     ]);
     server.cli_ok(&["user", "add", "--username", USER, "--password", PASSWORD]);
     server.start();
@@ -245,4 +247,112 @@ async fn provider_session_ends_after_its_lifetime() {
         "{:?}",
         expired.params
     );
+}
+
+/// A signed-in user's ID token, for use as a hint later.
+async fn id_token(server: &Server, agent: &UserAgent) -> String {
+    let code = code(server, agent, &[]).await;
+    let (status, body) = redeem(server, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["id_token"].as_str().unwrap().to_owned()
+}
+
+/// OIDC Core 3.1.2.1: an expired ID token still works as `id_token_hint`
+/// while the session lives.
+#[tokio::test]
+async fn oidcc_expired_id_token_still_works_as_hint_for_prompt_none() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let agent = UserAgent::new(&server.issuer);
+    let hint = id_token(server, &agent).await;
+    let (_, claims) = crate::support::jwt::peek(&hint);
+    let lifetime = (claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()) as u64;
+    server.advance_clock(lifetime + 1);
+    let response = walk(
+        &agent,
+        &authorize_url(server, &[("prompt", "none"), ("id_token_hint", &hint)]),
+        None,
+    )
+    .await
+    .done();
+    assert!(response.get("code").is_some(), "{:?}", response.params);
+}
+
+/// RP-Initiated Logout 1.0 section 2: the OP SHOULD accept an expired ID
+/// token as hint, so the user still returns to the relying party.
+#[tokio::test]
+async fn rp_initiated_logout_accepts_an_expired_id_token_hint() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let agent = UserAgent::new(&server.issuer);
+    let hint = id_token(server, &agent).await;
+    let (_, claims) = crate::support::jwt::peek(&hint);
+    let lifetime = (claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()) as u64;
+    server.advance_clock(lifetime + 1);
+    let mut url = Url::parse(&server.url("/logout")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("id_token_hint", &hint)
+        .append_pair("post_logout_redirect_uri", WEB_POST_LOGOUT)
+        .append_pair("state", "late");
+    let mut page = agent.get(url.as_str()).await;
+    for _ in 0..3 {
+        let Some(form) = page
+            .forms()
+            .into_iter()
+            .find(|form| form.has_button("confirm", "yes"))
+        else {
+            break;
+        };
+        page = agent.submit(&page, &form, &[("confirm", "yes")]).await;
+    }
+    let target = page
+        .location()
+        .unwrap_or_else(|| panic!("no redirect: {}", page.describe()));
+    assert!(target.as_str().starts_with(WEB_POST_LOGOUT), "{target}");
+    assert!(
+        target
+            .query_pairs()
+            .any(|(key, value)| key == "state" && value == "late")
+    );
+}
+
+async fn kids(server: &Server) -> std::collections::BTreeSet<String> {
+    let jwks = crate::support::raw::plain_get_json(&server.url("/jwks")).await;
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Issue 2: after `keys rotate` the previous keys stay in the JWKS until the
+/// tokens they signed can have expired, and no longer than that.
+#[tokio::test]
+async fn keys_previous_keys_leave_the_jwks_after_the_overlap() {
+    let Some((server, _turn)) = clocked().await else {
+        return;
+    };
+    let before = kids(server).await;
+    server.stop();
+    server.cli_ok(&["keys", "rotate"]);
+    server.start();
+    let during = kids(server).await;
+    assert!(
+        before.is_subset(&during),
+        "previous keys left at once: {before:?} → {during:?}"
+    );
+    assert!(during.len() > before.len());
+    // Longest signed token lifetime is 300 s by default (access and ID tokens).
+    server.advance_clock(301);
+    server.stop();
+    server.start();
+    let after = kids(server).await;
+    assert!(
+        before.is_disjoint(&after),
+        "previous keys still published after the overlap: {after:?}"
+    );
+    assert!(!after.is_empty());
 }

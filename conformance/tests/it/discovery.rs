@@ -210,3 +210,13 @@ async fn oidcc_jwks_has_distinct_kids_public_keys_and_every_advertised_alg() {
         );
     }
 }
+
+#[tokio::test]
+async fn oidcc_discovery_ui_locales_are_german_and_english() {
+    let metadata = openid_configuration().await;
+    let locales = strings(&metadata["ui_locales_supported"]);
+    assert!(
+        locales.contains("de") && locales.contains("en"),
+        "{locales:?}"
+    );
+}

@@ -164,3 +164,40 @@ async fn rfc7009_revocation_requires_client_authentication() {
     );
     assert!(raw::is_active(fixture, clients::WEB, &done.refresh_token()).await);
 }
+
+/// RFC 7662 2.1 / RFC 7009 2.1: a wrong `token_type_hint` does not hide the
+/// token; the server searches all types.
+#[tokio::test]
+async fn rfc7662_wrong_token_type_hint_still_finds_the_token() {
+    let fixture = shared();
+    let done = dave().await;
+    let authorization = raw::basic(clients::WEB, fixture.secret(clients::WEB));
+    let response = raw::post(
+        fixture,
+        "/introspect",
+        &[
+            ("token", &done.access_token()),
+            ("token_type_hint", "refresh_token"),
+        ],
+        Some(&authorization),
+    )
+    .await;
+    assert_eq!(
+        response.json["active"],
+        Value::Bool(true),
+        "{}",
+        response.text
+    );
+    let revoked = raw::post(
+        fixture,
+        "/revoke",
+        &[
+            ("token", &done.refresh_token()),
+            ("token_type_hint", "access_token"),
+        ],
+        Some(&authorization),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+    assert!(!raw::is_active(fixture, clients::WEB, &done.refresh_token()).await);
+}

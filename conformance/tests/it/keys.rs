@@ -79,8 +79,8 @@ async fn oidcc_server_rotate_keys_keeps_old_kid_and_old_id_tokens_verify() {
     let before = kids(&server).await;
     assert!(before.contains(&old_kid));
 
-    // Rotate with the operator CLI; restart so the change is seen whether or
-    // not the running process reloads keys by itself.
+    // Rotate with the operator CLI. A running provider re-reads its keys at
+    // its next maintenance pass (60 s); a restart shows the result at once.
     server.stop();
     server.cli_ok(&["keys", "rotate"]);
     server.start();

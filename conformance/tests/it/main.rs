@@ -19,6 +19,7 @@ mod browser_lockout;
 mod cli;
 mod clock;
 mod code_flow;
+mod demo;
 mod discovery;
 mod initial_password;
 mod introspection;

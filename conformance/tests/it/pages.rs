@@ -280,3 +280,101 @@ async fn healthz_answers_ok() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.text.trim(), "ok");
 }
+
+/// Behind TLS (an https issuer) the session cookie is `__Host-pforte_session`:
+/// Secure, Path=/, no Domain (RFC 6265bis 4.1.3.2).
+#[tokio::test]
+async fn session_cookie_uses_the_host_prefix_when_the_issuer_is_https() {
+    use crate::support::fixture::{WEB_REDIRECT, secret_for};
+    use crate::support::server::Server;
+    let server = Server::prepare();
+    let secret = secret_for("tls");
+    server.cli_ok(&[
+        "client",
+        "add",
+        "--id",
+        "tls",
+        "--secret",
+        &secret,
+        "--redirect-uri",
+        WEB_REDIRECT,
+    ]);
+    server.cli_ok(&["user", "add", "--username", "tess", "--password", PASSWORD]);
+    server.set_configured_issuer(&format!("https://127.0.0.1:{}", server.port));
+    server.start();
+    // Plain HTTP to the process, as a TLS-terminating proxy would speak.
+    let agent = UserAgent::new(&server.url(""));
+    let mut authorize = url::Url::parse(&server.url("/authorize")).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("client_id", "tls")
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid")
+        .append_pair("redirect_uri", WEB_REDIRECT);
+    let mut page = agent.get(authorize.as_str()).await;
+    while page.status.is_redirection() {
+        // Locations point at the https issuer; stay on the plain listener.
+        let target = page.location().unwrap();
+        page = agent
+            .get(&server.url(&format!(
+                "{}{}",
+                target.path(),
+                target.query().map(|query| format!("?{query}")).unwrap_or_default()
+            )))
+            .await;
+    }
+    assert!(page.is_login_page(), "{}", page.describe());
+    let form = page
+        .forms()
+        .into_iter()
+        .find(|form| form.has_field("password"))
+        .unwrap();
+    let mut fields = form.fields();
+    fields.retain(|(name, _)| name != "username" && name != "password");
+    fields.push(("username".to_owned(), "tess".to_owned()));
+    fields.push(("password".to_owned(), PASSWORD.to_owned()));
+    let action = form.action_url(&page.url).unwrap();
+    agent.post_form(&server.url(action.path()), &fields).await;
+    let cookies = agent.set_cookie_headers();
+    let session = cookies
+        .iter()
+        .find(|cookie| cookie.starts_with("__Host-pforte_session="))
+        .unwrap_or_else(|| panic!("no __Host-pforte_session among {cookies:?}"));
+    let lower = session.to_ascii_lowercase();
+    assert!(lower.contains("; secure"), "{session}");
+    assert!(lower.contains("path=/"), "{session}");
+    assert!(!lower.contains("domain="), "{session}");
+    assert!(
+        lower.contains("httponly") && lower.contains("samesite=lax"),
+        "{session}"
+    );
+    assert!(
+        !cookies
+            .iter()
+            .any(|cookie| cookie.starts_with("pforte_session=")),
+        "the unprefixed cookie is set too"
+    );
+}
+
+#[tokio::test]
+async fn consent_and_logout_confirmation_pages_have_the_security_headers() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    rp.login_flow(&agent, users::ALICE, &Request::scopes(&["openid"]))
+        .await;
+    let started = rp.start(&Request::scopes(&["openid"]).param("prompt", "consent"));
+    let first = agent.get(started.url.as_str()).await;
+    let crate::support::http::Arrival::Stopped(page) = agent.follow(first).await else {
+        panic!("prompt=consent did not stop at the consent page");
+    };
+    assert!(page.is_consent_page(), "{}", page.describe());
+    assert_security_headers(&page);
+    let confirm = agent.get(&fixture.server.url("/logout")).await;
+    assert!(
+        confirm.body.contains("name=\"confirm\""),
+        "{}",
+        confirm.describe()
+    );
+    assert_security_headers(&confirm);
+}

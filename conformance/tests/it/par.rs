@@ -258,3 +258,30 @@ async fn rfc9126_get_on_par_endpoint_is_rejected() {
         response.status
     );
 }
+
+/// RFC 9126 4: with a request_uri, only the pushed parameters count; a
+/// scope added to the front-channel request grants nothing more.
+#[tokio::test]
+async fn rfc9126_front_channel_parameters_do_not_override_the_pushed_ones() {
+    let fixture = shared();
+    let request_uri = pushed_request_uri(fixture, clients::WEB).await;
+    let mut url = Url::parse(&authorize_with(fixture, clients::WEB, &request_uri)).unwrap();
+    url.query_pairs_mut().append_pair("scope", "openid email");
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let result = walk(&agent, url.as_str(), Some((users::ALICE, PASSWORD)))
+        .await
+        .done();
+    let rp = Rp::new(fixture, clients::WEB).await;
+    let tokens = rp.redeem(result.code(), None, None).await.unwrap();
+    let userinfo = raw::userinfo_get(
+        fixture,
+        openidconnect::OAuth2TokenResponse::access_token(&tokens).secret(),
+    )
+    .await;
+    assert_eq!(userinfo.status, StatusCode::OK);
+    assert!(
+        userinfo.json.get("email").is_none(),
+        "front-channel scope was honoured: {}",
+        userinfo.text
+    );
+}

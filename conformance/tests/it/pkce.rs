@@ -214,3 +214,41 @@ async fn rfc8252_native_code_redeemed_with_other_port_is_rejected() {
         .unwrap_err();
     assert!(error.contains("invalid_grant"), "{error}");
 }
+
+/// RFC 7636 4.2: an S256 challenge is the 43-character base64url SHA-256;
+/// anything else is malformed.
+#[tokio::test]
+async fn rfc7636_malformed_s256_challenge_is_rejected() {
+    let fixture = shared();
+    let rp = Rp::new(fixture, clients::NATIVE).await;
+    let agent = UserAgent::new(&fixture.server.issuer);
+    let started = rp.start(
+        &Request::scopes(&["openid"])
+            .pkce(false)
+            .param("code_challenge", "too-short")
+            .param("code_challenge_method", "S256"),
+    );
+    let response = walk(&agent, started.url.as_str(), Some((users::ALICE, PASSWORD)))
+        .await
+        .done();
+    assert_eq!(
+        response.get("error"),
+        Some("invalid_request"),
+        "{:?}",
+        response.params
+    );
+}
+
+/// RFC 7636 4.1: a verifier of fewer than 43 characters is malformed.
+#[tokio::test]
+async fn rfc7636_too_short_verifier_is_rejected() {
+    let (rp, code, _) = native_code().await;
+    let error = rp
+        .redeem(&code, Some(PkceCodeVerifier::new("short".to_owned())), None)
+        .await
+        .unwrap_err();
+    assert!(
+        error.contains("invalid_grant") || error.contains("invalid_request"),
+        "{error}"
+    );
+}

@@ -565,3 +565,109 @@ async fn userinfo_rejects_a_client_credentials_token() {
         userinfo.text
     );
 }
+
+/// RFC 9068 4: the access token's signature verifies with the provider's
+/// JWKS (ES256 by default) and the header names the key.
+#[tokio::test]
+async fn rfc9068_access_token_signature_verifies_with_the_jwks() {
+    let fixture = shared();
+    let response = raw::token_basic(
+        fixture,
+        clients::SERVICE,
+        &[("grant_type", "client_credentials"), ("scope", API_SCOPE)],
+    )
+    .await;
+    let access_token = response.str("access_token").unwrap();
+    let (header, _) = peek(access_token);
+    let kid = header["kid"].as_str().unwrap();
+    let jwks = raw::get(fixture, "/jwks", None).await;
+    let key = jwks.json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["kid"] == kid)
+        .expect("access token kid in the JWKS")
+        .clone();
+    let serde_json::Value::Object(map) = key else {
+        panic!("JWK is not an object");
+    };
+    let jwk = josekit::jwk::Jwk::from_map(map).unwrap();
+    let verifier = josekit::jws::ES256.verifier_from_jwk(&jwk).unwrap();
+    let (payload, _) = josekit::jwt::decode_with_verifier(access_token, &verifier)
+        .unwrap_or_else(|error| panic!("access token signature invalid: {error}"));
+    assert_eq!(payload.issuer(), Some(fixture.server.issuer.as_str()));
+    // A flipped payload byte breaks the signature.
+    let mut parts: Vec<String> = access_token.split('.').map(str::to_owned).collect();
+    let mut payload_chars: Vec<char> = parts[1].chars().collect();
+    payload_chars[10] = if payload_chars[10] == 'A' { 'B' } else { 'A' };
+    parts[1] = payload_chars.into_iter().collect();
+    let tampered = parts.join(".");
+    assert!(josekit::jwt::decode_with_verifier(&tampered, &verifier).is_err());
+    assert!(!raw::is_active(fixture, clients::SERVICE, &tampered).await);
+}
+
+/// RFC 6749 4.1.3: the redirect_uri of the authorization request is
+/// required at the token endpoint.
+#[tokio::test]
+async fn rfc6749_code_redeemed_without_redirect_uri_is_rejected() {
+    let fixture = shared();
+    let code = web_code(fixture).await;
+    let response = raw::token_basic(
+        fixture,
+        clients::WEB,
+        &[("grant_type", "authorization_code"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    assert!(
+        matches!(response.error(), Some("invalid_grant" | "invalid_request")),
+        "{}",
+        response.text
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_token_errors_are_json_and_not_cacheable() {
+    let fixture = shared();
+    let response = redeem_basic(fixture, clients::WEB, "no-such-code").await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .header("content-type")
+            .is_some_and(|value| value.starts_with("application/json")),
+        "RFC 6749 5.2"
+    );
+    assert_no_store(&response);
+    if let Some(description) = response.str("error_description") {
+        assert!(
+            description
+                .chars()
+                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'),
+            "RFC 6749 5.2 error_description charset: {description:?}"
+        );
+    }
+}
+
+/// The token endpoint takes form-encoded bodies (RFC 6749 4.1.3); a JSON
+/// body is a client error, never a server error.
+#[tokio::test]
+async fn rfc6749_json_body_at_the_token_endpoint_is_a_client_error() {
+    let fixture = shared();
+    let response = crate::support::http::plain_client()
+        .post(fixture.server.url("/token"))
+        .header(
+            "authorization",
+            basic(clients::SERVICE, fixture.secret(clients::SERVICE)),
+        )
+        .header("content-type", "application/json")
+        .body(r#"{"grant_type":"client_credentials"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+}

@@ -7,6 +7,7 @@ use crate::CryptoError;
 use crate::random::random_bytes;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Argon2id cost parameters. The defaults are OWASP's first recommendation
 /// (19 MiB, 2 passes, 1 lane).
@@ -34,6 +35,9 @@ pub struct PasswordHasher {
     params_segment: String,
     /// A real hash of a random password, verified against for unknown users.
     dummy_hash: String,
+    /// How many Argon2 verifications ran, dummy ones included: lets tests prove
+    /// that every login answer costs exactly one hash (R-LO-4) without timing.
+    verifications: AtomicU64,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -62,6 +66,7 @@ impl PasswordHasher {
                 params.memory_kib, params.iterations, params.parallelism
             ),
             dummy_hash: String::new(),
+            verifications: AtomicU64::new(0),
         };
         let dummy_password = crate::random::random_token();
         hasher.dummy_hash = hasher.hash(&dummy_password)?;
@@ -79,6 +84,7 @@ impl PasswordHasher {
 
     /// True when `password` matches; a malformed stored hash never matches.
     pub fn verify(&self, password: &str, phc: &str) -> bool {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         self.argon2
             .verify_password(password.as_bytes(), phc)
             .is_ok()
@@ -88,6 +94,11 @@ impl PasswordHasher {
     /// password of, for usernames that do not exist (R-LO-4).
     pub fn verify_against_dummy(&self, password: &str) {
         let _ = self.verify(password, &self.dummy_hash);
+    }
+
+    /// The number of Argon2 verifications so far, dummy ones included.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// True when `phc` was made with other parameters or another algorithm

@@ -36,10 +36,21 @@ pub struct Server {
     /// clock offset in seconds.
     clock_file: Option<PathBuf>,
     clock_offset: Mutex<u64>,
+    faketime: Option<PathBuf>,
 }
 
-/// libfaketime, from Debian's `faketime` package.
-pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+/// libfaketime, from Debian's `faketime` package (`CONFORMANCE_LIBFAKETIME`
+/// overrides the search in `/usr/lib/<triplet>/faketime/`).
+pub fn libfaketime() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CONFORMANCE_LIBFAKETIME") {
+        return Some(PathBuf::from(path)).filter(|path| path.is_file());
+    }
+    std::fs::read_dir("/usr/lib")
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("faketime/libfaketime.so.1"))
+        .find(|path| path.is_file())
+}
 
 struct Running {
     wrapper: Child,
@@ -66,14 +77,16 @@ impl Server {
     /// move it forward (the process' monotonic clock stays real). Returns
     /// `None` when libfaketime is missing and `CI` is not `true`.
     pub fn prepare_with_movable_clock() -> Option<Server> {
-        if !Path::new(LIBFAKETIME).is_file() {
+        let Some(library) = libfaketime() else {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("libfaketime is required under CI=true: apt-get install -y faketime");
             }
-            eprintln!("SKIPPED: {LIBFAKETIME} not found (apt-get install -y faketime)");
+            report_skip("libfaketime not found (apt-get install -y faketime)");
             return None;
-        }
-        Some(Server::prepare_with(true))
+        };
+        let mut server = Server::prepare_with(true);
+        server.faketime = Some(library);
+        Some(server)
     }
 
     fn prepare_with(movable_clock: bool) -> Server {
@@ -119,6 +132,7 @@ level = "warn"
             running: Mutex::new(None),
             clock_file,
             clock_offset: Mutex::new(0),
+            faketime: None,
         }
     }
 
@@ -149,6 +163,29 @@ level = "warn"
         *self.clock_offset.lock().unwrap()
     }
 
+    /// Sets the configured issuer (the server is still reached at
+    /// [`Server::url`], as behind a TLS-terminating proxy).
+    pub fn set_configured_issuer(&self, issuer: &str) {
+        self.set_top_level("issuer", &format!("{issuer:?}"));
+    }
+
+    /// Replaces the value of a top-level key of the configuration file.
+    pub fn set_top_level(&self, key: &str, toml_value: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        let prefix = format!("{key} = ");
+        let replaced: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with(&prefix) {
+                    format!("{key} = {toml_value}")
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&self.config, replaced.join("\n") + "\n").unwrap();
+    }
+
     /// Appends TOML to the configuration file (before the server starts).
     pub fn append_config(&self, toml: &str) {
         let mut text = std::fs::read_to_string(&self.config).unwrap();
@@ -162,23 +199,22 @@ level = "warn"
         self.data.path()
     }
 
-    /// Runs `pforte <args…> --config FILE` to completion. For a server with a
-    /// movable clock the command reads the same moved clock, so that what it
-    /// says about time (locks, audit times) matches the server's view.
+    /// Runs `pforte <args…> --config FILE` to completion.
     pub fn cli(&self, args: &[&str]) -> CliOutput {
         let mut command = Command::new(BINARY);
-        if let Some(clock_file) = &self.clock_file {
+        // The operator's commands share the server's (moved) clock.
+        if let (Some(clock_file), Some(library)) = (&self.clock_file, &self.faketime) {
             command
-                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("LD_PRELOAD", library)
                 .env("FAKETIME_TIMESTAMP_FILE", clock_file)
                 .env("FAKETIME_NO_CACHE", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
+        without_pforte_environment(&mut command);
         let output = command
             .args(args)
             .arg("--config")
             .arg(&self.config)
-            .env_remove("PFORTE_CONFIG")
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -207,13 +243,14 @@ level = "warn"
         let mut running = self.running.lock().unwrap();
         assert!(running.is_none(), "server already running");
         let mut command = Command::new("sh");
-        if let Some(clock_file) = &self.clock_file {
+        if let (Some(clock_file), Some(library)) = (&self.clock_file, &self.faketime) {
             command
-                .env("LD_PRELOAD", LIBFAKETIME)
+                .env("LD_PRELOAD", library)
                 .env("FAKETIME_TIMESTAMP_FILE", clock_file)
                 .env("FAKETIME_NO_CACHE", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
+        without_pforte_environment(&mut command);
         let mut wrapper = command
             .arg("-c")
             .arg(WRAPPER)
@@ -301,4 +338,21 @@ fn health_ok(port: u16) -> bool {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.starts_with("HTTP/1.1 200")
+}
+
+/// Says why a test did nothing. Written to the process' stderr directly, so
+/// the reason shows even though the harness captures the output of passing
+/// tests (Rust has no "skipped" result).
+pub fn report_skip(reason: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
+/// The provider reads `PFORTE_*` variables as configuration overrides; the
+/// tests' configuration file alone must decide.
+fn without_pforte_environment(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PFORTE_") {
+            command.env_remove(name);
+        }
+    }
 }
