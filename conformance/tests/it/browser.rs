@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 /// Debian's chromium, or `CHROME`. Missing: skip locally with a reason, fail
 /// under CI (where `.ci/run` installs it).
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let candidates = std::env::var_os("CHROME")
         .map(PathBuf::from)
         .into_iter()
@@ -40,7 +40,7 @@ fn chromium() -> Option<PathBuf> {
 
 /// A relying party's callback on a loopback port: every query it receives is
 /// sent to the test.
-async fn callback_server() -> (u16, mpsc::UnboundedReceiver<BTreeMap<String, String>>) {
+pub(crate) async fn callback_server() -> (u16, mpsc::UnboundedReceiver<BTreeMap<String, String>>) {
     let (sender, receiver) = mpsc::unbounded_channel();
     type Sender = mpsc::UnboundedSender<BTreeMap<String, String>>;
     let app = axum::Router::new()
@@ -68,14 +68,14 @@ async fn callback_server() -> (u16, mpsc::UnboundedReceiver<BTreeMap<String, Str
     (port, receiver)
 }
 
-struct Chromium {
-    browser: Browser,
+pub(crate) struct Chromium {
+    pub(crate) browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
 }
 
 impl Chromium {
-    async fn launch(executable: PathBuf) -> Chromium {
+    pub(crate) async fn launch(executable: PathBuf) -> Chromium {
         let profile = tempfile::tempdir().unwrap();
         let config = BrowserConfig::builder()
             .chrome_executable(executable)
@@ -96,7 +96,7 @@ impl Chromium {
         }
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
         self.handler.abort();
@@ -136,7 +136,7 @@ async fn check_login_form(page: &Page, lang: &str) {
     assert_eq!(password_type, "password");
 }
 
-async fn type_and_submit(page: &Page, username: &str, password: &str) {
+pub(crate) async fn type_and_submit(page: &Page, username: &str, password: &str) {
     page.find_element("#username")
         .await
         .unwrap()
@@ -213,7 +213,10 @@ async fn browser_login_page_is_accessible_and_reaches_the_callback_with_a_code()
 
 /// Waits until the page (after a form submission) shows `selector`: the
 /// answer page arrives asynchronously after the click.
-async fn wait_for_element(page: &Page, selector: &str) -> chromiumoxide::element::Element {
+pub(crate) async fn wait_for_element(
+    page: &Page,
+    selector: &str,
+) -> chromiumoxide::element::Element {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(element) = page.find_element(selector).await {

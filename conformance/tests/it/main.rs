@@ -15,13 +15,17 @@ mod support;
 
 mod authorize_errors;
 mod browser;
+mod browser_lockout;
 mod cli;
 mod clock;
 mod code_flow;
 mod demo;
 mod discovery;
+mod initial_password;
 mod introspection;
 mod keys;
+mod lockout;
+mod lockout_race;
 mod logout;
 mod pages;
 mod par;

@@ -21,6 +21,7 @@ use crate::audit::{AuditEvent, AuditKind, RequestContext};
 use crate::ports::{CounterKey, Transition};
 use crate::service::{IdentityError, IdentityService};
 use chrono::{DateTime, SecondsFormat, Utc};
+use pforte_policy::Identifier;
 use pforte_policy::lockout::events as lock_events;
 use pforte_policy::{
     AttemptOutcome, DeactivationReason, Decision, LockState, LockoutEvent, LockoutPolicy, Refusal,
@@ -67,7 +68,12 @@ impl IdentityService {
             return Err(IdentityError::InvalidCredentials);
         }
 
-        let account = self.accounts.find_by_username(&name).await?;
+        let account = match &identifier {
+            Identifier::Email(email) => self.accounts.find_by_verified_email(email).await?,
+            Identifier::Kvnr(_) | Identifier::Username(_) => {
+                self.accounts.find_by_username(&name).await?
+            }
+        };
         let account_id = account.as_ref().map(|account| account.id);
         let key = match account_id {
             Some(id) => CounterKey::for_account(id, &name),

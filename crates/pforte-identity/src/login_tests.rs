@@ -347,3 +347,41 @@ async fn r_pw_1_rehash_is_an_audit_event() {
         .unwrap();
     assert_eq!(rehash.detail.as_deref(), Some("from=m=1024,t=1,p=1"));
 }
+
+/// R-ID-1: with `verified_email` accepted, a verified address logs in to its
+/// account; an unverified one is answered like an unknown name.
+#[tokio::test]
+async fn r_id_1_verified_email_logs_in_and_an_unverified_one_does_not() {
+    let policy = ResolvedPolicy::from_toml(&POLICY.replace("DURING", "ignore").replace(
+        r#"["self_chosen", "kvnr"]"#,
+        r#"["self_chosen", "verified_email"]"#,
+    ))
+    .unwrap();
+    let hasher = cheap(1024);
+    let fx = fixture_with_policy(&hasher, hasher.clone(), policy).await;
+    let mut alice = fx.accounts.get_account(fx.alice).await.unwrap().unwrap();
+    alice.email = Some("Alice@Example.org".into());
+    alice.email_verified = true;
+    fx.accounts.insert_account(&alice).await.unwrap();
+    let mut bob = alice.clone();
+    bob.id = pforte_types::AccountId::new();
+    bob.username = "bob".into();
+    bob.email = Some("bob@example.org".into());
+    bob.email_verified = false;
+    fx.accounts.insert_account(&bob).await.unwrap();
+
+    let by_email = fx
+        .service
+        .login("alice@example.org", "correct horse", &from("192.0.2.7"))
+        .await
+        .unwrap();
+    assert_eq!(by_email.account.id, fx.alice);
+    let unverified = fx
+        .service
+        .login("bob@example.org", "correct horse", &from("192.0.2.7"))
+        .await;
+    assert!(
+        matches!(unverified, Err(IdentityError::InvalidCredentials)),
+        "{unverified:?}"
+    );
+}

@@ -17,6 +17,11 @@ pub trait AccountStore: Send + Sync {
     async fn get_account(&self, id: AccountId) -> Result<Option<Account>, StoreError>;
     /// Case-insensitive lookup by username.
     async fn find_by_username(&self, username: &str) -> Result<Option<Account>, StoreError>;
+    /// The one account whose *verified* e-mail address equals `email`, compared
+    /// case-insensitively (R-ID-1: login by verified e-mail). An address that is
+    /// unverified, unknown or verified on several accounts finds nothing, so a
+    /// login by it is answered like an unknown name.
+    async fn find_by_verified_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
     async fn set_password_hash(
         &self,

@@ -39,6 +39,20 @@ impl AccountStore for FakeAccounts {
             .find(|account| account.username.eq_ignore_ascii_case(username))
             .cloned())
     }
+    async fn find_by_verified_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        let accounts = self.accounts.lock().unwrap();
+        let mut matching = accounts.values().filter(|account| {
+            account.email_verified
+                && account
+                    .email
+                    .as_deref()
+                    .is_some_and(|stored| stored.eq_ignore_ascii_case(email))
+        });
+        Ok(match (matching.next(), matching.next()) {
+            (Some(account), None) => Some(account.clone()),
+            _ => None,
+        })
+    }
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         Ok(self.accounts.lock().unwrap().values().cloned().collect())
     }

@@ -162,7 +162,8 @@ pub fn html_lang(html: &str) -> Option<String> {
         .and_then(|tag| tag.attr("lang").map(str::to_owned))
 }
 
-fn strip_tags(html: &str) -> String {
+/// The text of an HTML fragment without its tags, whitespace collapsed.
+pub fn strip_tags(html: &str) -> String {
     let mut text = String::new();
     let mut inside = false;
     for character in html.chars() {

@@ -5,6 +5,7 @@ pub mod fixture;
 pub mod forms;
 pub mod http;
 pub mod jwt;
+pub mod lockout;
 pub mod raw;
 pub mod rp;
 pub mod server;

@@ -150,6 +150,19 @@ level = "warn"
         std::fs::rename(&temporary, path).unwrap();
     }
 
+    /// Puts top-level TOML keys (for example `policy_file`, `database_url`) at
+    /// the start of the configuration file, before its first table (before the
+    /// server starts).
+    pub fn prepend_config(&self, toml: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        std::fs::write(&self.config, format!("{toml}\n{text}")).unwrap();
+    }
+
+    /// How far [`Server::advance_clock`] has moved the server's clock so far.
+    pub fn clock_offset_secs(&self) -> u64 {
+        *self.clock_offset.lock().unwrap()
+    }
+
     /// Sets the configured issuer (the server is still reached at
     /// [`Server::url`], as behind a TLS-terminating proxy).
     pub fn set_configured_issuer(&self, issuer: &str) {

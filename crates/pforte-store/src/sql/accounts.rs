@@ -14,8 +14,8 @@ use pforte_identity::ports::AccountStore;
 use pforte_oauth::model::SubjectClaims;
 use pforte_oauth::ports::SubjectClaimsSource;
 use pforte_types::{AccountId, StoreError};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The form of a username that uniqueness and lookups compare.
 fn username_key(username: &str) -> String {
@@ -63,6 +63,24 @@ impl AccountStore for SqlStore {
             .await
             .map_err(db_error)?;
         Ok(row.map(account_from_row))
+    }
+
+    async fn find_by_verified_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        let rows = accounts::Entity::find()
+            .filter(accounts::Column::EmailVerified.eq(true))
+            .filter(ExprTrait::eq(
+                Func::lower(Expr::col(accounts::Column::Email)),
+                email.to_lowercase(),
+            ))
+            .limit(2)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        // Verified on several accounts: ambiguous, so no account (see the port).
+        Ok(match <[accounts::Model; 1]>::try_from(rows) {
+            Ok([row]) => Some(account_from_row(row)),
+            Err(_) => None,
+        })
     }
 
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {

@@ -95,3 +95,47 @@ pub async fn oidc_core_5_1_subject_claims_come_from_the_account(store: &SqlStore
     );
     assert_eq!(store.subject_claims(AccountId::new()).await.unwrap(), None);
 }
+
+pub async fn r_id_1_login_by_verified_email_finds_exactly_one_account(store: &SqlStore) {
+    let erika = account("Erika");
+    let mut unverified = account("max");
+    unverified.email_verified = false;
+    let mut twin_a = account("twin-a");
+    twin_a.email = Some("Shared@Example.org".to_owned());
+    let mut twin_b = account("twin-b");
+    twin_b.email = Some("shared@example.org".to_owned());
+    for stored in [&erika, &unverified, &twin_a, &twin_b] {
+        store.insert_account(stored).await.unwrap();
+    }
+
+    for spelling in ["erika@example.org", "ERIKA@example.ORG"] {
+        assert_eq!(
+            store.find_by_verified_email(spelling).await.unwrap(),
+            Some(erika.clone()),
+            "{spelling}"
+        );
+    }
+    assert_eq!(
+        store
+            .find_by_verified_email("max@example.org")
+            .await
+            .unwrap(),
+        None,
+        "an unverified address never logs in"
+    );
+    assert_eq!(
+        store
+            .find_by_verified_email("shared@example.org")
+            .await
+            .unwrap(),
+        None,
+        "an address verified on two accounts is ambiguous"
+    );
+    assert_eq!(
+        store
+            .find_by_verified_email("nobody@example.org")
+            .await
+            .unwrap(),
+        None
+    );
+}

@@ -55,6 +55,7 @@ store_suite! {
     clients::removing_a_client_removes_its_grants,
     accounts::accounts_round_trip_and_are_found_by_username_in_any_case,
     accounts::r_id_1_usernames_differing_only_in_case_conflict,
+    accounts::r_id_1_login_by_verified_email_finds_exactly_one_account,
     accounts::inserting_a_taken_account_id_is_a_conflict,
     accounts::r_pw_1_setting_the_password_hash_replaces_it_and_touches_updated_at,
     accounts::oidc_core_5_1_subject_claims_come_from_the_account,
