@@ -139,7 +139,7 @@ EOF
   CLIENT_SECRET=$(random_secret)
   USER_PASSWORD=$(random_secret)
   "$BENCH_BIN" migrate --config "$CONFIG" >&2
-  "$BENCH_BIN" client add --config "$CONFIG" --id "$CLIENT_ID" --secret "$CLIENT_SECRET" \
+  "$BENCH_BIN" client add --config "$CONFIG" --id "$CLIENT_ID" --secret="$CLIENT_SECRET" \
     --auth-method client_secret_basic --name "Benchmark client" \
     --redirect-uri "$REDIRECT_URI" \
     --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \

@@ -116,7 +116,7 @@ EOF
 
 "$BENCH_BIN" config check --config "$CONFIG" >&2
 "$BENCH_BIN" migrate --config "$CONFIG" >&2
-"$BENCH_BIN" client add --config "$CONFIG" --id "$CLIENT_ID" --secret "$(random_secret)" \
+"$BENCH_BIN" client add --config "$CONFIG" --id "$CLIENT_ID" --secret="$(random_secret)" \
   --redirect-uri "$REDIRECT_URI" >/dev/null
 for index in $(seq 1 "$KNOWN_USERS"); do
   "$BENCH_BIN" user add --config "$CONFIG" --username "known-$index" \
