@@ -25,10 +25,20 @@ pub enum AuditKind {
     AccountReactivated,
     PasswordChanged,
     PasswordRehashed,
+    FactorEnrolled,
+    FactorRemoved,
+    FactorRenamed,
+    FactorVerified,
+    FactorFailed,
+    CodeSent,
+    RecoveryCodesIssued,
+    StepUpSucceeded,
+    TermsAccepted,
+    ContactVerified,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 9] = [
+    pub const ALL: [AuditKind; 19] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -38,6 +48,16 @@ impl AuditKind {
         Self::AccountReactivated,
         Self::PasswordChanged,
         Self::PasswordRehashed,
+        Self::FactorEnrolled,
+        Self::FactorRemoved,
+        Self::FactorRenamed,
+        Self::FactorVerified,
+        Self::FactorFailed,
+        Self::CodeSent,
+        Self::RecoveryCodesIssued,
+        Self::StepUpSucceeded,
+        Self::TermsAccepted,
+        Self::ContactVerified,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -51,6 +71,16 @@ impl AuditKind {
             Self::AccountReactivated => "account_reactivated",
             Self::PasswordChanged => "password_changed",
             Self::PasswordRehashed => "password_rehashed",
+            Self::FactorEnrolled => "factor_enrolled",
+            Self::FactorRemoved => "factor_removed",
+            Self::FactorRenamed => "factor_renamed",
+            Self::FactorVerified => "factor_verified",
+            Self::FactorFailed => "factor_failed",
+            Self::CodeSent => "code_sent",
+            Self::RecoveryCodesIssued => "recovery_codes_issued",
+            Self::StepUpSucceeded => "step_up_succeeded",
+            Self::TermsAccepted => "terms_accepted",
+            Self::ContactVerified => "contact_verified",
         }
     }
 

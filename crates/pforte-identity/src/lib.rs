@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod factor;
 pub mod login;
 pub mod operator;
 pub mod password_change;

@@ -2,6 +2,9 @@
 
 use crate::account::Account;
 use crate::audit::{AuditEvent, AuditQuery};
+use crate::factor::{
+    ChallengeAttempt, Channel, CodeChallenge, EnrolledFactor, FactorId, OutboundMessage,
+};
 use crate::session::ProviderSession;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -178,4 +181,175 @@ pub trait CredentialStore: Send + Sync {
 
     /// Marks or unmarks the password as initial (`pforte user add --initial`).
     async fn set_must_change_password(&self, id: AccountId, flag: bool) -> Result<(), StoreError>;
+}
+
+/// Enrolled second factors and recovery codes (R-MF-1 … R-MF-3).
+#[async_trait]
+pub trait FactorStore: Send + Sync {
+    /// Stores a new factor with its audit events in one transaction.
+    async fn insert_factor(
+        &self,
+        factor: &EnrolledFactor,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// All factors of an account, confirmed or not, oldest first.
+    async fn factors(&self, account: AccountId) -> Result<Vec<EnrolledFactor>, StoreError>;
+    async fn factor(&self, id: FactorId) -> Result<Option<EnrolledFactor>, StoreError>;
+    /// Marks a factor as proven once; with its audit events.
+    async fn confirm_factor(
+        &self,
+        id: FactorId,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Deletes the factor when it belongs to `account`; false when it does not
+    /// exist there.
+    async fn remove_factor(
+        &self,
+        account: AccountId,
+        id: FactorId,
+        events: &[AuditEvent],
+    ) -> Result<bool, StoreError>;
+    /// Renames the factor when it belongs to `account`.
+    async fn rename_factor(
+        &self,
+        account: AccountId,
+        id: FactorId,
+        label: &str,
+    ) -> Result<bool, StoreError>;
+    /// Atomically stores `step` as the factor's last TOTP step when it is
+    /// greater than the stored one, and sets `last_used_at`. False when the
+    /// step was already used (or an older one): the code is a replay (R-MF-3).
+    async fn advance_totp_step(
+        &self,
+        id: FactorId,
+        step: u64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Replaces the public data (a WebAuthn credential after its counter
+    /// moved) and sets `last_used_at`.
+    async fn update_public_data(
+        &self,
+        id: FactorId,
+        public_data: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Sets `last_used_at` of a factor.
+    async fn touch_factor(&self, id: FactorId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Replaces the account's recovery codes by these digests (all unused),
+    /// with the audit events.
+    async fn replace_recovery_codes(
+        &self,
+        account: AccountId,
+        digests: &[String],
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Atomically marks the unused code with this digest as used; false when
+    /// there is none (wrong or already used).
+    async fn consume_recovery_code(
+        &self,
+        account: AccountId,
+        digest: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// How many unused recovery codes the account has.
+    async fn recovery_codes_left(&self, account: AccountId) -> Result<usize, StoreError>;
+}
+
+/// One-time code challenges (R-MF-3): shared by all nodes, so that a code
+/// sent by one node can be entered on another and attempts are exact.
+#[async_trait]
+pub trait ChallengeStore: Send + Sync {
+    /// Stores the challenge, replacing any earlier one with the same
+    /// `account_id` and `purpose` (a resent code voids the old one).
+    async fn put_challenge(&self, challenge: &CodeChallenge) -> Result<(), StoreError>;
+    /// The live challenge of this account and purpose, if any (for resend
+    /// throttling and the "code sent to …" page).
+    async fn current_challenge(
+        &self,
+        account: AccountId,
+        purpose: &str,
+    ) -> Result<Option<CodeChallenge>, StoreError>;
+    /// Atomically checks an entered code's digest against the challenge of
+    /// this account and purpose: a match consumes it, a miss uses up one try.
+    async fn attempt_challenge(
+        &self,
+        account: AccountId,
+        purpose: &str,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ChallengeAttempt, StoreError>;
+    /// Deletes challenges that expired before `before`.
+    async fn purge_expired_challenges(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Why a message could not be handed to its channel.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The channel has no adapter configured (e.g. SMS without a gateway).
+    #[error("no adapter is configured for {0}")]
+    NoAdapter(&'static str),
+    /// The gateway or server refused or could not be reached.
+    #[error("sending failed: {0}")]
+    Failed(String),
+}
+
+/// Sends a message to a user through the channel's adapter (SMTP, SMS
+/// gateway, print batch, push) or the dev outbox. Implemented by
+/// pforte-notify.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn send(&self, message: &OutboundMessage) -> Result<(), NotifyError>;
+}
+
+/// A filter over the dev outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxQuery {
+    pub channel: Option<Channel>,
+    /// Exact recipient.
+    pub to: Option<String>,
+    pub account: Option<AccountId>,
+    /// At most this many, newest first; `None` = all.
+    pub limit: Option<u64>,
+}
+
+/// The dev outbox: every message the outbox adapter "sent", readable by the
+/// admin console, the CLI and tests.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    async fn append_outbox(&self, message: &OutboundMessage) -> Result<(), StoreError>;
+    /// Messages matching the query, newest first.
+    async fn outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboundMessage>, StoreError>;
+}
+
+/// Contact data and terms acceptance of an account: what the required
+/// actions at login change (R-RG-7, R-RG-2).
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    /// The terms version the account accepted last, if any.
+    async fn accepted_terms(&self, account: AccountId) -> Result<Option<String>, StoreError>;
+    async fn accept_terms(
+        &self,
+        account: AccountId,
+        version: &str,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Sets the e-mail address as verified.
+    async fn set_verified_email(
+        &self,
+        account: AccountId,
+        email: &str,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Sets the mobile number (E.164) as verified.
+    async fn set_verified_phone(
+        &self,
+        account: AccountId,
+        phone: &str,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
 }

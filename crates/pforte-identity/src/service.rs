@@ -157,6 +157,11 @@ impl IdentityService {
             created_at: now,
             expires_at,
             clients: Vec::new(),
+            evidence: vec![pforte_types::Evidence {
+                method: pforte_types::Method::Password,
+                class: pforte_types::FactorClass::Knowledge,
+                at: now,
+            }],
         };
         self.sessions.put_session(&session).await?;
         Ok(session)

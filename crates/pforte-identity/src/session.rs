@@ -2,7 +2,7 @@
 //! needs auth_time, acr/amr and the RPs of a session (DESIGN.md §6, R-SE).
 
 use chrono::{DateTime, Utc};
-use pforte_types::{AccountId, SessionSnapshot};
+use pforte_types::{AccountId, Evidence, SessionSnapshot};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +16,10 @@ pub struct ProviderSession {
     pub expires_at: DateTime<Utc>,
     /// Clients that received tokens in this session.
     pub clients: Vec<String>,
+    /// The factors proven in this session, with their times: step-up asks
+    /// only for what is missing or too old (R-AC-3).
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
 }
 
 impl ProviderSession {
@@ -30,6 +34,7 @@ impl ProviderSession {
             auth_time: self.auth_time,
             acr: self.acr.clone(),
             amr: self.amr.clone(),
+            evidence: self.evidence.clone(),
         }
     }
 }

@@ -149,6 +149,7 @@ mod tests {
         let account = AccountId::new();
         let session = SessionSnapshot {
             sid: "sid-1".into(),
+            evidence: Vec::new(),
             account_id: account,
             auth_time: chrono::DateTime::from_timestamp(0, 0).unwrap_or_default(),
             acr: "loa-low".into(),

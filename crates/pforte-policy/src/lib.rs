@@ -7,9 +7,10 @@
 //! [`PasswordPolicy::evaluate`] and [`lockout::decide`] apply it.
 //!
 //! Everything here is pure: no I/O, no clock (time is an argument), no hashing
-//! (the password history is a trait the caller implements). It depends on no
-//! other Pforte crate (DESIGN.md §2); storage, audit and the login flow use it.
+//! (the password history is a trait the caller implements). It depends only on
+//! pforte-types (DESIGN.md §2); storage, audit and the login flow use it.
 
+pub mod assurance;
 pub mod duration;
 pub mod error;
 pub mod file;
@@ -20,6 +21,7 @@ pub mod nist;
 pub mod password;
 pub mod resolve;
 
+pub use assurance::{AssurancePolicy, ClassPolicy, Level, OnMissing, OtpPolicy, RequiredAction};
 pub use error::{PolicyError, Problem};
 pub use file::PolicyFile;
 pub use identifier::{

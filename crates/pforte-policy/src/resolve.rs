@@ -3,6 +3,7 @@
 //! rejected with the key they are about (`pforte config check` runs this for
 //! every tenant and every preset).
 
+use crate::assurance::AssurancePolicy;
 use crate::duration::parse_duration;
 use crate::error::{PolicyError, Problem};
 use crate::file::{
@@ -38,6 +39,8 @@ pub struct ResolvedPolicy {
     pub password: PasswordPolicy,
     pub lockout: LockoutPolicy,
     pub throttle: ThrottlePolicy,
+    /// Levels, second factors and required actions (R-AC, R-MF, R-RG-7).
+    pub assurance: AssurancePolicy,
 }
 
 impl ResolvedPolicy {
@@ -78,6 +81,7 @@ impl PolicyFile {
             password,
             lockout,
             throttle,
+            assurance: AssurancePolicy::default(),
         })
     }
 }

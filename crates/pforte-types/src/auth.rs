@@ -4,6 +4,7 @@
 //! [`SessionSnapshot`]. Neither crate depends on the other (DESIGN.md §2, §3).
 
 use crate::AccountId;
+use crate::assurance::Evidence;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,8 +30,21 @@ pub struct AuthTarget {
     /// `prompt=login` or `max_age` exceeded: credentials must be entered again.
     pub force_reauthentication: bool,
     /// Requested assurance levels in order of preference (`acr_values`, essential
-    /// `acr` claim). Levels themselves arrive with the step-up feature (R-AC-2).
+    /// `acr` claim), as the client sent them (R-AC-2).
     pub acr_values: Vec<String>,
+    /// The level the login must reach: the highest of `acr_values`, an
+    /// essential `acr`, the client's default or minimum and the tenant minimum
+    /// (R-AC-2), as computed by the protocol core. `None`: the lowest level.
+    #[serde(default)]
+    pub required_acr: Option<String>,
+    /// The level comes from an essential `acr` claim: when it cannot be met the
+    /// client gets `unmet_authentication_requirements` (OIDC Core 5.5.1.1).
+    #[serde(default)]
+    pub essential_acr: bool,
+    /// `max_age` in seconds (OIDC Core 3.1.2.1): evidence older than this is
+    /// not reused, so every factor of the level is asked again.
+    #[serde(default)]
+    pub max_age: Option<u64>,
     /// `ui_locales` in order of preference (OIDC Core 3.1.2.1).
     pub ui_locales: Vec<String>,
     /// The scopes the client asked for, shown on the consent page.
@@ -51,6 +65,9 @@ pub struct AuthResult {
     pub auth_time: DateTime<Utc>,
     /// The provider session id (`sid` claim, OIDC Front-/Back-Channel Logout).
     pub sid: String,
+    /// The factors behind `acr`, with their times (R-AC-3).
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
 }
 
 /// What the protocol core may know about the browser's provider session.
@@ -61,6 +78,9 @@ pub struct SessionSnapshot {
     pub auth_time: DateTime<Utc>,
     pub acr: String,
     pub amr: Vec<String>,
+    /// The factors proven in this session, with their times (R-AC-3).
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
 }
 
 impl SessionSnapshot {
@@ -72,6 +92,7 @@ impl SessionSnapshot {
             amr: self.amr.clone(),
             auth_time: self.auth_time,
             sid: self.sid.clone(),
+            evidence: self.evidence.clone(),
         }
     }
 }

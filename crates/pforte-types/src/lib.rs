@@ -7,11 +7,13 @@
 //!
 //! Must not depend on any other Pforte crate and does no I/O (DESIGN.md §2).
 
+pub mod assurance;
 pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod ids;
 
+pub use assurance::{Evidence, FactorClass, Method, amr_of};
 pub use auth::{AuthResult, AuthTarget, Prompt, SessionSnapshot};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;

@@ -82,6 +82,7 @@ mod tests {
     fn session(account_id: AccountId, auth_time: DateTime<Utc>) -> SessionSnapshot {
         SessionSnapshot {
             sid: "sid-1".into(),
+            evidence: Vec::new(),
             account_id,
             auth_time,
             acr: "loa-low".into(),

@@ -169,6 +169,7 @@ impl Fixture {
             amr: vec!["pwd".to_owned()],
             auth_time: self.clock_now(),
             sid: "sid-1".to_owned(),
+            evidence: Vec::new(),
         }
     }
 
@@ -177,6 +178,7 @@ impl Fixture {
         let login = self.login();
         SessionSnapshot {
             sid: login.sid,
+            evidence: Vec::new(),
             account_id: login.account_id,
             auth_time: login.auth_time,
             acr: login.acr,

@@ -18,6 +18,7 @@ fn store() -> (Arc<MemoryStore>, ManualClock) {
 fn session(sid: &str, lifetime_secs: i64) -> ProviderSession {
     ProviderSession {
         sid: sid.to_owned(),
+        evidence: Vec::new(),
         account_id: AccountId::new(),
         auth_time: t0(),
         acr: "loa-substantial".to_owned(),

@@ -331,6 +331,7 @@ pub(crate) async fn complete_login(
         amr: session.amr.clone(),
         auth_time: session.auth_time,
         sid: session.sid.clone(),
+        evidence: session.evidence.clone(),
     };
 
     let mut response = if record.target.consent_required {
