@@ -15,6 +15,7 @@
 pub mod account;
 pub mod audit;
 pub mod factor;
+pub mod flow;
 pub mod login;
 pub mod operator;
 pub mod password_change;
