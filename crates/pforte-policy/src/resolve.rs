@@ -30,6 +30,8 @@ pub const MAX_LOCK_DURATION_DAYS: i64 = 365;
 /// Most Argon2 lanes a policy may ask for.
 pub const MAX_HASHING_PARALLELISM: u32 = 64;
 
+pub mod assurance;
+
 /// A validated policy of one tenant, ready for the login flow.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ResolvedPolicy {
@@ -71,6 +73,15 @@ impl PolicyFile {
         let password = resolve_password(self.password.unwrap_or_default(), &mut problems);
         let lockout = resolve_lockout(self.lockout.unwrap_or_default(), &mut problems);
         let throttle = resolve_throttle(self.throttle.unwrap_or_default(), &mut problems);
+        let assurance = assurance::resolve_assurance(
+            assurance::AssuranceSections {
+                assurance: self.assurance,
+                second_factor: self.second_factor,
+                otp: self.otp,
+                required_actions: self.required_actions,
+            },
+            &mut problems,
+        );
         if !problems.0.is_empty() {
             return Err(PolicyError::Invalid(problems.0));
         }
@@ -81,7 +92,7 @@ impl PolicyFile {
             password,
             lockout,
             throttle,
-            assurance: AssurancePolicy::default(),
+            assurance,
         })
     }
 }
