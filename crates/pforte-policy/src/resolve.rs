@@ -20,6 +20,8 @@ use crate::password::{
 use chrono::TimeDelta;
 use std::collections::BTreeSet;
 
+pub mod assurance;
+
 /// Longest password length a policy may allow or demand; beyond it a login
 /// form would accept arbitrarily large bodies for hashing.
 pub const MAX_PASSWORD_LENGTH_LIMIT: usize = 1024;
@@ -29,8 +31,6 @@ pub const MAX_HISTORY: usize = 100;
 pub const MAX_LOCK_DURATION_DAYS: i64 = 365;
 /// Most Argon2 lanes a policy may ask for.
 pub const MAX_HASHING_PARALLELISM: u32 = 64;
-
-pub mod assurance;
 
 /// A validated policy of one tenant, ready for the login flow.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Fewest and most digits of a one-time code (R-MF-3): fewer than six is
 /// guessable within the attempts, more than ten is hard to type from an SMS.
 pub const OTP_LENGTH: std::ops::RangeInclusive<u8> = 6..=10;
-/// Shortest and longest validity of a sent code ("minutes", R-MF-3).
+/// Shortest validity of a sent code: an SMS may take a while to arrive.
 pub const OTP_MIN_VALIDITY_MINUTES: i64 = 1;
+/// Longest validity of a sent code (R-MF-3 asks for "minutes").
 pub const OTP_MAX_VALIDITY_MINUTES: i64 = 30;
 /// Most wrong entries before a code is void.
 pub const OTP_MAX_ATTEMPTS: u32 = 10;

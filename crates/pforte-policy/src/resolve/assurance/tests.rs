@@ -461,3 +461,26 @@ fn r_ac_1_all_assurance_problems_are_reported_together() {
         assert!(error.mentions(key), "{key}: {error}");
     }
 }
+
+#[test]
+fn r_ac_1_the_full_example_in_docs_policies_md_resolves() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/policies.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let section = text
+        .split("## Assurance levels, second factors and required actions")
+        .nth(1)
+        .unwrap();
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let policy = resolved(example);
+    let defaults = AssurancePolicy::default();
+    assert_eq!(policy.levels, defaults.levels);
+    assert_eq!(policy.classes, defaults.classes);
+    assert_eq!(policy.otp, defaults.otp);
+    assert_eq!(policy.required_actions, defaults.required_actions);
+    assert_eq!(policy.membership_proof_digits, Some(5));
+    assert_eq!(policy.terms_version.as_deref(), Some("2026-01"));
+}
