@@ -109,6 +109,27 @@ impl RequiredAction {
     }
 }
 
+/// The methods that can prove a class; a policy that lists another method
+/// for the class is rejected. A password is knowledge and nothing else; a
+/// one-time code or authenticator app is possession; only a registered
+/// device's key (R-DV) is device-bound; a hardware key is a WebAuthn
+/// credential. Recovery codes stand in for a possession factor only, so they
+/// can never lift a login to a device-bound or hardware-key level.
+pub fn allowed_methods(class: FactorClass) -> &'static [Method] {
+    match class {
+        FactorClass::Knowledge => &[Method::Password],
+        FactorClass::Possession => &[
+            Method::Totp,
+            Method::SmsTan,
+            Method::EmailCode,
+            Method::Webauthn,
+            Method::RecoveryCode,
+        ],
+        FactorClass::DeviceBound => &[Method::DeviceKey],
+        FactorClass::HardwareKey => &[Method::Webauthn],
+    }
+}
+
 /// Second factors, levels and required actions of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssurancePolicy {
@@ -356,5 +377,125 @@ mod tests {
             policy.class_of(Method::Password, Some(FactorClass::Possession)),
             Some(FactorClass::Knowledge)
         );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_class() -> impl Strategy<Value = FactorClass> {
+            proptest::sample::select(FactorClass::ALL.to_vec())
+        }
+
+        fn any_method() -> impl Strategy<Value = Method> {
+            proptest::sample::select(Method::ALL.to_vec())
+        }
+
+        fn any_rule(class: FactorClass) -> impl Strategy<Value = ClassPolicy> {
+            (
+                {
+                    let allowed = allowed_methods(class).to_vec();
+                    let len = allowed.len();
+                    proptest::sample::subsequence(allowed, 0..=len)
+                },
+                1i64..=48 * 3600,
+            )
+                .prop_map(|(methods, seconds)| ClassPolicy {
+                    methods,
+                    max_age: TimeDelta::seconds(seconds),
+                    on_missing: OnMissing::Enrol,
+                })
+        }
+
+        /// Random levels over random class rules; a class may be missing
+        /// altogether or allow no method.
+        fn any_policy() -> impl Strategy<Value = AssurancePolicy> {
+            let set = proptest::collection::vec(any_class(), 1..=3);
+            let level = proptest::collection::vec(set, 1..=3);
+            let levels = proptest::collection::vec(level, 1..=4);
+            let rules =
+                FactorClass::ALL.map(|class| proptest::option::weighted(0.85, any_rule(class)));
+            (levels, rules).prop_map(|(levels, rules)| AssurancePolicy {
+                levels: levels
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, alternatives)| Level {
+                        name: format!("level-{index}"),
+                        alternatives,
+                    })
+                    .collect(),
+                classes: FactorClass::ALL
+                    .into_iter()
+                    .zip(rules)
+                    .filter_map(|(class, rule)| rule.map(|rule| (class, rule)))
+                    .collect(),
+                ..AssurancePolicy::default()
+            })
+        }
+
+        fn any_evidence() -> impl Strategy<Value = Vec<(Method, FactorClass, i64)>> {
+            proptest::collection::vec((any_method(), any_class(), 0i64..=3 * 86_400), 0..=8)
+        }
+
+        /// Whether `class` is proven, computed from the definitions rather
+        /// than with the policy's own helpers.
+        fn proven(
+            policy: &AssurancePolicy,
+            class: FactorClass,
+            evidence: &[Evidence],
+            now: DateTime<Utc>,
+            request_max_age: Option<TimeDelta>,
+        ) -> bool {
+            let Some(rule) = policy.classes.get(&class) else {
+                return false;
+            };
+            evidence.iter().any(|item| {
+                let age = now - item.at;
+                item.class == class
+                    && rule.methods.contains(&item.method)
+                    && age <= rule.max_age
+                    && request_max_age.is_none_or(|max_age| age <= max_age)
+            })
+        }
+
+        proptest! {
+            /// R-AC-4: the reported level always has an alternative whose
+            /// every class is proven by fresh evidence of an allowed method,
+            /// and it is the highest such level; no level at all when none is
+            /// reached.
+            #[test]
+            fn r_ac_4_best_reached_never_reports_a_level_that_was_not_proven(
+                policy in any_policy(),
+                evidence in any_evidence(),
+                request_max_age in proptest::option::of(0i64..=2 * 86_400),
+            ) {
+                let now = at(10 * 86_400);
+                let evidence: Vec<Evidence> = evidence
+                    .into_iter()
+                    .map(|(method, class, age)| Evidence {
+                        method,
+                        class,
+                        at: now - TimeDelta::seconds(age),
+                    })
+                    .collect();
+                let request_max_age = request_max_age.map(TimeDelta::seconds);
+                let reached: Vec<bool> = policy
+                    .levels
+                    .iter()
+                    .map(|level| {
+                        level.alternatives.iter().any(|set| {
+                            set.iter().all(|class| {
+                                proven(&policy, *class, &evidence, now, request_max_age)
+                            })
+                        })
+                    })
+                    .collect();
+                let best = policy.best_reached(&evidence, now, request_max_age);
+                if let Some(index) = best {
+                    prop_assert!(reached[index], "level {index} reported but not proven");
+                }
+                prop_assert_eq!(best, reached.iter().rposition(|reached| *reached));
+            }
+        }
     }
 }

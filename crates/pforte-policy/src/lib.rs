@@ -1,6 +1,8 @@
 //! Per-tenant login policy of Pforte: which login names are accepted and how a
 //! KVNR is validated (R-ID-1, R-ID-2), the password rules (R-PW-1 … R-PW-4),
-//! per-account lockout and per-source throttling (R-LO-1, R-LO-2, R-LO-5).
+//! per-account lockout and per-source throttling (R-LO-1, R-LO-2, R-LO-5),
+//! assurance levels, second factors and required actions (R-AC-1 … R-AC-4,
+//! R-MF-2 … R-MF-4, R-RG-7).
 //!
 //! Key types: [`PolicyFile`] (the TOML an operator writes) is validated into a
 //! [`ResolvedPolicy`]; [`IdentifierPolicy::classify`],
@@ -21,7 +23,9 @@ pub mod nist;
 pub mod password;
 pub mod resolve;
 
-pub use assurance::{AssurancePolicy, ClassPolicy, Level, OnMissing, OtpPolicy, RequiredAction};
+pub use assurance::{
+    AssurancePolicy, ClassPolicy, Level, OnMissing, OtpPolicy, RequiredAction, allowed_methods,
+};
 pub use error::{PolicyError, Problem};
 pub use file::PolicyFile;
 pub use identifier::{

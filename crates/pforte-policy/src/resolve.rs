@@ -20,6 +20,8 @@ use crate::password::{
 use chrono::TimeDelta;
 use std::collections::BTreeSet;
 
+pub mod assurance;
+
 /// Longest password length a policy may allow or demand; beyond it a login
 /// form would accept arbitrarily large bodies for hashing.
 pub const MAX_PASSWORD_LENGTH_LIMIT: usize = 1024;
@@ -71,6 +73,15 @@ impl PolicyFile {
         let password = resolve_password(self.password.unwrap_or_default(), &mut problems);
         let lockout = resolve_lockout(self.lockout.unwrap_or_default(), &mut problems);
         let throttle = resolve_throttle(self.throttle.unwrap_or_default(), &mut problems);
+        let assurance = assurance::resolve_assurance(
+            assurance::AssuranceSections {
+                assurance: self.assurance,
+                second_factor: self.second_factor,
+                otp: self.otp,
+                required_actions: self.required_actions,
+            },
+            &mut problems,
+        );
         if !problems.0.is_empty() {
             return Err(PolicyError::Invalid(problems.0));
         }
@@ -81,7 +92,7 @@ impl PolicyFile {
             password,
             lockout,
             throttle,
-            assurance: AssurancePolicy::default(),
+            assurance,
         })
     }
 }

@@ -60,11 +60,77 @@ fn every_preset_in_config_policies_loads_and_validates() {
         [
             "eight-all-classes",
             "eight-three-of-four-deactivate",
+            "gematik-ehealth",
+            "health-insurer-mandatory-2fa",
             "kvnr-login-card-specials",
             "nist-800-63b-4",
             "twelve-restricted-specials-history-ten",
         ]
     );
+}
+
+#[test]
+fn r_ac_1_preset_gematik_ehealth_uses_the_gematik_acr_names() {
+    use crate::assurance::RequiredAction;
+    use pforte_types::{Evidence, FactorClass, Method};
+    let policy = preset("gematik-ehealth").assurance;
+    assert_eq!(
+        policy.level_names(),
+        [
+            "gematik-ehealth-loa-substantial",
+            "gematik-ehealth-loa-high"
+        ]
+    );
+    assert_eq!(policy.minimum, 0);
+    assert!(policy.second_factor_mandatory);
+    assert_eq!(policy.recovery_codes, 0);
+    assert_eq!(policy.terms_version.as_deref(), Some("2026-01"));
+    assert!(
+        policy
+            .required_actions
+            .contains(&RequiredAction::AcceptTerms)
+    );
+    let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let proof = |method, class| Evidence {
+        method,
+        class,
+        at: now,
+    };
+    let password = proof(Method::Password, FactorClass::Knowledge);
+    let sms = proof(Method::SmsTan, FactorClass::Possession);
+    let device = proof(Method::DeviceKey, FactorClass::DeviceBound);
+    let key = proof(Method::Webauthn, FactorClass::HardwareKey);
+    let email = proof(Method::EmailCode, FactorClass::Possession);
+    assert_eq!(policy.best_reached(&[password], now, None), None);
+    assert_eq!(policy.best_reached(&[password, email], now, None), None);
+    assert_eq!(policy.best_reached(&[password, sms], now, None), Some(0));
+    assert_eq!(policy.best_reached(&[device], now, None), Some(0));
+    assert_eq!(policy.best_reached(&[password, device], now, None), Some(1));
+    assert_eq!(policy.best_reached(&[password, key], now, None), Some(1));
+}
+
+#[test]
+fn r_mf_2_preset_health_insurer_mandatory_2fa_matches_its_source() {
+    use crate::assurance::RequiredAction;
+    let policy = preset("health-insurer-mandatory-2fa").assurance;
+    assert_eq!(
+        policy.level_names(),
+        ["loa-low", "loa-substantial", "loa-high"]
+    );
+    assert_eq!(policy.minimum, 1);
+    assert!(policy.second_factor_mandatory);
+    assert_eq!(policy.membership_proof_digits, Some(5));
+    assert_eq!(policy.recovery_codes, 10);
+    assert_eq!(
+        policy.required_actions,
+        [
+            RequiredAction::ChangeInitialPassword,
+            RequiredAction::AcceptTerms,
+            RequiredAction::EnrolSecondFactor,
+            RequiredAction::VerifyEmail
+        ]
+    );
+    assert_eq!(policy.terms_version.as_deref(), Some("2026-01"));
 }
 
 #[test]
