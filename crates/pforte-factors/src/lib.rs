@@ -27,6 +27,8 @@ pub mod recovery;
 pub mod totp;
 pub mod webauthn;
 
-pub use code::{CodeDigester, CodeError};
-
+pub use code::{CodeDigester, CodeError, generate_numeric, normalise_digits};
+pub use phone::{E164, PhoneError, mask_email, normalise_phone};
+pub use qr::{QrError, qr_svg};
+pub use recovery::RecoveryError;
 pub use totp::{TotpAlgorithm, TotpError, TotpParams, TotpSecret};
