@@ -32,3 +32,7 @@ pub use phone::{E164, PhoneError, mask_email, normalise_phone};
 pub use qr::{QrError, qr_svg};
 pub use recovery::RecoveryError;
 pub use totp::{TotpAlgorithm, TotpError, TotpParams, TotpSecret};
+pub use webauthn::{
+    AuthenticationOutcome, RegisteredCredential, UserVerification, WebauthnFactor,
+    WebauthnFactorError,
+};
