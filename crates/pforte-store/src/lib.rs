@@ -3,9 +3,11 @@
 //!
 //! * [`SqlStore`]: sea-orm on SQLite or PostgreSQL for everything durable —
 //!   clients, accounts, signing keys, grants, codes, refresh tokens, PAR requests,
-//!   assertion `jti`s and revoked access tokens. One-time artefacts are consumed by a
-//!   single conditional statement, so two nodes racing on the same code or refresh
-//!   token never both win (DESIGN.md §3).
+//!   assertion `jti`s and revoked access tokens, lockout counters and the audit
+//!   trail, second factors, recovery codes, one-time code challenges and terms
+//!   acceptance. One-time artefacts are consumed by a single conditional
+//!   statement, so two nodes racing on the same code, refresh token, TOTP step or
+//!   recovery code never both win (DESIGN.md §3, R-MF-3).
 //! * [`MemoryStore`]: provider sessions and short-lived flow state in process,
 //!   expiring by the injected [`pforte_types::Clock`].
 //!

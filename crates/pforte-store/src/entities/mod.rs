@@ -3,15 +3,19 @@
 //! They mirror the migrations in `pforte-migrations` one to one; the conversion to
 //! and from the domain records lives next to the port implementations.
 
+pub mod account_factors;
 pub mod accounts;
 pub mod assertion_jtis;
 pub mod audit_events;
 pub mod authorization_codes;
 pub mod clients;
+pub mod code_challenges;
 pub mod grants;
 pub mod lockout_counters;
 pub mod password_history;
 pub mod pushed_requests;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod signing_keys;
+pub mod terms_acceptances;

@@ -95,7 +95,7 @@ fn event_from_row(row: audit_events::Model) -> Result<AuditEvent, StoreError> {
     })
 }
 
-async fn insert_events<C: ConnectionTrait>(
+pub(super) async fn insert_events<C: ConnectionTrait>(
     db: &C,
     events: &[AuditEvent],
 ) -> Result<(), StoreError> {

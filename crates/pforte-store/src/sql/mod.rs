@@ -4,15 +4,19 @@
 //! The port implementations are split by port: `clients`, `accounts` (also the
 //! subject claims), `keys`, and the grant store in `grants` (grants, codes,
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
-//! tokens, purging).
+//! tokens, purging), `lockout` (counters, passwords, the audit trail), and the
+//! second-factor ports in `factors`, `challenges` and `profile`.
 
 mod accounts;
 mod artefacts;
+mod challenges;
 mod clients;
+mod factors;
 mod grant_store;
 mod grants;
 mod keys;
 mod lockout;
+mod profile;
 
 use crate::error::db_error;
 use pforte_migrations::{Migrator, MigratorTrait};

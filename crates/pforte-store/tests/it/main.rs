@@ -10,13 +10,16 @@
 mod accounts;
 mod artefacts;
 mod backends;
+mod challenges;
 mod clients;
 mod connect;
+mod factors;
 mod fixtures;
 mod grants;
 mod keys;
 mod lockout;
 mod memory;
+mod profile;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
 /// `<module>::<name>(&SqlStore)`.
@@ -81,6 +84,27 @@ store_suite! {
     lockout::r_lo_1_success_clears_the_counter_and_is_audited,
     lockout::r_pw_2_history_keeps_previous_hashes_up_to_the_depth,
     lockout::r_lo_4_idle_counters_of_unknown_names_are_purged_but_not_locks,
+    factors::r_mf_1_factors_round_trip_oldest_first_with_their_enrolment_events,
+    factors::r_mf_1_a_factor_of_an_unknown_account_is_refused_without_its_event,
+    factors::r_mf_1_confirming_marks_the_factor_proven_with_its_event,
+    factors::r_mf_1_remove_factor_of_another_account_returns_false_and_keeps_it,
+    factors::r_mf_1_rename_factor_only_within_its_account,
+    factors::r_mf_3_totp_step_is_accepted_once_and_only_forward,
+    factors::r_mf_3_totp_step_is_accepted_once_under_twenty_parallel_uses,
+    factors::r_mf_1_public_data_and_use_are_recorded,
+    factors::r_mf_2_new_recovery_codes_void_the_old_ones_with_their_event,
+    factors::r_mf_2_a_recovery_code_is_single_use_and_per_account,
+    factors::r_mf_2_a_recovery_code_is_consumed_once_under_twenty_parallel_uses,
+    challenges::r_mf_3_a_right_code_matches_once_and_the_challenge_is_gone,
+    challenges::r_mf_3_wrong_codes_count_down_and_then_the_challenge_is_exhausted,
+    challenges::r_mf_3_twenty_parallel_wrong_attempts_use_exactly_three_tries,
+    challenges::r_mf_3_a_resent_code_replaces_the_old_one,
+    challenges::r_mf_3_an_expired_code_is_refused_and_deleted,
+    challenges::r_mf_3_a_code_counts_only_for_its_account_and_purpose,
+    challenges::purging_deletes_only_expired_challenges,
+    profile::r_rg_7_the_latest_accepted_terms_version_is_returned_with_its_events,
+    profile::r_rg_2_verified_contacts_are_set_on_the_account_with_their_events,
+    profile::profile_changes_of_an_unknown_account_are_refused_without_events,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
