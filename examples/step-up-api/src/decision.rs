@@ -263,7 +263,7 @@ mod tests {
             max_age: None,
         };
         let high = Authentication {
-            acr: Some("gematik-ehealth-loa-high".into()),
+            acr: Some("gematik-ehealth-loa-high"),
             auth_time: Some(NOW),
         };
         assert_eq!(decide(&gematik, &requirement, high, NOW), Decision::Allow);
