@@ -10,6 +10,7 @@ pub mod authorization_codes;
 pub mod clients;
 pub mod grants;
 pub mod lockout_counters;
+pub mod outbox_messages;
 pub mod password_history;
 pub mod pushed_requests;
 pub mod refresh_tokens;

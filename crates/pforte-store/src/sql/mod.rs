@@ -4,7 +4,8 @@
 //! The port implementations are split by port: `clients`, `accounts` (also the
 //! subject claims), `keys`, and the grant store in `grants` (grants, codes,
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
-//! tokens, purging).
+//! tokens, purging); `lockout` (lockout counters, passwords, audit trail) and
+//! `outbox` (the dev outbox of pforte-notify).
 
 mod accounts;
 mod artefacts;
@@ -13,6 +14,7 @@ mod grant_store;
 mod grants;
 mod keys;
 mod lockout;
+mod outbox;
 
 use crate::error::db_error;
 use pforte_migrations::{Migrator, MigratorTrait};

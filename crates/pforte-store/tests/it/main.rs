@@ -17,6 +17,7 @@ mod grants;
 mod keys;
 mod lockout;
 mod memory;
+mod outbox;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
 /// `<module>::<name>(&SqlStore)`.
@@ -81,6 +82,8 @@ store_suite! {
     lockout::r_lo_1_success_clears_the_counter_and_is_audited,
     lockout::r_pw_2_history_keeps_previous_hashes_up_to_the_depth,
     lockout::r_lo_4_idle_counters_of_unknown_names_are_purged_but_not_locks,
+    outbox::outbox_round_trips_newest_first_with_filters,
+    outbox::outbox_appends_a_message_id_only_once,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
