@@ -4,8 +4,9 @@
 //! The port implementations are split by port: `clients`, `accounts` (also the
 //! subject claims), `keys`, and the grant store in `grants` (grants, codes,
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
-//! tokens, purging), `lockout` (counters, passwords, the audit trail), and the
-//! second-factor ports in `factors`, `challenges` and `profile`.
+//! tokens, purging), `lockout` (counters, passwords, the audit trail), the
+//! second-factor ports in `factors`, `challenges` and `profile`, and `outbox`
+//! (the dev outbox of pforte-notify).
 
 mod accounts;
 mod artefacts;
@@ -17,6 +18,7 @@ mod grants;
 mod keys;
 mod lockout;
 mod profile;
+mod outbox;
 
 use crate::error::db_error;
 use pforte_migrations::{Migrator, MigratorTrait};

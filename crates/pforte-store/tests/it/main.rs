@@ -20,6 +20,7 @@ mod keys;
 mod lockout;
 mod memory;
 mod profile;
+mod outbox;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
 /// `<module>::<name>(&SqlStore)`.
@@ -105,6 +106,8 @@ store_suite! {
     profile::r_rg_7_the_latest_accepted_terms_version_is_returned_with_its_events,
     profile::r_rg_2_verified_contacts_are_set_on_the_account_with_their_events,
     profile::profile_changes_of_an_unknown_account_are_refused_without_events,
+    outbox::outbox_round_trips_newest_first_with_filters,
+    outbox::outbox_appends_a_message_id_only_once,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
