@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod enrol;
 pub mod factor;
 pub mod flow;
 pub mod login;
@@ -30,4 +31,4 @@ pub use pforte_policy as policy;
 
 pub use audit::{AuditEvent, AuditKind, AuditQuery, RequestContext};
 pub use login::LoginOutcome;
-pub use service::{IdentityError, IdentityService, LoginGuard};
+pub use service::{FactorKit, IdentityError, IdentityService, LoginGuard};

@@ -5,11 +5,16 @@
 //! [`crate::operator`]; this file holds the service, its error and sessions.
 
 use crate::account::Account;
-use crate::ports::{AccountStore, CredentialStore, LockoutStore, SessionStore};
+use crate::ports::{
+    AccountStore, ChallengeStore, CredentialStore, FactorStore, LockoutStore, Notifier,
+    ProfileStore, SessionStore,
+};
 use crate::session::ProviderSession;
 use crate::throttle::SourceThrottle;
 use chrono::TimeDelta;
+use pforte_crypto::MasterKey;
 use pforte_crypto::PasswordHasher;
+use pforte_factors::code::CodeDigester;
 use pforte_policy::{IdentifierError, PasswordViolation, ResolvedPolicy};
 use pforte_types::{AccountId, Clock, StoreError};
 use std::sync::Arc;
@@ -50,6 +55,49 @@ pub enum IdentityError {
     /// The service was built without policy and lockout storage.
     #[error("the login policy is not configured")]
     NotConfigured,
+    /// The login or step-up names an assurance level the policy does not
+    /// know (R-AC-2).
+    #[error("unknown assurance level {0:?}")]
+    UnknownLevel(String),
+    /// A step-up or re-authentication was answered with another account's
+    /// password.
+    #[error("the password belongs to another account")]
+    WrongAccount,
+    /// A second-factor code (TOTP, SMS, e-mail, recovery) is wrong; the user
+    /// may try again.
+    #[error("the code is wrong")]
+    WrongCode,
+    /// The code expired, used up its tries or was never sent: a new one must
+    /// be requested (R-MF-3).
+    #[error("the code is no longer valid")]
+    CodeExpired,
+    /// Too many wrong second-factor entries in this login: it ends.
+    #[error("too many wrong codes")]
+    TooManyAttempts,
+    /// A new code was asked for before the resend interval passed (R-MF-3).
+    #[error("a new code can be sent at {resend_at}")]
+    ResendTooSoon {
+        resend_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// The factor does not exist, is not the account's, or the method needs
+    /// none of this.
+    #[error("no such factor")]
+    NoSuchFactor,
+    /// The mobile number or e-mail address cannot be one.
+    #[error("invalid destination: {0}")]
+    InvalidDestination(String),
+    /// A factor name that is empty, too long or has control characters.
+    #[error("invalid factor name")]
+    InvalidLabel,
+    /// The last second factor cannot be removed while one is mandatory.
+    #[error("the last second factor cannot be removed")]
+    LastFactor,
+    /// The code could not be handed to the SMS gateway or mail server.
+    #[error("the message could not be sent: {0}")]
+    Delivery(String),
+    /// A sealed secret did not open or a factor's data is unusable.
+    #[error("factor data unusable: {0}")]
+    Sealing(String),
     /// The storage behind accounts or sessions failed.
     #[error("identity storage failed: {0}")]
     Store(#[from] StoreError),
@@ -65,6 +113,18 @@ impl IdentityError {
             Self::PasswordConfirmationMismatch => "PF-PW-002",
             Self::NoPasswordChangePending => "PF-PW-003",
             Self::UnknownAccount(_) => "PF-USER-001",
+            Self::UnknownLevel(_) => "PF-MFA-001",
+            Self::WrongAccount => "PF-LOGIN-003",
+            Self::WrongCode => "PF-MFA-002",
+            Self::CodeExpired => "PF-MFA-003",
+            Self::TooManyAttempts => "PF-MFA-004",
+            Self::ResendTooSoon { .. } => "PF-MFA-005",
+            Self::NoSuchFactor => "PF-MFA-006",
+            Self::InvalidDestination(_) => "PF-MFA-007",
+            Self::InvalidLabel => "PF-MFA-008",
+            Self::LastFactor => "PF-MFA-009",
+            Self::Delivery(_) => "PF-MFA-502",
+            Self::Sealing(_) => "PF-MFA-500",
             Self::NotConfigured => "PF-LOGIN-501",
             Self::Store(_) => "PF-LOGIN-500",
         }
@@ -81,6 +141,22 @@ pub struct IdentityService {
     pub(crate) guard: Option<LoginGuard>,
     /// Per-IP / per-network failure counters (R-LO-5).
     pub(crate) throttle: SourceThrottle,
+    /// Second factors (R-MF); `None` refuses every factor operation.
+    pub(crate) factors: Option<FactorKit>,
+}
+
+/// What second factors need: their storage, the outbound messages, the
+/// master key that seals secrets, and the digester of codes.
+#[derive(Clone)]
+pub struct FactorKit {
+    pub factors: Arc<dyn FactorStore>,
+    pub challenges: Arc<dyn ChallengeStore>,
+    pub profiles: Arc<dyn ProfileStore>,
+    pub notifier: Arc<dyn Notifier>,
+    pub master: Arc<MasterKey>,
+    pub codes: CodeDigester,
+    /// The service name authenticator apps show (the brand's name).
+    pub totp_issuer: String,
 }
 
 /// The policy and the storage the lockout and password rules need.
@@ -116,7 +192,14 @@ impl IdentityService {
             session_ttl,
             guard: None,
             throttle: SourceThrottle::default(),
+            factors: None,
         }
+    }
+
+    /// Adds second factors (R-MF); without them, only password logins work.
+    pub fn with_factors(mut self, kit: FactorKit) -> Self {
+        self.factors = Some(kit);
+        self
     }
 
     /// Adds the tenant's policy and the lockout and credential storage; a

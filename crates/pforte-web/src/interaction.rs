@@ -4,6 +4,7 @@
 //! must achieve, the CSRF token of its forms, and, once the password was
 //! accepted but consent is still open, the result of the login.
 
+use pforte_identity::flow::LoginTxn;
 use pforte_identity::ports::EphemeralStore;
 use pforte_oauth::PendingAuthorization;
 use pforte_types::{AccountId, AuthResult, AuthTarget, StoreError};
@@ -27,6 +28,10 @@ pub struct Interaction {
     /// must choose a new one before the login completes (R-PW-3).
     #[serde(default)]
     pub password_change: Option<AccountId>,
+    /// The login flow's transaction: evidence so far, chosen method, factor
+    /// being enrolled (DESIGN.md §4).
+    #[serde(default)]
+    pub txn: Option<LoginTxn>,
 }
 
 fn key(id: &str) -> String {

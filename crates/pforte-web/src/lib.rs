@@ -29,8 +29,8 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
-    assets, authorize, consent, demo, discovery, health, introspect, login, logout, par,
-    password_change, revoke, token, userinfo,
+    assets, authorize, consent, demo, discovery, enrol, factor, health, introspect, login, logout,
+    par, password_change, revoke, terms, token, userinfo,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -77,6 +77,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/password/change",
             get(password_change::password_change_get).post(password_change::password_change_submit),
+        )
+        .route(
+            "/login/factor",
+            get(factor::factor_get).post(factor::factor_submit),
+        )
+        .route(
+            "/login/enrol",
+            get(enrol::enrol_get).post(enrol::enrol_submit),
+        )
+        .route("/login/continue", post(enrol::continue_submit))
+        .route(
+            "/login/terms",
+            get(terms::terms_get).post(terms::terms_submit),
         )
         .route(
             "/consent",

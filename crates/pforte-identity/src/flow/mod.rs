@@ -4,7 +4,10 @@
 //! audit events; the web layer only renders prompts and forwards input.
 
 pub mod planner;
+pub mod prove;
+pub mod runner;
 pub mod txn;
 
 pub use planner::{Facts, Gate, Next, Plan, Reached, Unmet, next};
-pub use txn::LoginTxn;
+pub use prove::CodeSent;
+pub use txn::{LoginTxn, MAX_FACTOR_FAILURES};

@@ -170,9 +170,9 @@ pub fn next(
         };
     }
 
-    for action in &policy.required_actions {
-        if is_triggered(policy, *action, facts) {
-            return Next::Action(*action);
+    for action in actions_in_order(policy) {
+        if is_triggered(policy, action, facts) {
+            return Next::Action(action);
         }
     }
 
@@ -212,6 +212,18 @@ pub fn usable(policy: &AssurancePolicy, class: FactorClass, facts: &Facts) -> Ve
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The tenant's required actions in order. The change of an initial
+/// password runs first even when the order omits it: R-PW-3 makes it
+/// mandatory, and the password policy's `initial_must_change` is what
+/// switches it off.
+pub fn actions_in_order(policy: &AssurancePolicy) -> Vec<RequiredAction> {
+    let mut actions = policy.required_actions.clone();
+    if !actions.contains(&RequiredAction::ChangeInitialPassword) {
+        actions.insert(0, RequiredAction::ChangeInitialPassword);
+    }
+    actions
 }
 
 /// Whether a required action applies to this account now (R-RG-7).

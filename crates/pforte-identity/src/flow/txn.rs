@@ -6,6 +6,10 @@ use chrono::{DateTime, Utc};
 use pforte_types::{AccountId, Evidence, Method};
 use serde::{Deserialize, Serialize};
 
+/// Wrong second-factor entries one login tolerates (a 6-digit code with
+/// three valid steps leaves an attacker 5 × 3 / 10⁶ per password).
+pub const MAX_FACTOR_FAILURES: u32 = 5;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginTxn {
     /// Random id; one-time codes of this login are bound to it (R-MF-3).
@@ -24,6 +28,11 @@ pub struct LoginTxn {
     pub webauthn_state: Option<String>,
     /// A factor being enrolled during this login.
     pub enrolling: Option<crate::factor::FactorId>,
+    /// Wrong second-factor entries in this login; past
+    /// [`MAX_FACTOR_FAILURES`] the login ends and must start again with the
+    /// password, whose lockout then counts (R-LO-1).
+    #[serde(default)]
+    pub factor_failures: u32,
     /// Seeded from a live session: a step-up (audited as such).
     pub step_up: bool,
     pub started_at: DateTime<Utc>,
@@ -40,6 +49,7 @@ impl LoginTxn {
             chosen: None,
             webauthn_state: None,
             enrolling: None,
+            factor_failures: 0,
             step_up: false,
             started_at,
         }

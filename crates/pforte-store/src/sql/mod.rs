@@ -17,8 +17,8 @@ mod grant_store;
 mod grants;
 mod keys;
 mod lockout;
-mod profile;
 mod outbox;
+mod profile;
 
 use crate::error::db_error;
 use pforte_migrations::{Migrator, MigratorTrait};

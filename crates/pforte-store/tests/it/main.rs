@@ -19,8 +19,8 @@ mod grants;
 mod keys;
 mod lockout;
 mod memory;
-mod profile;
 mod outbox;
+mod profile;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
 /// `<module>::<name>(&SqlStore)`.

@@ -146,6 +146,7 @@ async fn begin_interaction(
         browser_binding: browser_binding.clone(),
         login,
         password_change: None,
+        txn: None,
     };
     if let Err(error) = interaction::save(
         state.ephemeral.as_ref(),

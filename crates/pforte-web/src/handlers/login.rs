@@ -21,13 +21,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use pforte_identity::policy::Language;
 use pforte_identity::{IdentityError, RequestContext};
-use pforte_oauth::{ConsentDecision, ErrorCode, OAuthError};
-use pforte_types::AccountId;
-use pforte_types::AuthResult;
+use pforte_oauth::{ErrorCode, OAuthError};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-use super::authorize::answer;
+use super::flow;
 use crate::cookies::{self, CookieKind};
 use crate::interaction::{self, Interaction};
 use crate::respond;
@@ -139,32 +137,57 @@ fn login_page(
 
 pub async fn login_page_get(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Query(query): Query<InteractionQuery>,
 ) -> Response {
     let request_id = respond::request_id(&headers);
-    match interaction::load(state.ephemeral.as_ref(), &query.interaction).await {
-        Ok(Some(record)) => {
-            let locale = locale_of(&headers, &record);
-            let hint = record.target.login_hint.clone().unwrap_or_default();
-            login_page(
-                &state,
-                locale,
-                &query.interaction,
-                &record,
-                &hint,
-                None,
-                false,
-            )
+    let record = match interaction::load(state.ephemeral.as_ref(), &query.interaction).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return expired(&state, &headers),
+        Err(error) => {
+            let locale = respond::locale(&headers, &[]);
+            return respond::internal_error_page(&state, locale, &error, &request_id);
         }
-        Ok(None) => expired(&state, &headers),
-        Err(error) => respond::internal_error_page(
-            &state,
-            respond::locale(&headers, &[]),
-            &error,
-            &request_id,
-        ),
+    };
+    let locale = locale_of(&headers, &record);
+    if record.txn.is_none() {
+        // First visit: a live session may already cover part of the level
+        // (step-up, R-AC-3); the flow then asks only what is missing.
+        let txn = match flow::txn_of(&state, &headers, &record).await {
+            Ok(txn) => txn,
+            Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
+        };
+        if txn.account_id.is_some() {
+            let context = request_context(
+                &headers,
+                peer.map(|Extension(ConnectInfo(address))| address),
+                &record.pending.client_id,
+                &request_id,
+            );
+            return flow::advance(
+                &state,
+                &headers,
+                &query.interaction,
+                record,
+                txn,
+                locale,
+                &request_id,
+                &context,
+            )
+            .await;
+        }
     }
+    let hint = record.target.login_hint.clone().unwrap_or_default();
+    login_page(
+        &state,
+        locale,
+        &query.interaction,
+        &record,
+        &hint,
+        None,
+        false,
+    )
 }
 
 /// Who is asking, for throttling and the audit trail (R-LO-5, R-LO-6).
@@ -207,7 +230,7 @@ pub async fn login_submit(
     }
 
     if form.action == "cancel" {
-        return cancel(&state, &headers, &form.interaction, locale, &request_id).await;
+        return cancel_interaction(&state, &headers, &form.interaction, locale, &request_id).await;
     }
 
     let context = request_context(
@@ -216,9 +239,13 @@ pub async fn login_submit(
         &record.pending.client_id,
         &request_id,
     );
+    let mut txn = match flow::txn_of(&state, &headers, &record).await {
+        Ok(txn) => txn,
+        Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
+    };
     let outcome = match state
         .identity
-        .login(&form.username, &form.password, &context)
+        .prove_password(&mut txn, &form.username, &form.password, &context)
         .await
     {
         Ok(outcome) => outcome,
@@ -247,145 +274,49 @@ pub async fn login_submit(
                 false,
             );
         }
+        Err(IdentityError::WrongAccount) => {
+            return wrong_account(&state, locale, &form.interaction, &record, &request_id);
+        }
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
     };
-    let account = outcome.account;
     if let Some(required) = record.target.required_account
-        && required != account.id
+        && required != outcome.account.id
     {
-        tracing::info!(request_id, "login with another account than the hint names");
-        let message = state.pages.message(locale, "login_wrong_account");
-        return login_page(
-            &state,
-            locale,
-            &form.interaction,
-            &record,
-            "",
-            Some(message),
-            false,
-        );
+        return wrong_account(&state, locale, &form.interaction, &record, &request_id);
     }
-    if outcome.must_change_password {
-        // R-PW-3: no session before the initial password is replaced.
-        let waiting = Interaction {
-            password_change: Some(account.id),
-            ..record
-        };
-        return match interaction::save(
-            state.ephemeral.as_ref(),
-            &form.interaction,
-            &waiting,
-            state.settings.interaction_ttl,
-        )
-        .await
-        {
-            Ok(()) => respond::see_other(&format!(
-                "/password/change?interaction={}",
-                form.interaction
-            )),
-            Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
-        };
-    }
-    complete_login(
+    flow::advance(
         &state,
         &headers,
         &form.interaction,
         record,
-        account.id,
+        txn,
         locale,
         &request_id,
+        &context,
     )
     .await
 }
 
-/// Finishes a login whose password (and, for an initial password, its
-/// change) succeeded: a new session, then consent or the answer to the client.
-pub(crate) async fn complete_login(
+/// Someone else's password was entered where the hint or the step-up names
+/// one account: no session, and the page asks for the named account.
+fn wrong_account(
     state: &AppState,
-    headers: &HeaderMap,
-    interaction_id: &str,
-    record: Interaction,
-    account_id: AccountId,
     locale: &str,
+    id: &str,
+    record: &Interaction,
     request_id: &str,
 ) -> Response {
-    let state = state.clone();
-    let request_id = request_id.to_owned();
-    let form_interaction = interaction_id.to_owned();
-    // A login always starts a new session with a new id (no session fixation);
-    // the session the browser had before ends.
-    let secure = state.settings.secure_cookies;
-    if let Some(old_sid) = cookies::read(headers, CookieKind::Session, secure)
-        && let Err(error) = state.identity.end_session(&old_sid).await
-    {
-        tracing::warn!(request_id, %error, "previous session not ended");
-    }
-    let session = match state.identity.start_password_session(account_id).await {
-        Ok(session) => session,
-        Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
-    };
-    tracing::info!(request_id, "login succeeded");
-    let result = AuthResult {
-        account_id: session.account_id,
-        acr: session.acr.clone(),
-        amr: session.amr.clone(),
-        auth_time: session.auth_time,
-        sid: session.sid.clone(),
-        evidence: session.evidence.clone(),
-    };
-
-    let mut response = if record.target.consent_required {
-        let waiting = Interaction {
-            login: Some(result),
-            password_change: None,
-            ..record
-        };
-        match interaction::save(
-            state.ephemeral.as_ref(),
-            &form_interaction,
-            &waiting,
-            state.settings.interaction_ttl,
-        )
-        .await
-        {
-            Ok(()) => respond::see_other(&format!("/consent?interaction={form_interaction}")),
-            Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
-        }
-    } else {
-        match interaction::take(state.ephemeral.as_ref(), &form_interaction).await {
-            Ok(Some(record)) => {
-                let outcome = state
-                    .oauth
-                    .resume_authorization(&record.pending, &result, ConsentDecision::NotAsked)
-                    .await;
-                answer(
-                    &state,
-                    locale,
-                    outcome,
-                    Some(&session.sid),
-                    &record.pending.client_id,
-                    &request_id,
-                )
-                .await
-            }
-            Ok(None) => expired(&state, headers),
-            Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
-        }
-    };
-    if let Some(cookie) = cookies::set(
-        CookieKind::Session,
-        &session.sid,
-        secure,
-        state.settings.session_ttl,
-    ) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    tracing::info!(
+        request_id,
+        "login with another account than the one asked for"
+    );
+    let message = state.pages.message(locale, "login_wrong_account");
+    login_page(state, locale, id, record, "", Some(message), false)
 }
 
 /// The user abandoned the login: `access_denied` to the client (RFC 6749
 /// 4.1.2.1), through the core's response encoder so `iss` and `state` are set.
-async fn cancel(
+pub(crate) async fn cancel_interaction(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,

@@ -6,6 +6,9 @@ pub mod authorize;
 pub mod consent;
 pub mod demo;
 pub mod discovery;
+pub mod enrol;
+pub mod factor;
+pub mod flow;
 pub mod health;
 pub mod introspect;
 pub mod login;
@@ -13,6 +16,7 @@ pub mod logout;
 pub mod par;
 pub mod password_change;
 pub mod revoke;
+pub mod terms;
 pub mod token;
 pub mod userinfo;
 

@@ -13,8 +13,9 @@ use pforte_identity::policy::Language;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
+use super::flow;
 use super::login::{
-    InteractionQuery, complete_login, expired, forged, form_is_genuine, locale_of, request_context,
+    InteractionQuery, expired, forged, form_is_genuine, locale_of, request_context,
 };
 use crate::interaction::{self, Interaction};
 use crate::respond;
@@ -119,18 +120,22 @@ pub async fn password_change_submit(
     match changed {
         Ok(()) => {
             tracing::info!(request_id, "initial password replaced");
+            let Some(txn) = record.txn.clone() else {
+                return expired(&state, &headers);
+            };
             let record = Interaction {
                 password_change: None,
                 ..record
             };
-            complete_login(
+            flow::advance(
                 &state,
                 &headers,
                 &form.interaction,
                 record,
-                account_id,
+                txn,
                 locale,
                 &request_id,
+                &context,
             )
             .await
         }

@@ -67,6 +67,7 @@ pub async fn park_interaction(
         browser_binding: binding,
         login: None,
         password_change: None,
+        txn: None,
     };
     let id = pforte_crypto::random::random_token();
     interaction::save(

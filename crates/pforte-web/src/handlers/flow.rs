@@ -1,0 +1,347 @@
+//! Moves a login to its next prompt (DESIGN.md §4). Every page of the login
+//! (password, second factor, enrolment, required actions) ends by calling
+//! [`advance`]: the identity service's planner names the next prompt and this
+//! module sends the browser to its page, or, when the login is done, starts
+//! the session and answers the client. Pages recompute the prompt on every
+//! request, so no page trusts a stale decision.
+
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use pforte_identity::RequestContext;
+use pforte_identity::flow::{LoginTxn, Next, Reached};
+use pforte_identity::policy::RequiredAction;
+use pforte_oauth::{ConsentDecision, ErrorCode, OAuthError};
+use pforte_types::AuthResult;
+
+use super::authorize::answer;
+use super::login::expired;
+use crate::cookies::{self, CookieKind};
+use crate::interaction::{self, Interaction};
+use crate::respond;
+use crate::state::AppState;
+
+/// The transaction of an interaction, created on first use: seeded from the
+/// browser's live session for a step-up (R-AC-3), unless the request forces
+/// a new authentication (`prompt=login`, `max_age` passed, another account).
+pub(crate) async fn txn_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    record: &Interaction,
+) -> Result<LoginTxn, pforte_identity::IdentityError> {
+    if let Some(txn) = &record.txn {
+        return Ok(txn.clone());
+    }
+    let now = state.clock.now();
+    if record.target.force_reauthentication {
+        return Ok(LoginTxn::fresh(now));
+    }
+    let secure = state.settings.secure_cookies;
+    let Some(sid) = cookies::read(headers, CookieKind::Session, secure) else {
+        return Ok(LoginTxn::fresh(now));
+    };
+    let Some(session) = state.identity.live_session(&sid).await? else {
+        return Ok(LoginTxn::fresh(now));
+    };
+    if record
+        .target
+        .required_account
+        .is_some_and(|required| required != session.account_id)
+    {
+        return Ok(LoginTxn::fresh(now));
+    }
+    let username = state
+        .identity
+        .account(session.account_id)
+        .await?
+        .map(|account| account.username)
+        .unwrap_or_default();
+    Ok(LoginTxn::from_session(
+        session.account_id,
+        &username,
+        &session.evidence,
+        now,
+    ))
+}
+
+/// Saves the interaction and sends the browser to `path`.
+async fn save_and_go(
+    state: &AppState,
+    id: &str,
+    record: &Interaction,
+    path: &str,
+    locale: &str,
+    request_id: &str,
+) -> Response {
+    match interaction::save(
+        state.ephemeral.as_ref(),
+        id,
+        record,
+        state.settings.interaction_ttl,
+    )
+    .await
+    {
+        Ok(()) => respond::see_other(&format!("{path}?interaction={id}")),
+        Err(error) => respond::internal_error_page(state, locale, &error, request_id),
+    }
+}
+
+/// Sends the login to its next prompt (see the module documentation).
+pub(crate) async fn advance(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    mut record: Interaction,
+    txn: LoginTxn,
+    locale: &str,
+    request_id: &str,
+    context: &RequestContext,
+) -> Response {
+    let plan = match state.identity.plan_for(&record.target) {
+        Ok(plan) => plan,
+        Err(error) => return respond::internal_error_page(state, locale, &error, request_id),
+    };
+    let next = match state.identity.next_prompt(&plan, &txn).await {
+        Ok(next) => next,
+        Err(error) => return respond::internal_error_page(state, locale, &error, request_id),
+    };
+    record.txn = Some(txn.clone());
+    match next {
+        Next::Identify => save_and_go(state, id, &record, "/login", locale, request_id).await,
+        Next::Refuse(gate) => {
+            tracing::info!(request_id, ?gate, "login refused by the account gate");
+            record.txn = Some(LoginTxn::fresh(state.clock.now()));
+            save_and_go(state, id, &record, "/login", locale, request_id).await
+        }
+        Next::Prove { .. } => {
+            save_and_go(state, id, &record, "/login/factor", locale, request_id).await
+        }
+        Next::Enrol { .. }
+        | Next::Action(
+            RequiredAction::EnrolSecondFactor
+            | RequiredAction::VerifyPhone
+            | RequiredAction::VerifyEmail,
+        ) => save_and_go(state, id, &record, "/login/enrol", locale, request_id).await,
+        Next::Action(RequiredAction::ChangeInitialPassword) => {
+            record.password_change = txn.account_id;
+            save_and_go(state, id, &record, "/password/change", locale, request_id).await
+        }
+        Next::Action(RequiredAction::AcceptTerms) => {
+            save_and_go(state, id, &record, "/login/terms", locale, request_id).await
+        }
+        Next::Unmet(unmet) => {
+            tracing::info!(request_id, class = %unmet.class, "assurance level cannot be met");
+            let error = if record.target.essential_acr {
+                OAuthError::new(
+                    ErrorCode::AccessDenied,
+                    "PF-MFA-010",
+                    "the account has no factor for the requested assurance level",
+                )
+            } else {
+                OAuthError::new(
+                    ErrorCode::AccessDenied,
+                    "PF-MFA-010",
+                    "the account has no factor for the requested assurance level",
+                )
+            };
+            abort(state, headers, id, locale, request_id, &error).await
+        }
+        Next::Done(reached) => {
+            finish(
+                state, headers, id, record, &txn, &reached, locale, request_id, context,
+            )
+            .await
+        }
+    }
+}
+
+/// Ends the interaction with an error for the client (RFC 6749 4.1.2.1),
+/// through the core's response encoder so `iss` and `state` are set.
+pub(crate) async fn abort(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    locale: &str,
+    request_id: &str,
+    error: &OAuthError,
+) -> Response {
+    match interaction::take(state.ephemeral.as_ref(), id).await {
+        Ok(Some(record)) => {
+            let response = state.oauth.abort_authorization(&record.pending, error);
+            respond::authorization_response(state, locale, &response)
+        }
+        Ok(None) => expired(state, headers),
+        Err(error) => respond::internal_error_page(state, locale, &error, request_id),
+    }
+}
+
+/// The login reached its level: a new session (the previous one ends, so a
+/// login always rotates the session id), then consent or the answer to the
+/// client.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    record: Interaction,
+    txn: &LoginTxn,
+    reached: &Reached,
+    locale: &str,
+    request_id: &str,
+    context: &RequestContext,
+) -> Response {
+    let secure = state.settings.secure_cookies;
+    if let Some(old_sid) = cookies::read(headers, CookieKind::Session, secure)
+        && let Err(error) = state.identity.end_session(&old_sid).await
+    {
+        tracing::warn!(request_id, %error, "previous session not ended");
+    }
+    let session = match state.identity.finish_login(txn, reached, context).await {
+        Ok(session) => session,
+        Err(error) => return respond::internal_error_page(state, locale, &error, request_id),
+    };
+    tracing::info!(request_id, acr = %session.acr, "login succeeded");
+    let result = AuthResult {
+        account_id: session.account_id,
+        acr: session.acr.clone(),
+        amr: session.amr.clone(),
+        auth_time: session.auth_time,
+        sid: session.sid.clone(),
+        evidence: session.evidence.clone(),
+    };
+    let mut response = if record.target.consent_required {
+        let waiting = Interaction {
+            login: Some(result),
+            password_change: None,
+            txn: None,
+            ..record
+        };
+        match interaction::save(
+            state.ephemeral.as_ref(),
+            id,
+            &waiting,
+            state.settings.interaction_ttl,
+        )
+        .await
+        {
+            Ok(()) => respond::see_other(&format!("/consent?interaction={id}")),
+            Err(error) => respond::internal_error_page(state, locale, &error, request_id),
+        }
+    } else {
+        match interaction::take(state.ephemeral.as_ref(), id).await {
+            Ok(Some(record)) => {
+                let outcome = state
+                    .oauth
+                    .resume_authorization(&record.pending, &result, ConsentDecision::NotAsked)
+                    .await;
+                answer(
+                    state,
+                    locale,
+                    outcome,
+                    Some(&session.sid),
+                    &record.pending.client_id,
+                    request_id,
+                )
+                .await
+            }
+            Ok(None) => expired(state, headers),
+            Err(error) => respond::internal_error_page(state, locale, &error, request_id),
+        }
+    };
+    if let Some(cookie) = cookies::set(
+        CookieKind::Session,
+        &session.sid,
+        secure,
+        state.settings.session_ttl,
+    ) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// One step page's request: the interaction, its transaction and language.
+pub(crate) struct Step {
+    pub id: String,
+    pub record: Interaction,
+    pub txn: LoginTxn,
+    pub locale: &'static str,
+    pub request_id: String,
+}
+
+/// Loads the interaction of a step page; for a POST (`csrf_token` given)
+/// also checks that the form is genuine. Any failure is already the page
+/// to answer with.
+pub(crate) async fn load_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    csrf_token: Option<Option<&str>>,
+) -> Result<Step, Response> {
+    let request_id = respond::request_id(headers);
+    let record = match interaction::load(state.ephemeral.as_ref(), id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(expired(state, headers)),
+        Err(error) => {
+            let locale = respond::locale(headers, &[]);
+            return Err(respond::internal_error_page(
+                state,
+                locale,
+                &error,
+                &request_id,
+            ));
+        }
+    };
+    let locale = super::login::locale_of(headers, &record);
+    if let Some(token) = csrf_token
+        && !super::login::form_is_genuine(state, headers, &record, token)
+    {
+        return Err(super::login::forged(state, headers, locale));
+    }
+    let Some(txn) = record.txn.clone() else {
+        return Err(expired(state, headers));
+    };
+    Ok(Step {
+        id: id.to_owned(),
+        record,
+        txn,
+        locale,
+        request_id,
+    })
+}
+
+/// Saves the transaction after a failed entry (its failure count).
+pub(crate) async fn save_txn(
+    state: &AppState,
+    step: &Step,
+    txn: &LoginTxn,
+) -> Result<(), Response> {
+    let record = Interaction {
+        txn: Some(txn.clone()),
+        ..step.record.clone()
+    };
+    interaction::save(
+        state.ephemeral.as_ref(),
+        &step.id,
+        &record,
+        state.settings.interaction_ttl,
+    )
+    .await
+    .map_err(|error| respond::internal_error_page(state, step.locale, &error, &step.request_id))
+}
+
+/// Too many wrong codes: the login starts again with the password, whose
+/// lockout then counts (R-LO-1).
+pub(crate) async fn restart(state: &AppState, step: &Step) -> Response {
+    let record = Interaction {
+        txn: Some(LoginTxn::fresh(state.clock.now())),
+        ..step.record.clone()
+    };
+    save_and_go(
+        state,
+        &step.id,
+        &record,
+        "/login",
+        step.locale,
+        &step.request_id,
+    )
+    .await
+}
