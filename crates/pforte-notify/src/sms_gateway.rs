@@ -18,11 +18,11 @@ use base64::Engine;
 use pforte_identity::factor::OutboundMessage;
 use pforte_identity::ports::{Notifier, NotifyError};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// How the gateway authenticates Pforte.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SmsGatewayAuth {
     #[default]
@@ -51,7 +51,7 @@ pub const DEFAULT_JSON_BODY: &str = r#"{"to":"{to}","text":"{text}","sender":"{s
 pub const DEFAULT_FORM_BODY: &str = "to={to}&text={text}&sender={sender}";
 
 /// SMS gateway settings, as the server's `[notify.sms]` section holds them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmsGatewaySettings {
     /// The URL the message is POSTed to.

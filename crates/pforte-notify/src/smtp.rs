@@ -19,11 +19,11 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use pforte_identity::factor::OutboundMessage;
 use pforte_identity::ports::{Notifier, NotifyError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 
 /// How the connection to the relay is protected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SmtpTls {
     /// Plain text: only for a relay on localhost or a trusted network.
@@ -36,7 +36,7 @@ pub enum SmtpTls {
 }
 
 /// SMTP settings, as the server's `[notify.smtp]` section holds them.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpSettings {
     /// The relay's host name (also the name its certificate must carry).

@@ -3,7 +3,11 @@
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
 use pforte_identity::ports::LockoutStore;
-use pforte_identity::{IdentityService, LoginGuard};
+use pforte_factors::code::CodeDigester;
+use pforte_identity::factor::Channel;
+use pforte_identity::ports::{ChallengeStore, Notifier};
+use pforte_identity::{FactorKit, IdentityService, LoginGuard};
+use pforte_notify::{ChannelRouter, HttpSmsGateway, OutboxNotifier, SmtpNotifier};
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
 use pforte_policy::ResolvedPolicy;
@@ -130,6 +134,15 @@ impl App {
                 policy: policy.clone(),
                 lockout: Arc::new(store.clone()),
                 credentials: Arc::new(store.clone()),
+            })
+            .with_factors(FactorKit {
+                factors: Arc::new(store.clone()),
+                challenges: Arc::new(store.clone()),
+                profiles: Arc::new(store.clone()),
+                notifier: Arc::new(notifier(&settings.notify, &store)?),
+                master: Arc::new(master.clone()),
+                codes: CodeDigester::from_master(&master),
+                totp_issuer: settings.notify.totp_issuer.clone(),
             }),
         );
         Ok(App {
@@ -174,6 +187,7 @@ impl App {
         Maintenance {
             grants: Arc::new(self.store.clone()),
             lockout: Arc::new(self.store.clone()),
+            challenges: Arc::new(self.store.clone()),
             keys: self.keys.clone(),
             clock: self.clock.clone(),
         }
@@ -188,6 +202,34 @@ impl App {
         let router = self.router()?;
         serve_router(router, listener, shutdown).await
     }
+}
+
+/// The outbound channels as configured: SMTP and the SMS gateway when set,
+/// the dev outbox for everything else (letters and push have no real
+/// adapter yet).
+fn notifier(
+    settings: &crate::config::NotifySettings,
+    store: &SqlStore,
+) -> Result<ChannelRouter, ServerError> {
+    let invalid = |error: pforte_notify::SetupError| {
+        ServerError::Config(crate::config::ConfigError::Invalid(error.to_string()))
+    };
+    let outbox: Arc<dyn Notifier> = Arc::new(OutboxNotifier::new(Arc::new(store.clone())));
+    let mut router = ChannelRouter::all(outbox);
+    if settings.email == "smtp"
+        && let Some(smtp) = &settings.smtp
+    {
+        router = router.with(Channel::Email, Arc::new(SmtpNotifier::new(smtp).map_err(invalid)?));
+    }
+    if settings.sms == "gateway"
+        && let Some(gateway) = &settings.sms_gateway
+    {
+        router = router.with(
+            Channel::Sms,
+            Arc::new(HttpSmsGateway::new(gateway).map_err(invalid)?),
+        );
+    }
+    Ok(router)
 }
 
 /// Loads the theme the settings name, as a start would, so that `pforte config
@@ -225,6 +267,7 @@ pub async fn serve_router(
 pub struct Maintenance {
     grants: Arc<dyn GrantStore>,
     lockout: Arc<dyn LockoutStore>,
+    challenges: Arc<dyn ChallengeStore>,
     keys: Arc<KeyManager>,
     clock: Arc<dyn Clock>,
 }
@@ -248,7 +291,8 @@ impl Maintenance {
             .lockout
             .purge_idle_unknown_counters(idle_before)
             .await?;
-        let purged = purged + counters;
+        let challenges = self.challenges.purge_expired_challenges(now).await?;
+        let purged = purged + counters + challenges;
         self.keys
             .reload()
             .await

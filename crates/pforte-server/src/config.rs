@@ -35,6 +35,35 @@ pub struct Settings {
     pub session: SessionSettings,
     pub password_hashing: PasswordHashingSettings,
     pub log: LogSettings,
+    pub notify: NotifySettings,
+}
+
+/// Where outbound messages go (R-MF-3, R-MF-4): each channel to a real
+/// adapter or to the dev outbox, which keeps them in the database for
+/// `pforte outbox list`, the admin console and tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySettings {
+    /// The service name authenticator apps show next to Pforte's codes.
+    pub totp_issuer: String,
+    /// `outbox` or `smtp` (then `[notify.smtp]` is required).
+    pub email: String,
+    /// `outbox` or `gateway` (then `[notify.sms_gateway]` is required).
+    pub sms: String,
+    pub smtp: Option<pforte_notify::SmtpSettings>,
+    pub sms_gateway: Option<pforte_notify::SmsGatewaySettings>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            totp_issuer: "Pforte".to_owned(),
+            email: "outbox".to_owned(),
+            sms: "outbox".to_owned(),
+            smtp: None,
+            sms_gateway: None,
+        }
+    }
 }
 
 /// Token lifetimes in seconds and the access token algorithm.
@@ -99,6 +128,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             password_hashing: PasswordHashingSettings::default(),
             log: LogSettings::default(),
+            notify: NotifySettings::default(),
         }
     }
 }

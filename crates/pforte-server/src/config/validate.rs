@@ -40,6 +40,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         argon2(hashing.memory_kib, hashing.iterations, hashing.parallelism),
         log_format(&settings.log.format),
         log_level(&settings.log.level),
+        notify(&settings.notify),
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
     ];
@@ -207,5 +208,35 @@ fn non_empty_path(key: &str, path: &std::path::Path) -> Option<String> {
         Some(format!("{key}: must not be empty"))
     } else {
         None
+    }
+}
+
+/// Each channel names a known adapter, and the adapter has its settings.
+fn notify(notify: &super::NotifySettings) -> Option<String> {
+    let mut problems = Vec::new();
+    if notify.totp_issuer.trim().is_empty() {
+        problems.push("notify.totp_issuer: must not be empty".to_owned());
+    }
+    match (notify.email.as_str(), &notify.smtp) {
+        ("outbox", _) | ("smtp", Some(_)) => {}
+        ("smtp", None) => problems.push("notify.email: smtp needs a [notify.smtp] section".to_owned()),
+        (other, _) => problems.push(format!("notify.email: must be outbox or smtp (got {other:?})")),
+    }
+    match (notify.sms.as_str(), &notify.sms_gateway) {
+        ("outbox", _) | ("gateway", Some(_)) => {}
+        ("gateway", None) => {
+            problems.push("notify.sms: gateway needs a [notify.sms_gateway] section".to_owned())
+        }
+        (other, _) => problems.push(format!("notify.sms: must be outbox or gateway (got {other:?})")),
+    }
+    if let Some(gateway) = &notify.sms_gateway
+        && let Err(error) = pforte_notify::HttpSmsGateway::new(gateway)
+    {
+        problems.push(error.to_string());
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(problems.join("; "))
     }
 }
