@@ -3,7 +3,8 @@
 //!
 //! * [`SqlStore`]: sea-orm on SQLite or PostgreSQL for everything durable —
 //!   clients, accounts, signing keys, grants, codes, refresh tokens, PAR requests,
-//!   assertion `jti`s and revoked access tokens. One-time artefacts are consumed by a
+//!   assertion `jti`s and revoked access tokens, the lockout counters and audit
+//!   trail, and the dev outbox of `pforte-notify`. One-time artefacts are consumed by a
 //!   single conditional statement, so two nodes racing on the same code or refresh
 //!   token never both win (DESIGN.md §3).
 //! * [`MemoryStore`]: provider sessions and short-lived flow state in process,
