@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pforte_crypto::SigningAlg;
+use pforte_identity::factor::Channel;
 use pforte_oauth::model::{ApplicationType, ClientAuthMethod, GrantType};
 use std::path::PathBuf;
 
@@ -43,6 +44,50 @@ pub enum Command {
     /// Read the audit trail (R-OP-3).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Read the dev outbox (messages stored instead of sent).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Print messages, newest first, one per line.
+    List(OutboxListArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OutboxListArgs {
+    /// Only messages to this recipient (exact e-mail address or number).
+    #[arg(long, value_name = "RECIPIENT")]
+    pub to: Option<String>,
+    /// Only messages of this channel.
+    #[arg(long, value_enum)]
+    pub channel: Option<ChannelArg>,
+    /// At most this many messages.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// One JSON object per line, with the rendered text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelArg {
+    Email,
+    Sms,
+    Letter,
+    Push,
+}
+
+impl From<ChannelArg> for Channel {
+    fn from(arg: ChannelArg) -> Self {
+        match arg {
+            ChannelArg::Email => Self::Email,
+            ChannelArg::Sms => Self::Sms,
+            ChannelArg::Letter => Self::Letter,
+            ChannelArg::Push => Self::Push,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! The `pforte` command: serve, migrate, config check, clients, users and keys.
+//! The `pforte` command: serve, migrate, config check, clients, users, keys,
+//! the audit trail and the dev outbox.
 //!
 //! Parses the command line (clap, [`args`]), loads the configuration through
 //! `pforte-server`, and runs one operator command ([`commands`]); the input
@@ -12,7 +13,10 @@ pub mod args;
 pub mod commands;
 pub mod rules;
 
-use args::{AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, UserCommand};
+use args::{
+    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, OutboxCommand,
+    UserCommand,
+};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -83,6 +87,9 @@ pub fn main() -> ExitCode {
             }
             Command::Audit(AuditCommand::List { user, since }) => {
                 commands::audit::list(config, user.as_deref(), since.as_deref()).await
+            }
+            Command::Outbox(OutboxCommand::List(args)) => {
+                commands::outbox::list(config, args).await
             }
             Command::Keys(KeysCommand::Rotate) => commands::keys::rotate(config).await,
         }

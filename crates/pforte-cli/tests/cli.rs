@@ -715,3 +715,6 @@ fn serve_with_a_missing_theme_fails_before_printing_demo_credentials() {
 
 #[path = "cli/lockout.rs"]
 mod lockout;
+
+#[path = "cli/outbox.rs"]
+mod outbox;

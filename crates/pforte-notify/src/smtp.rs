@@ -109,7 +109,17 @@ impl std::fmt::Debug for SmtpNotifier {
 
 impl SmtpNotifier {
     /// Checks the settings and prepares the (lazily connecting) transport.
+    ///
+    /// Must be called inside a Tokio runtime: the connection pool starts a
+    /// task of its own and stops it when the last clone is dropped, which
+    /// must therefore happen inside the runtime too.
     pub fn new(settings: &SmtpSettings) -> Result<Self, SetupError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(SetupError::Invalid {
+                field: "smtp",
+                reason: "the SMTP pool needs a running Tokio runtime".into(),
+            });
+        }
         let from: Mailbox = settings.from.parse().map_err(|err| SetupError::Invalid {
             field: "smtp.from",
             reason: format!("not an e-mail address: {err}"),

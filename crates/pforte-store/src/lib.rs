@@ -5,7 +5,7 @@
 //!   clients, accounts, signing keys, grants, codes, refresh tokens, PAR requests,
 //!   assertion `jti`s and revoked access tokens, lockout counters and the audit
 //!   trail, second factors, recovery codes, one-time code challenges and terms
-//!   acceptance. One-time artefacts are consumed by a single conditional
+//!   acceptance, and the dev outbox of `pforte-notify`. One-time artefacts are consumed by a single conditional
 //!   statement, so two nodes racing on the same code, refresh token, TOTP step or
 //!   recovery code never both win (DESIGN.md §3, R-MF-3).
 //! * [`MemoryStore`]: provider sessions and short-lived flow state in process,

@@ -8,6 +8,7 @@ pub mod config_check;
 pub mod keys;
 pub mod lockout;
 pub mod migrate;
+pub mod outbox;
 pub mod serve;
 pub mod user;
 

@@ -161,7 +161,12 @@ async fn a_recipient_that_is_no_address_is_a_failure() {
 }
 
 #[test]
-fn settings_are_checked_and_the_password_is_never_printed() {
+fn building_outside_a_runtime_is_an_error_not_a_panic() {
+    assert!(SmtpNotifier::new(&settings(25)).is_err());
+}
+
+#[tokio::test]
+async fn settings_are_checked_and_the_password_is_never_printed() {
     let mut bad = settings(25);
     bad.from = "no address".into();
     assert!(SmtpNotifier::new(&bad).is_err());
@@ -178,4 +183,12 @@ fn settings_are_checked_and_the_password_is_never_printed() {
     }))
     .unwrap();
     assert_eq!(parsed.effective_port(), 465);
+    SmtpNotifier::new(&parsed).expect("TLS parameters are set up at build time");
+    let starttls: SmtpSettings = serde_json::from_value(serde_json::json!({
+        "host": "mail.example", "from": "a@b.example"
+    }))
+    .unwrap();
+    assert_eq!(starttls.tls, SmtpTls::Starttls, "STARTTLS is the default");
+    assert_eq!(starttls.effective_port(), 587);
+    SmtpNotifier::new(&starttls).unwrap();
 }
