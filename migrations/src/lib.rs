@@ -15,6 +15,7 @@ mod m20261201_000003_create_signing_keys;
 mod m20261201_000004_create_grants;
 mod m20261201_000005_create_one_time_artefacts;
 mod m20261201_000006_create_lockout_and_audit;
+mod m20261201_000008_client_acr;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_create_grants::Migration),
             Box::new(m20261201_000005_create_one_time_artefacts::Migration),
             Box::new(m20261201_000006_create_lockout_and_audit::Migration),
+            Box::new(m20261201_000008_client_acr::Migration),
         ]
     }
 }
