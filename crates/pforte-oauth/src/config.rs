@@ -102,3 +102,25 @@ pub mod paths {
     pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_ac_1_assurance_configuration_is_checked_at_start() {
+        let mut config = ProviderConfig::with_issuer("https://login.example");
+        assert_eq!(config.check_acr_levels(), Ok(()));
+        assert_eq!(config.acr_rank("loa-substantial"), Some(1));
+        assert_eq!(config.acr_rank("urn:other"), None);
+        config.minimum_acr = Some("loa-high".into());
+        assert_eq!(config.check_acr_levels(), Ok(()));
+        config.minimum_acr = Some("loa-max".into());
+        assert!(config.check_acr_levels().is_err());
+        config.minimum_acr = None;
+        config.acr_levels.push("loa-low".into());
+        assert!(config.check_acr_levels().is_err());
+        config.acr_levels.clear();
+        assert!(config.check_acr_levels().is_err());
+    }
+}
