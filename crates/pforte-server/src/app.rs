@@ -85,7 +85,15 @@ impl App {
             PasswordHasher::new(hashing_params(&settings, &policy))
                 .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
-        let provider_config = provider_config(&settings)?;
+        let mut provider_config = provider_config(&settings)?;
+        // The protocol core compares levels by rank only; their names and the
+        // tenant minimum come from the policy (R-AC-1, R-AC-2).
+        provider_config.acr_levels = policy.assurance.level_names();
+        provider_config.minimum_acr = policy
+            .assurance
+            .levels
+            .get(policy.assurance.minimum)
+            .map(|level| level.name.clone());
         let keys = Arc::new(
             KeyManager::load(
                 Arc::new(store.clone()),
