@@ -87,12 +87,14 @@ impl App {
         );
         let mut provider_config = provider_config(&settings)?;
         // The protocol core compares levels by rank only; their names and the
-        // tenant minimum come from the policy (R-AC-1, R-AC-2).
+        // tenant minimum come from the policy (R-AC-1, R-AC-2). A minimum at
+        // the lowest level asks for nothing, so it stays `None`.
         provider_config.acr_levels = policy.assurance.level_names();
         provider_config.minimum_acr = policy
             .assurance
             .levels
             .get(policy.assurance.minimum)
+            .filter(|_| policy.assurance.minimum > 0)
             .map(|level| level.name.clone());
         let keys = Arc::new(
             KeyManager::load(
