@@ -16,6 +16,7 @@ mod m20261201_000004_create_grants;
 mod m20261201_000005_create_one_time_artefacts;
 mod m20261201_000006_create_lockout_and_audit;
 mod m20261201_000007_create_outbox;
+mod m20261201_000008_client_acr;
 mod m20261201_000009_create_factors;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_create_one_time_artefacts::Migration),
             Box::new(m20261201_000006_create_lockout_and_audit::Migration),
             Box::new(m20261201_000007_create_outbox::Migration),
+            Box::new(m20261201_000008_client_acr::Migration),
             Box::new(m20261201_000009_create_factors::Migration),
         ]
     }

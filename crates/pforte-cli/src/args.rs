@@ -114,6 +114,7 @@ pub enum ConfigCommand {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum ClientCommand {
     /// Register a client. A generated secret is printed once.
     Add(ClientAddArgs),
@@ -167,6 +168,13 @@ pub struct ClientAddArgs {
     /// The ID token signing algorithm (default RS256, OIDC Registration 2).
     #[arg(long, value_enum, default_value_t = IdTokenAlgArg::RS256)]
     pub id_token_alg: IdTokenAlgArg,
+    /// An assurance level asked for when a request names none (repeatable;
+    /// OIDC Registration `default_acr_values`, R-AC-2).
+    #[arg(long = "default-acr", value_name = "LEVEL")]
+    pub default_acr_values: Vec<String>,
+    /// No code is issued to this client for a login below this level (R-AC-2).
+    #[arg(long = "minimum-acr", value_name = "LEVEL")]
+    pub minimum_acr: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

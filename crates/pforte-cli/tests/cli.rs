@@ -266,6 +266,44 @@ fn adr_0002_given_client_secret_is_never_echoed_and_verifies() {
 }
 
 #[test]
+fn r_ac_2_client_default_and_minimum_levels_are_stored_when_the_policy_knows_them() {
+    let provider = Provider::new();
+    let add = |id: &str, extra: &[&str]| {
+        let mut args = vec!["client", "add", "--id", id, "--redirect-uri", WEB_REDIRECT];
+        args.extend_from_slice(extra);
+        provider.run(&args)
+    };
+    let unknown = failed(&add("bad", &["--minimum-acr", "loa-extreme"]));
+    assert!(
+        unknown.contains("--minimum-acr") && unknown.contains("loa-extreme"),
+        "{unknown}"
+    );
+    let malformed = failed(&add("bad", &["--default-acr", "loa low"]));
+    assert!(malformed.contains("--default-acr"), "{malformed}");
+    succeeded(&add(
+        "health",
+        &[
+            "--default-acr",
+            "loa-substantial",
+            "--default-acr",
+            "loa-high",
+            "--minimum-acr",
+            "loa-substantial",
+        ],
+    ));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use pforte_oauth::ports::ClientStore;
+        let app = provider.app().await;
+        assert_eq!(app.store.get_client("bad").await.unwrap(), None);
+        let client = app.store.get_client("health").await.unwrap().unwrap();
+        assert_eq!(client.default_acr_values, ["loa-substantial", "loa-high"]);
+        assert_eq!(client.minimum_acr.as_deref(), Some("loa-substantial"));
+    });
+}
+
+#[test]
 fn rfc9700_public_native_client_gets_pkce_and_private_use_redirect() {
     let provider = Provider::new();
     let output = provider.run(&[

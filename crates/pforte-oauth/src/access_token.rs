@@ -60,6 +60,37 @@ pub(crate) struct VerifiedAccessToken {
     pub expires_at: i64,
     pub audience: Value,
     pub userinfo_claims: Vec<String>,
+    /// The authentication behind a user grant (RFC 9068 2.2.1), for
+    /// introspection (RFC 9470 6.2); `None` for client_credentials.
+    pub auth: Option<TokenAuth>,
+}
+
+/// `auth_time`, `acr` and `amr` as an access token carries them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TokenAuth {
+    pub auth_time: i64,
+    pub acr: String,
+    pub amr: Vec<String>,
+}
+
+impl TokenAuth {
+    fn from_claims(claims: &Map<String, Value>) -> Option<Self> {
+        Some(Self {
+            auth_time: claims.get("auth_time")?.as_i64()?,
+            acr: string_claim(claims, "acr")?,
+            amr: claims
+                .get("amr")
+                .and_then(Value::as_array)
+                .map(|methods| {
+                    methods
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
 }
 
 impl VerifiedAccessToken {
@@ -180,7 +211,9 @@ pub(crate) fn verify_access_token(
     if expires_at <= now {
         return Err("the access token has expired");
     }
+    let auth = TokenAuth::from_claims(&claims);
     Ok(VerifiedAccessToken {
+        auth,
         jti: string_claim(&claims, "jti").ok_or(NOT_OURS)?,
         client_id: string_claim(&claims, "client_id").ok_or(NOT_OURS)?,
         subject: string_claim(&claims, "sub").ok_or(NOT_OURS)?,

@@ -4,6 +4,9 @@
 use pforte_crypto::SigningAlg;
 use std::time::Duration;
 
+/// The levels of the default policy (R-AC-1), lowest first.
+pub const DEFAULT_ACR_LEVELS: [&str; 3] = ["loa-low", "loa-substantial", "loa-high"];
+
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
     /// The issuer identifier (OIDC Discovery 3): https URL, no query, no
@@ -20,6 +23,14 @@ pub struct ProviderConfig {
     pub access_token_alg: SigningAlg,
     /// Tolerated clock difference when checking client assertions' `iat`/`exp`.
     pub clock_skew: Duration,
+    /// The assurance levels (`acr` values) from the lowest to the highest
+    /// (R-AC-1). The core only compares their ranks; which factors reach a
+    /// level is the login flow's business. Discovery lists them as
+    /// `acr_values_supported`.
+    pub acr_levels: Vec<String>,
+    /// The tenant's minimum level: no code is issued for a login below it
+    /// (R-AC-2). `None`: the lowest level is enough.
+    pub minimum_acr: Option<String>,
 }
 
 impl ProviderConfig {
@@ -34,6 +45,34 @@ impl ProviderConfig {
             par_ttl: Duration::from_secs(60),
             access_token_alg: SigningAlg::ES256,
             clock_skew: Duration::from_secs(30),
+            acr_levels: DEFAULT_ACR_LEVELS.iter().map(|&l| l.to_owned()).collect(),
+            minimum_acr: None,
+        }
+    }
+
+    /// The rank of an assurance level, 0 for the lowest; `None` for a name
+    /// that is not a configured level.
+    pub fn acr_rank(&self, acr: &str) -> Option<usize> {
+        self.acr_levels.iter().position(|level| level == acr)
+    }
+
+    /// Refuses an assurance configuration the core cannot work with: no
+    /// levels, a level named twice, or a minimum that is not a level. Checked
+    /// once when the provider is built, so a bad file stops the start.
+    pub fn check_acr_levels(&self) -> Result<(), String> {
+        if self.acr_levels.is_empty() {
+            return Err("at least one assurance level is needed".to_owned());
+        }
+        for (index, level) in self.acr_levels.iter().enumerate() {
+            if self.acr_levels[..index].contains(level) {
+                return Err(format!("assurance level {level} is listed twice"));
+            }
+        }
+        match &self.minimum_acr {
+            Some(minimum) if self.acr_rank(minimum).is_none() => Err(format!(
+                "the minimum assurance level {minimum} is not a configured level"
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -62,4 +101,26 @@ pub mod paths {
     pub const END_SESSION: &str = "/logout";
     pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_ac_1_assurance_configuration_is_checked_at_start() {
+        let mut config = ProviderConfig::with_issuer("https://login.example");
+        assert_eq!(config.check_acr_levels(), Ok(()));
+        assert_eq!(config.acr_rank("loa-substantial"), Some(1));
+        assert_eq!(config.acr_rank("urn:other"), None);
+        config.minimum_acr = Some("loa-high".into());
+        assert_eq!(config.check_acr_levels(), Ok(()));
+        config.minimum_acr = Some("loa-max".into());
+        assert!(config.check_acr_levels().is_err());
+        config.minimum_acr = None;
+        config.acr_levels.push("loa-low".into());
+        assert!(config.check_acr_levels().is_err());
+        config.acr_levels.clear();
+        assert!(config.check_acr_levels().is_err());
+    }
 }

@@ -95,6 +95,8 @@ fn openid_configuration(config: &ProviderConfig) -> Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs(),
         "claims_supported": SUPPORTED_CLAIMS,
+        // OIDC Discovery 3: the configured levels, lowest first (R-AC-1).
+        "acr_values_supported": config.acr_levels,
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
@@ -151,6 +153,22 @@ mod tests {
                 .unwrap()
                 .contains(&json!("none"))
         );
+    }
+
+    #[test]
+    fn r_ac_1_discovery_lists_the_levels_and_the_authentication_claims() {
+        let mut config = ProviderConfig::with_issuer("https://login.example");
+        assert_eq!(
+            openid_configuration(&config)["acr_values_supported"],
+            json!(["loa-low", "loa-substantial", "loa-high"])
+        );
+        config.acr_levels = vec!["basic".into(), "strong".into()];
+        let doc = openid_configuration(&config);
+        assert_eq!(doc["acr_values_supported"], json!(["basic", "strong"]));
+        let claims = doc["claims_supported"].as_array().unwrap();
+        for claim in ["acr", "amr", "auth_time"] {
+            assert!(claims.contains(&json!(claim)), "{claim}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use pforte_types::StoreError;
 use serde::Serialize;
 
 /// The registered error codes this provider emits (RFC 6749 4.1.2.1, 5.2;
-/// OIDC Core 3.1.2.6; RFC 9126 2.3; RFC 6750 3.1; RFC 7009 2.2.1).
+/// OIDC Core 3.1.2.6; RFC 9126 2.3; RFC 6750 3.1; RFC 7009 2.2.1; OpenID
+/// Connect Core Unmet Authentication Requirements 1.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -31,6 +32,9 @@ pub enum ErrorCode {
     InvalidToken,
     InsufficientScope,
     UnsupportedTokenType,
+    /// OpenID Connect Core Unmet Authentication Requirements 1.0: the
+    /// provider cannot authenticate the user as an essential `acr` demands.
+    UnmetAuthenticationRequirements,
 }
 
 impl ErrorCode {
@@ -56,6 +60,7 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
             Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
         }
     }
 }
@@ -107,6 +112,24 @@ impl OAuthError {
 
     pub fn invalid_token(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidToken, "PF-OAUTH-006", description)
+    }
+
+    /// The login flow gives up on a pending request (the user cancelled, or
+    /// cannot reach the level without a factor they do not have): RFC 6749
+    /// 4.1.2.1 `access_denied`, for [`crate::Provider::abort_authorization`].
+    pub fn access_denied(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::AccessDenied, "PF-OAUTH-007", description)
+    }
+
+    /// An essential `acr` (OIDC Core 5.5.1.1) cannot be met, e.g. the user
+    /// has no factor of the class the level needs and may not enrol one
+    /// (R-AC-4), for [`crate::Provider::abort_authorization`].
+    pub fn unmet_authentication_requirements(description: impl Into<String>) -> Self {
+        Self::new(
+            ErrorCode::UnmetAuthenticationRequirements,
+            "PF-OAUTH-008",
+            description,
+        )
     }
 
     /// A failure of ours (store down, key unusable): the client learns only

@@ -118,6 +118,8 @@ mod tests {
             grant_types: vec![GrantType::AuthorizationCode],
             extra_scopes: vec![],
             id_token_alg: alg,
+            default_acr_values: Vec::new(),
+            minimum_acr: None,
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
         }
     }

@@ -14,7 +14,10 @@
 //!
 //! Active answers carry `active`, `scope`, `client_id`, `token_type`, `exp`,
 //! `iat`, `sub`, `aud`, `iss`, `jti` (access tokens only) and `username` (the
-//! subject's `preferred_username`) when a user is involved. `token_type` is
+//! subject's `preferred_username`) when a user is involved; then also
+//! `auth_time`, `acr` and `amr` of the login behind the grant, so a resource
+//! server can demand a level and a fresh login (RFC 9470 6.2; RFC 7662 2.2
+//! allows further members). `token_type` is
 //! `Bearer` for access tokens (RFC 6749 7.1) and `refresh_token` for refresh
 //! tokens, the RFC 7009 hint vocabulary, since no token type is registered for
 //! them.
@@ -127,7 +130,17 @@ pub(crate) fn access_token_answer(
     if let Some(username) = username {
         answer.insert("username".into(), Value::from(username));
     }
+    if let Some(auth) = &token.auth {
+        insert_auth(&mut answer, auth.auth_time, &auth.acr, &auth.amr);
+    }
     answer
+}
+
+/// `auth_time`, `acr`, `amr` of the login behind a user grant (RFC 9470 6.2).
+fn insert_auth(answer: &mut Map<String, Value>, auth_time: i64, acr: &str, amr: &[String]) {
+    answer.insert("auth_time".into(), Value::from(auth_time));
+    answer.insert("acr".into(), Value::from(acr));
+    answer.insert("amr".into(), Value::from(amr.to_vec()));
 }
 
 /// The active answer for a refresh token (pure).
@@ -149,6 +162,12 @@ pub(crate) fn refresh_token_answer(
     if let Some(username) = username {
         answer.insert("username".into(), Value::from(username));
     }
+    insert_auth(
+        &mut answer,
+        token.auth.auth_time.timestamp(),
+        &token.auth.acr,
+        &token.auth.amr,
+    );
     answer
 }
 
@@ -156,11 +175,12 @@ pub(crate) fn refresh_token_answer(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::access_token::TokenAuth;
     use crate::model::AuthContext;
     use chrono::DateTime;
 
     #[test]
-    fn rfc7662_2_2_access_token_answer_lists_the_token_metadata() {
+    fn rfc7662_2_2_rfc9470_6_2_access_token_answer_lists_the_token_metadata_and_login() {
         let token = VerifiedAccessToken {
             jti: "j1".into(),
             client_id: "portal".into(),
@@ -171,6 +191,11 @@ mod tests {
             expires_at: 400,
             audience: json!(["portal", "https://id.example.test/userinfo"]),
             userinfo_claims: vec![],
+            auth: Some(TokenAuth {
+                auth_time: 90,
+                acr: "loa-substantial".into(),
+                amr: vec!["pwd".into(), "otp".into()],
+            }),
         };
         let answer = access_token_answer("https://id.example.test", &token, Some("erika".into()));
         assert_eq!(
@@ -187,8 +212,17 @@ mod tests {
                 "iss": "https://id.example.test",
                 "jti": "j1",
                 "username": "erika",
+                "auth_time": 90,
+                "acr": "loa-substantial",
+                "amr": ["pwd", "otp"],
             })
         );
+        let machine = VerifiedAccessToken {
+            auth: None,
+            ..token
+        };
+        let answer = access_token_answer("https://id.example.test", &machine, None);
+        assert!(!answer.contains_key("acr") && !answer.contains_key("auth_time"));
     }
 
     #[test]
@@ -217,5 +251,8 @@ mod tests {
         assert_eq!(answer["iat"], 10);
         assert!(!answer.contains_key("jti"));
         assert!(!answer.contains_key("username"));
+        assert_eq!(answer["auth_time"], 1);
+        assert_eq!(answer["acr"], "loa-low");
+        assert_eq!(answer["amr"], json!([]));
     }
 }

@@ -121,6 +121,13 @@ pub struct Client {
     pub extra_scopes: Vec<String>,
     /// `id_token_signed_response_alg` (RS256 by default, OIDC Registration 2).
     pub id_token_alg: SigningAlg,
+    /// OIDC Registration 2 `default_acr_values`: the levels asked for when a
+    /// request names none (R-AC-2).
+    #[serde(default)]
+    pub default_acr_values: Vec<String>,
+    /// No code is issued to this client for a login below this level (R-AC-2).
+    #[serde(default)]
+    pub minimum_acr: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -67,7 +67,7 @@ impl Provider {
         let now = self.clock.now();
         let mut gate = Gate::new(Endpoint::Par, now, Params::new(pairs));
         gate.client = Some(client.clone());
-        let validated = pipeline::run(gate, &self.config.issuer, self.keys.current().as_ref())
+        let validated = pipeline::run(gate, &self.config, self.keys.current().as_ref())
             .map_err(pipeline::Rejection::into_error)?;
 
         let lifetime = TimeDelta::from_std(self.config.par_ttl)

@@ -48,6 +48,9 @@ impl Provider {
         secrets: SecretDigester,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, OAuthError> {
+        config
+            .check_acr_levels()
+            .map_err(OAuthError::server_error)?;
         let openid_configuration = discovery::openid_configuration_bytes(&config)?;
         let oauth_metadata = discovery::oauth_metadata_bytes(&config)?;
         Ok(Self {

@@ -2,9 +2,9 @@
 
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
-use pforte_identity::ports::LockoutStore;
 use pforte_factors::code::CodeDigester;
 use pforte_identity::factor::Channel;
+use pforte_identity::ports::LockoutStore;
 use pforte_identity::ports::{ChallengeStore, Notifier};
 use pforte_identity::{FactorKit, IdentityService, LoginGuard};
 use pforte_notify::{ChannelRouter, HttpSmsGateway, OutboxNotifier, SmtpNotifier};
@@ -89,7 +89,17 @@ impl App {
             PasswordHasher::new(hashing_params(&settings, &policy))
                 .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
-        let provider_config = provider_config(&settings)?;
+        let mut provider_config = provider_config(&settings)?;
+        // The protocol core compares levels by rank only; their names and the
+        // tenant minimum come from the policy (R-AC-1, R-AC-2). A minimum at
+        // the lowest level asks for nothing, so it stays `None`.
+        provider_config.acr_levels = policy.assurance.level_names();
+        provider_config.minimum_acr = policy
+            .assurance
+            .levels
+            .get(policy.assurance.minimum)
+            .filter(|_| policy.assurance.minimum > 0)
+            .map(|level| level.name.clone());
         let keys = Arc::new(
             KeyManager::load(
                 Arc::new(store.clone()),
@@ -219,7 +229,10 @@ fn notifier(
     if settings.email == "smtp"
         && let Some(smtp) = &settings.smtp
     {
-        router = router.with(Channel::Email, Arc::new(SmtpNotifier::new(smtp).map_err(invalid)?));
+        router = router.with(
+            Channel::Email,
+            Arc::new(SmtpNotifier::new(smtp).map_err(invalid)?),
+        );
     }
     if settings.sms == "gateway"
         && let Some(gateway) = &settings.sms_gateway

@@ -119,6 +119,8 @@ pub async fn provision(app: &App) -> Result<DemoOutcome, ServerError> {
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         extra_scopes: Vec::new(),
         id_token_alg: SigningAlg::RS256,
+        default_acr_values: Vec::new(),
+        minimum_acr: None,
         created_at: now,
     };
     app.store.insert_client(&client).await?;

@@ -203,6 +203,8 @@ mod tests {
             grant_types: vec![GrantType::ClientCredentials],
             extra_scopes: vec![],
             id_token_alg: serde_json::from_value(serde_json::json!("RS256")).unwrap(),
+            default_acr_values: Vec::new(),
+            minimum_acr: None,
             created_at: start(),
         }
     }

@@ -202,6 +202,8 @@ impl TestServer {
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             extra_scopes: Vec::new(),
             id_token_alg: SigningAlg::RS256,
+            default_acr_values: Vec::new(),
+            minimum_acr: None,
             created_at: self.clock_now(),
         }
     }

@@ -101,6 +101,17 @@ pub fn plan(
         }
     }
 
+    let mut default_acr_values: Vec<String> = Vec::new();
+    for level in &args.default_acr_values {
+        fields::acr("--default-acr", level)?;
+        if !default_acr_values.contains(level) {
+            default_acr_values.push(level.clone());
+        }
+    }
+    if let Some(level) = &args.minimum_acr {
+        fields::acr("--minimum-acr", level)?;
+    }
+
     let (secret, secret_generated) = if auth_method.uses_secret() {
         match &args.secret {
             Some(secret) => {
@@ -144,6 +155,8 @@ pub fn plan(
         grant_types,
         extra_scopes,
         id_token_alg: args.id_token_alg.into(),
+        default_acr_values,
+        minimum_acr: args.minimum_acr.clone(),
         created_at: now,
     };
     Ok(Planned {
@@ -151,6 +164,31 @@ pub fn plan(
         secret,
         secret_generated,
     })
+}
+
+/// The client's levels must be levels of the policy in force (R-AC-1): the
+/// protocol core would otherwise ignore an unknown default and refuse every
+/// login for an unknown minimum.
+pub fn known_levels(client: &Client, levels: &[String]) -> Result<(), String> {
+    let flagged = client
+        .default_acr_values
+        .iter()
+        .map(|level| ("--default-acr", level))
+        .chain(
+            client
+                .minimum_acr
+                .iter()
+                .map(|level| ("--minimum-acr", level)),
+        );
+    for (flag, level) in flagged {
+        if !levels.contains(level) {
+            return Err(format!(
+                "{flag}: {level:?} is not an assurance level of the policy (known: {})",
+                levels.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub async fn add(config: Option<&Path>, args: ClientAddArgs) -> anyhow::Result<()> {
@@ -164,6 +202,8 @@ pub async fn add(config: Option<&Path>, args: ClientAddArgs) -> anyhow::Result<(
     };
     let planned = plan(&args, jwks, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
     let app = super::open_app(config).await?;
+    known_levels(&planned.client, &app.policy.assurance.level_names())
+        .map_err(anyhow::Error::msg)?;
     let (mut client, shown_secret) = planned.seal(&app.secrets);
     client.created_at = app.clock.now();
     match app.store.insert_client(&client).await {
@@ -254,6 +294,8 @@ mod tests {
             grant_types: Vec::new(),
             scopes: Vec::new(),
             id_token_alg: IdTokenAlgArg::RS256,
+            default_acr_values: Vec::new(),
+            minimum_acr: None,
         }
     }
 
@@ -402,5 +444,36 @@ mod tests {
         );
         args.scopes = vec!["bad scope".to_owned()];
         assert!(run(&args, None).is_err());
+    }
+
+    #[test]
+    fn r_ac_2_default_and_minimum_levels_are_checked_and_carried() {
+        let mut args = args();
+        args.default_acr_values = vec![
+            "loa-substantial".to_owned(),
+            "loa-high".to_owned(),
+            "loa-substantial".to_owned(),
+        ];
+        args.minimum_acr = Some("loa-substantial".to_owned());
+        let client = run(&args, None).unwrap().client;
+        assert_eq!(client.default_acr_values, ["loa-substantial", "loa-high"]);
+        assert_eq!(client.minimum_acr.as_deref(), Some("loa-substantial"));
+        let levels: Vec<String> = ["loa-low", "loa-substantial", "loa-high"]
+            .iter()
+            .map(|&level| level.to_owned())
+            .collect();
+        assert_eq!(known_levels(&client, &levels), Ok(()));
+        assert!(
+            known_levels(&client, &levels[..2])
+                .unwrap_err()
+                .contains("--default-acr: \"loa-high\"")
+        );
+
+        let mut bad = args.clone();
+        bad.minimum_acr = Some("loa high".to_owned());
+        assert!(run(&bad, None).unwrap_err().contains("--minimum-acr"));
+        let mut bad = args;
+        bad.default_acr_values = vec![String::new()];
+        assert!(run(&bad, None).unwrap_err().contains("--default-acr"));
     }
 }

@@ -29,6 +29,21 @@ pub fn scope(scope: &str) -> Result<(), String> {
     Ok(())
 }
 
+const MAX_ACR_CHARS: usize = 256;
+
+/// The shape of an assurance level name (`acr`, OIDC Core 2): a short name or
+/// a URI, without spaces, since `acr_values` is space-separated. Whether the
+/// level exists is checked against the policy once it is loaded.
+pub fn acr(flag: &str, level: &str) -> Result<(), String> {
+    let visible = |c: char| c.is_ascii_graphic() && c != '"' && c != '\\';
+    if level.is_empty() || level.chars().count() > MAX_ACR_CHARS || !level.chars().all(visible) {
+        return Err(format!(
+            "{flag}: {level:?} is not an assurance level name (1 to {MAX_ACR_CHARS} visible characters, no spaces, quotes or backslashes)"
+        ));
+    }
+    Ok(())
+}
+
 /// ADR 0002: secrets are high-entropy; never echoes the value.
 pub fn client_secret(secret: &str) -> Result<(), String> {
     let length = secret.chars().count();

@@ -1,12 +1,16 @@
 //! Issuing the authorization code (RFC 6749 4.1.2): a grant that everything
 //! issued from this authorization hangs off, and a single-use code bound to the
 //! client, the exact redirect URI, the PKCE challenge, the nonce, the scope, the
-//! claims request and the login that happened (RFC 9700 2.1.1, 4.2).
+//! claims request and the login that happened (RFC 9700 2.1.1, 4.2). The `acr`
+//! kept for the tokens is the level reached, or the highest value of an
+//! essential `acr` claim it covers (OIDC Core 5.5.1.1, `checks/acr.rs`).
 //!
 //! The code is a 256-bit random token; only its SHA-256 digest is stored. It
 //! lives `code_ttl`, never longer than 60 s (issue acceptance, ASVS 10.4.3 L3).
 
 use super::PendingAuthorization;
+use super::checks::acr::reported_acr;
+use super::checks::claims::essential_acr_values;
 use crate::error::OAuthError;
 use crate::model::{AuthContext, AuthorizationCode, Grant};
 use crate::provider::Provider;
@@ -52,7 +56,15 @@ impl Provider {
             claims_request: pending.claims.clone(),
             auth: AuthContext {
                 auth_time: result.auth_time,
-                acr: result.acr.clone(),
+                acr: reported_acr(
+                    &self.config.acr_levels,
+                    &result.acr,
+                    &pending
+                        .claims
+                        .as_ref()
+                        .map(essential_acr_values)
+                        .unwrap_or_default(),
+                ),
                 amr: result.amr.clone(),
                 sid: Some(result.sid.clone()),
             },

@@ -18,6 +18,7 @@ pub(crate) mod pipeline;
 pub(crate) mod response;
 
 use crate::error::{ErrorCode, OAuthError};
+use crate::model::Client;
 use crate::params::Params;
 use crate::provider::Provider;
 use checks::redirect_uri::{ReplyTo, reply_to_for};
@@ -53,6 +54,14 @@ pub struct PendingAuthorization {
     /// `max_age` in seconds (OIDC Core 3.1.2.1).
     pub max_age: Option<u64>,
     pub acr_values: Vec<String>,
+    /// The level the login must reach (R-AC-2), computed at `/authorize`; the
+    /// completion refuses a login below it.
+    #[serde(default)]
+    pub required_acr: Option<String>,
+    /// An essential `acr` claim takes part in `required_acr` (OIDC Core
+    /// 5.5.1.1).
+    #[serde(default)]
+    pub essential_acr: bool,
     /// The `claims` request parameter (OIDC Core 5.5), validated.
     pub claims: Option<serde_json::Value>,
     pub login_hint: Option<String>,
@@ -127,13 +136,17 @@ impl Provider {
             Ok(gate) => gate,
             Err(error) => return AuthorizeOutcome::ErrorPage(error),
         };
-        let validated = match pipeline::run(gate, &self.config.issuer, self.keys.current().as_ref())
-        {
+        let validated = match pipeline::run(gate, &self.config, self.keys.current().as_ref()) {
             Ok(validated) => validated,
             Err(rejection) => return self.reject(rejection),
         };
         let pending = validated.pending();
-        match decision::decide(&validated.request, session, self.clock.now()) {
+        match decision::decide(
+            &validated.request,
+            session,
+            self.clock.now(),
+            &self.config.acr_levels,
+        ) {
             SessionDecision::Issue(login) => {
                 self.issue_and_respond(&validated.reply_to, &pending, &login)
                     .await
@@ -208,15 +221,64 @@ impl Provider {
                         "another account logged in than id_token_hint names",
                     )
                 })
-        });
+        })
+        .or_else(|| self.assurance_refusal(&client, pending, result));
         if let Some(error) = refusal {
             return AuthorizeOutcome::Respond(self.error_response(&reply_to, pending, &error));
         }
         self.issue_and_respond(&reply_to, pending, result).await
     }
 
-    /// The error response for a pending request the user abandoned (cancelled
-    /// login: `access_denied`), always to the verified redirect URI with `iss`.
+    /// Refuses a login below the required level (R-AC-2, R-AC-4): the code
+    /// would otherwise claim a level the user never reached. The minimums are
+    /// read again, so one raised during the login counts. An essential `acr`
+    /// that was not met answers `unmet_authentication_requirements` (OIDC Core
+    /// 5.5.1.1); anything else `access_denied`.
+    fn assurance_refusal(
+        &self,
+        client: &Client,
+        pending: &PendingAuthorization,
+        result: &AuthResult,
+    ) -> Option<OAuthError> {
+        let levels = &self.config.acr_levels;
+        let reaches =
+            |required: Option<&str>| checks::acr::satisfies(levels, &result.acr, required);
+        let enough = reaches(pending.required_acr.as_deref())
+            && reaches(client.minimum_acr.as_deref())
+            && reaches(self.config.minimum_acr.as_deref());
+        if enough {
+            return None;
+        }
+        let essential_met = pending
+            .claims
+            .as_ref()
+            .map(checks::claims::essential_acr_values)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|value| self.config.acr_rank(value).map(|rank| (rank, value)))
+            .min_by_key(|(rank, _)| *rank)
+            .is_none_or(|(_, lowest)| reaches(Some(lowest)));
+        Some(if essential_met {
+            OAuthError::new(
+                ErrorCode::AccessDenied,
+                BELOW_REQUIRED_LEVEL,
+                "the login did not reach the required assurance level",
+            )
+        } else {
+            OAuthError::new(
+                ErrorCode::UnmetAuthenticationRequirements,
+                ESSENTIAL_ACR_UNMET,
+                "the login did not reach the essential acr",
+            )
+        })
+    }
+
+    /// The error response for a pending request the login flow gives up on,
+    /// always to the verified redirect URI with `iss`: a cancelled login
+    /// ([`OAuthError::access_denied`]), or a level the user cannot reach, e.g.
+    /// no enrolled factor and enrolment not allowed (R-AC-4):
+    /// [`OAuthError::unmet_authentication_requirements`] when
+    /// `AuthTarget::essential_acr`, else [`OAuthError::access_denied`].
     pub fn abort_authorization(
         &self,
         pending: &PendingAuthorization,
@@ -300,6 +362,8 @@ impl Provider {
 const LOGIN_REQUIRED: &str = "PF-OAUTH-130";
 const ACCESS_DENIED: &str = "PF-OAUTH-131";
 const CONSENT_REQUIRED: &str = "PF-OAUTH-132";
+const ESSENTIAL_ACR_UNMET: &str = "PF-OAUTH-133";
+const BELOW_REQUIRED_LEVEL: &str = "PF-OAUTH-134";
 
 /// What the login flow must achieve for `validated`.
 fn auth_target(
@@ -315,8 +379,8 @@ fn auth_target(
         required_account: request.hint.as_ref().map(|hint| hint.subject),
         force_reauthentication,
         acr_values: request.acr_values.clone(),
-        required_acr: None,
-        essential_acr: false,
+        required_acr: request.required_acr.clone(),
+        essential_acr: request.essential_acr,
         max_age: request.max_age,
         ui_locales: request.ui_locales.clone(),
         requested_scopes: request.scopes.clone(),

@@ -19,6 +19,7 @@
 use super::checks;
 use super::checks::redirect_uri::ReplyTo;
 use super::{PendingAuthorization, ResponseMode};
+use crate::config::ProviderConfig;
 use crate::error::OAuthError;
 use crate::id_token_hint::{HintedIdToken, KeyLookup};
 use crate::model::{Client, PushedRequest};
@@ -170,6 +171,10 @@ pub(crate) struct CheckContext<'a> {
     pub client: &'a Client,
     pub issuer: &'a str,
     pub keys: &'a dyn KeyLookup,
+    /// The assurance levels, lowest first (`ProviderConfig::acr_levels`).
+    pub acr_levels: &'a [String],
+    /// The tenant's minimum level (`ProviderConfig::minimum_acr`).
+    pub minimum_acr: Option<&'a str>,
 }
 
 /// The request as the checks have validated it so far.
@@ -187,6 +192,10 @@ pub(crate) struct AuthorizationRequest {
     pub ui_locales: Vec<String>,
     pub claims: Option<serde_json::Value>,
     pub acr_values: Vec<String>,
+    /// The level the login must reach (`checks/acr.rs`).
+    pub required_acr: Option<String>,
+    /// An essential `acr` claim takes part in `required_acr`.
+    pub essential_acr: bool,
 }
 
 impl AuthorizationRequest {
@@ -204,6 +213,8 @@ impl AuthorizationRequest {
             ui_locales: Vec::new(),
             claims: None,
             acr_values: Vec::new(),
+            required_acr: None,
+            essential_acr: false,
         }
     }
 }
@@ -233,6 +244,8 @@ impl Validated {
             prompt: request.prompt.clone(),
             max_age: request.max_age,
             acr_values: request.acr_values.clone(),
+            required_acr: request.required_acr.clone(),
+            essential_acr: request.essential_acr,
             claims: request.claims.clone(),
             login_hint: request.login_hint.clone(),
             ui_locales: request.ui_locales.clone(),
@@ -268,7 +281,7 @@ impl Rejection {
 /// request checks.
 pub(crate) fn run(
     mut gate: Gate,
-    issuer: &str,
+    config: &ProviderConfig,
     keys: &dyn KeyLookup,
 ) -> Result<Validated, Rejection> {
     let endpoint = gate.endpoint;
@@ -287,8 +300,10 @@ pub(crate) fn run(
         via_par: gate.via_par,
         params: &gate.params,
         client: &client,
-        issuer,
+        issuer: &config.issuer,
         keys,
+        acr_levels: &config.acr_levels,
+        minimum_acr: config.minimum_acr.as_deref(),
     };
     let mut request = AuthorizationRequest::new();
     for step in steps {

@@ -97,6 +97,8 @@ mod tests {
             grant_types: vec![GrantType::ClientCredentials],
             extra_scopes: vec!["api.read".into(), "api.write".into()],
             id_token_alg: SigningAlg::RS256,
+            default_acr_values: Vec::new(),
+            minimum_acr: None,
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
         }
     }

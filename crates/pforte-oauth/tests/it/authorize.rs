@@ -2,6 +2,7 @@
 //! through the `Provider` API, as the web layer calls them. Shared helpers and
 //! the code issued on success here; the other cases in the submodules.
 
+mod assurance;
 mod flow;
 mod resume;
 mod session;

@@ -13,7 +13,7 @@ async fn introspect_as_portal(f: &Fixture, pairs: &[(&str, &str)]) -> Value {
 }
 
 #[tokio::test]
-async fn rfc7662_2_2_active_access_token_is_described() {
+async fn rfc7662_2_2_rfc9470_6_2_active_access_token_is_described_with_its_login() {
     let f = Fixture::new().await;
     let tokens = f.portal_tokens().await;
     let answer = introspect_as_portal(&f, &[("token", &tokens.access_token)]).await;
@@ -33,12 +33,15 @@ async fn rfc7662_2_2_active_access_token_is_described() {
             "iss": ISSUER,
             "jti": claims["jti"],
             "username": "erika",
+            "auth_time": now,
+            "acr": "loa-low",
+            "amr": ["pwd"],
         })
     );
 }
 
 #[tokio::test]
-async fn rfc7662_2_2_active_refresh_token_is_described() {
+async fn rfc7662_2_2_rfc9470_6_2_active_refresh_token_is_described_with_its_login() {
     let f = Fixture::new().await;
     let tokens = f.portal_tokens().await;
     let refresh = tokens.refresh_token.as_deref().unwrap();
@@ -57,6 +60,9 @@ async fn rfc7662_2_2_active_refresh_token_is_described() {
             "aud": "portal",
             "iss": ISSUER,
             "username": "erika",
+            "auth_time": now.timestamp(),
+            "acr": "loa-low",
+            "amr": ["pwd"],
         })
     );
 }

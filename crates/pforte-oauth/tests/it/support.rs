@@ -71,6 +71,8 @@ pub fn web_client(client_id: &str, secrets: &SecretDigester) -> Client {
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         extra_scopes: vec!["api".to_owned()],
         id_token_alg: SigningAlg::RS256,
+        default_acr_values: Vec::new(),
+        minimum_acr: None,
         created_at: t0(),
     }
 }
@@ -94,6 +96,8 @@ pub fn native_client(client_id: &str) -> Client {
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         extra_scopes: vec![],
         id_token_alg: SigningAlg::RS256,
+        default_acr_values: Vec::new(),
+        minimum_acr: None,
         created_at: t0(),
     }
 }

@@ -219,15 +219,21 @@ fn notify(notify: &super::NotifySettings) -> Option<String> {
     }
     match (notify.email.as_str(), &notify.smtp) {
         ("outbox", _) | ("smtp", Some(_)) => {}
-        ("smtp", None) => problems.push("notify.email: smtp needs a [notify.smtp] section".to_owned()),
-        (other, _) => problems.push(format!("notify.email: must be outbox or smtp (got {other:?})")),
+        ("smtp", None) => {
+            problems.push("notify.email: smtp needs a [notify.smtp] section".to_owned())
+        }
+        (other, _) => problems.push(format!(
+            "notify.email: must be outbox or smtp (got {other:?})"
+        )),
     }
     match (notify.sms.as_str(), &notify.sms_gateway) {
         ("outbox", _) | ("gateway", Some(_)) => {}
         ("gateway", None) => {
             problems.push("notify.sms: gateway needs a [notify.sms_gateway] section".to_owned())
         }
-        (other, _) => problems.push(format!("notify.sms: must be outbox or gateway (got {other:?})")),
+        (other, _) => problems.push(format!(
+            "notify.sms: must be outbox or gateway (got {other:?})"
+        )),
     }
     if let Some(gateway) = &notify.sms_gateway
         && let Err(error) = pforte_notify::HttpSmsGateway::new(gateway)

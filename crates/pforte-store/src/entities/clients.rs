@@ -24,6 +24,9 @@ pub struct Model {
     /// JSON list of strings.
     pub extra_scopes: Json,
     pub id_token_alg: String,
+    /// JSON list of `acr` names (OIDC Registration `default_acr_values`).
+    pub default_acr_values: Json,
+    pub minimum_acr: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

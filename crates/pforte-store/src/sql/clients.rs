@@ -68,6 +68,8 @@ fn client_to_row(client: &Client) -> Result<clients::ActiveModel, StoreError> {
         grant_types: Set(to_json(&grant_types, "grant_types")?),
         extra_scopes: Set(to_json(&client.extra_scopes, "extra_scopes")?),
         id_token_alg: Set(alg_to_text(&client.id_token_alg)?),
+        default_acr_values: Set(to_json(&client.default_acr_values, "default_acr_values")?),
+        minimum_acr: Set(client.minimum_acr.clone()),
         created_at: Set(client.created_at),
     })
 }
@@ -90,6 +92,8 @@ fn client_from_row(row: clients::Model) -> Result<Client, StoreError> {
             "post_logout_redirect_uris",
         )?,
         extra_scopes: from_json(row.extra_scopes, "extra_scopes")?,
+        default_acr_values: from_json(row.default_acr_values, "default_acr_values")?,
+        minimum_acr: row.minimum_acr,
         grant_types,
         client_id: row.client_id,
         name: row.name,

@@ -38,3 +38,16 @@ pub async fn removing_a_client_removes_its_grants(store: &SqlStore) {
     store.remove_client("web").await.unwrap();
     assert_eq!(store.get_grant(&grant.grant_id).await.unwrap(), None);
 }
+
+pub async fn r_ac_2_client_default_and_minimum_levels_round_trip(store: &SqlStore) {
+    let mut strict = client("strict");
+    strict.default_acr_values = vec!["loa-substantial".to_owned(), "loa-high".to_owned()];
+    strict.minimum_acr = Some("loa-substantial".to_owned());
+    let plain = client("plain");
+    store.insert_client(&strict).await.unwrap();
+    store.insert_client(&plain).await.unwrap();
+    assert_eq!(store.get_client("strict").await.unwrap(), Some(strict));
+    let plain_read = store.get_client("plain").await.unwrap().unwrap();
+    assert!(plain_read.default_acr_values.is_empty());
+    assert_eq!(plain_read.minimum_acr, None);
+}

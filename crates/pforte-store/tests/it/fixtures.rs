@@ -45,6 +45,8 @@ pub fn client(client_id: &str) -> Client {
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         extra_scopes: vec!["api".to_owned()],
         id_token_alg: alg("RS256"),
+        default_acr_values: Vec::new(),
+        minimum_acr: None,
         created_at: t0(),
     }
 }
@@ -62,6 +64,8 @@ pub fn native_client(client_id: &str) -> Client {
         grant_types: vec![GrantType::ClientCredentials],
         extra_scopes: vec![],
         id_token_alg: alg("ES256"),
+        default_acr_values: Vec::new(),
+        minimum_acr: None,
         ..client(client_id)
     }
 }

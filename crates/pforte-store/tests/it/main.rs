@@ -57,6 +57,7 @@ store_suite! {
     clients::inserting_a_taken_client_id_is_a_conflict,
     clients::removing_a_client_reports_whether_it_existed,
     clients::removing_a_client_removes_its_grants,
+    clients::r_ac_2_client_default_and_minimum_levels_round_trip,
     accounts::accounts_round_trip_and_are_found_by_username_in_any_case,
     accounts::r_id_1_usernames_differing_only_in_case_conflict,
     accounts::r_id_1_login_by_verified_email_finds_exactly_one_account,

@@ -10,7 +10,7 @@ use axum::response::Response;
 use pforte_identity::RequestContext;
 use pforte_identity::flow::{LoginTxn, Next, Reached};
 use pforte_identity::policy::RequiredAction;
-use pforte_oauth::{ConsentDecision, ErrorCode, OAuthError};
+use pforte_oauth::{ConsentDecision, OAuthError};
 use pforte_types::AuthResult;
 
 use super::authorize::answer;
@@ -130,18 +130,11 @@ pub(crate) async fn advance(
         }
         Next::Unmet(unmet) => {
             tracing::info!(request_id, class = %unmet.class, "assurance level cannot be met");
+            let description = "the account has no factor for the requested assurance level";
             let error = if record.target.essential_acr {
-                OAuthError::new(
-                    ErrorCode::AccessDenied,
-                    "PF-MFA-010",
-                    "the account has no factor for the requested assurance level",
-                )
+                OAuthError::unmet_authentication_requirements(description)
             } else {
-                OAuthError::new(
-                    ErrorCode::AccessDenied,
-                    "PF-MFA-010",
-                    "the account has no factor for the requested assurance level",
-                )
+                OAuthError::access_denied(description)
             };
             abort(state, headers, id, locale, request_id, &error).await
         }

@@ -44,6 +44,8 @@ pub async fn park_interaction(
             prompt: Vec::new(),
             max_age: None,
             acr_values: Vec::new(),
+            required_acr: None,
+            essential_acr: false,
             claims: None,
             login_hint: login_hint.map(str::to_owned),
             ui_locales: ui_locales.clone(),

@@ -65,6 +65,8 @@ pub(crate) mod test_support {
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             extra_scopes: vec!["api".into()],
             id_token_alg: SigningAlg::RS256,
+            default_acr_values: Vec::new(),
+            minimum_acr: None,
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
         }
     }
@@ -97,15 +99,48 @@ pub(crate) mod test_support {
         keys: &TestKeys,
         via_par: bool,
     ) -> Result<AuthorizationRequest, OAuthError> {
+        run_full(
+            check,
+            client,
+            pairs,
+            keys,
+            via_par,
+            AuthorizationRequest::new(),
+        )
+    }
+
+    /// Runs one request check on a request earlier checks already filled.
+    pub(crate) fn run_on(
+        check: super::super::pipeline::RequestCheck,
+        client: &Client,
+        pairs: &[(&str, &str)],
+        request: AuthorizationRequest,
+    ) -> Result<AuthorizationRequest, OAuthError> {
+        run_full(check, client, pairs, &TestKeys::new(), false, request)
+    }
+
+    fn run_full(
+        check: super::super::pipeline::RequestCheck,
+        client: &Client,
+        pairs: &[(&str, &str)],
+        keys: &TestKeys,
+        via_par: bool,
+        mut request: AuthorizationRequest,
+    ) -> Result<AuthorizationRequest, OAuthError> {
         let params = params(pairs);
+        let levels: Vec<String> = crate::config::DEFAULT_ACR_LEVELS
+            .iter()
+            .map(|&level| level.to_owned())
+            .collect();
         let context = CheckContext {
             via_par,
             params: &params,
             client,
             issuer: ISSUER,
             keys,
+            acr_levels: &levels,
+            minimum_acr: None,
         };
-        let mut request = AuthorizationRequest::new();
         check(&context, &mut request).map(|()| request)
     }
 
