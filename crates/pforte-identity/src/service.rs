@@ -235,7 +235,11 @@ impl IdentityService {
             sid: pforte_crypto::random::random_token(),
             account_id,
             auth_time: now,
-            acr: PASSWORD_ACR.to_owned(),
+            acr: self
+                .assurance()
+                .levels
+                .first()
+                .map_or_else(|| PASSWORD_ACR.to_owned(), |level| level.name.clone()),
             amr: vec![PASSWORD_AMR.to_owned()],
             created_at: now,
             expires_at,

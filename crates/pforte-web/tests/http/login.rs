@@ -291,7 +291,17 @@ async fn session_fixation_a_new_login_replaces_the_previous_session() {
     let (first, _) = park_interaction(&server, &browser, &[], None).await;
     submit_login(&server, &browser, &first, "erika", "richtig-und-lang").await;
     let old_sid = browser.cookie("pforte_session").unwrap();
-    let (second, _) = park_interaction(&server, &browser, &[], None).await;
+    // A second login while the session lives (as with prompt=login).
+    let (second, mut record) = park_interaction(&server, &browser, &[], None).await;
+    record.target.force_reauthentication = true;
+    pforte_web::interaction::save(
+        server.app.memory.as_ref(),
+        &second,
+        &record,
+        std::time::Duration::from_secs(600),
+    )
+    .await
+    .unwrap();
     submit_login(&server, &browser, &second, "erika", "richtig-und-lang").await;
     let new_sid = browser.cookie("pforte_session").unwrap();
     assert_ne!(old_sid, new_sid);
