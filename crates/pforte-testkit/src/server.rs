@@ -208,7 +208,7 @@ impl TestServer {
         }
     }
 
-    fn clock_now(&self) -> DateTime<Utc> {
+    pub fn clock_now(&self) -> DateTime<Utc> {
         pforte_types::Clock::now(&self.clock)
     }
 

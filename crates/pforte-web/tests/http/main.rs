@@ -7,4 +7,5 @@ mod flow;
 mod lockout;
 mod login;
 mod pages;
+mod second_factor;
 mod support;
