@@ -168,15 +168,24 @@ impl IdentityService {
     /// Starts enrolling a mobile number (SMS-TAN) or an e-mail address
     /// (e-mail code): the destination is checked for shape, stored sealed and
     /// unconfirmed, and a code is sent to it (R-MF-4).
+    ///
+    /// When the policy asks for a membership proof (R-MF-4), enrolling a
+    /// mobile number first needs the last digits of the health card's serial
+    /// number in `membership`.
     pub async fn begin_code_enrolment(
         &self,
         account: AccountId,
         method: Method,
         destination: &str,
+        membership: Option<&str>,
         language: &str,
         context: &RequestContext,
     ) -> Result<(FactorId, CodeSent), IdentityError> {
         let kit = self.kit()?;
+        if method == Method::SmsTan {
+            self.prove_membership(account, membership.unwrap_or_default(), context)
+                .await?;
+        }
         let (normalised, label) = match method {
             Method::SmsTan => {
                 let number = pforte_factors::phone::normalise_phone(destination)
@@ -489,6 +498,105 @@ impl IdentityService {
             .await?;
         Ok(())
     }
+}
+
+impl IdentityService {
+    /// The number of trailing serial digits the policy asks for, if any.
+    pub fn membership_proof_digits(&self) -> Option<u8> {
+        self.assurance()
+            .membership_proof_digits
+            .filter(|digits| *digits > 0)
+    }
+
+    /// Stores the serial number of the member's health card, sealed
+    /// (R-OP-4), for the membership proof (R-MF-4).
+    pub async fn set_card_serial(
+        &self,
+        account: AccountId,
+        serial: &str,
+    ) -> Result<(), IdentityError> {
+        let serial = normalise_serial(serial);
+        if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(IdentityError::InvalidDestination(
+                "the card serial may contain only letters and digits".to_owned(),
+            ));
+        }
+        let kit = self.kit()?;
+        let sealed = kit
+            .master
+            .encrypt(serial.as_bytes(), card_seal_context(account).as_bytes())
+            .map_err(|error| IdentityError::Sealing(error.to_string()))?;
+        kit.profiles
+            .set_card_serial_sealed(account, &sealed, self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Checks the last digits of the health card serial (R-MF-4) when the
+    /// policy asks for them; a miss is audited. The comparison runs on keyed
+    /// digests, in constant time.
+    async fn prove_membership(
+        &self,
+        account: AccountId,
+        entered: &str,
+        context: &RequestContext,
+    ) -> Result<(), IdentityError> {
+        let Some(digits) = self.membership_proof_digits() else {
+            return Ok(());
+        };
+        let kit = self.kit()?;
+        let Some(sealed) = kit.profiles.card_serial_sealed(account).await? else {
+            return Err(IdentityError::MembershipUnavailable);
+        };
+        let serial = String::from_utf8(
+            kit.master
+                .decrypt(&sealed, card_seal_context(account).as_bytes())
+                .map_err(|error| IdentityError::Sealing(error.to_string()))?,
+        )
+        .map_err(|error| IdentityError::Sealing(error.to_string()))?;
+        let expected: String = {
+            let chars: Vec<char> = serial.chars().collect();
+            let start = chars.len().saturating_sub(usize::from(digits));
+            chars[start..].iter().collect()
+        };
+        let entered = normalise_serial(entered);
+        let expected_digest = kit.codes.digest(MEMBERSHIP_PURPOSE, &expected);
+        if entered.chars().count() == usize::from(digits)
+            && kit
+                .codes
+                .verify(MEMBERSHIP_PURPOSE, &entered, &expected_digest)
+        {
+            return Ok(());
+        }
+        let username = self.username_of(account).await?;
+        let event = AuditEvent::new(
+            AuditKind::FactorFailed,
+            self.clock.now(),
+            Some(account),
+            &username,
+            context,
+        )
+        .with_detail("method=sms_tan membership_proof_failed");
+        self.guard()?.lockout.append_audit(&[event]).await?;
+        Err(IdentityError::MembershipNotProven)
+    }
+}
+
+/// The digest purpose of the membership comparison.
+const MEMBERSHIP_PURPOSE: &str = "membership";
+
+/// The AES-GCM context the card serial is sealed under, bound to the
+/// account.
+fn card_seal_context(account: AccountId) -> String {
+    format!("pforte card serial v1:{account}")
+}
+
+fn normalise_serial(serial: &str) -> String {
+    serial
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// The purpose an enrolment code is bound to.

@@ -352,4 +352,14 @@ pub trait ProfileStore: Send + Sync {
         at: DateTime<Utc>,
         events: &[AuditEvent],
     ) -> Result<(), StoreError>;
+    /// Stores the sealed serial number of the member's health card (R-MF-4
+    /// membership proof), replacing an earlier one.
+    async fn set_card_serial_sealed(
+        &self,
+        account: AccountId,
+        sealed: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The sealed health card serial, when the member data has one.
+    async fn card_serial_sealed(&self, account: AccountId) -> Result<Option<Vec<u8>>, StoreError>;
 }

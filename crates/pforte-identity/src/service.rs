@@ -86,6 +86,13 @@ pub enum IdentityError {
     /// The mobile number or e-mail address cannot be one.
     #[error("invalid destination: {0}")]
     InvalidDestination(String),
+    /// The policy asks for a membership proof, but the member data has no
+    /// health card serial to compare with (R-MF-4).
+    #[error("no member data to prove membership against")]
+    MembershipUnavailable,
+    /// The entered digits of the health card serial are wrong (R-MF-4).
+    #[error("the membership proof failed")]
+    MembershipNotProven,
     /// A factor name that is empty, too long or has control characters.
     #[error("invalid factor name")]
     InvalidLabel,
@@ -122,6 +129,8 @@ impl IdentityError {
             Self::NoSuchFactor => "PF-MFA-006",
             Self::InvalidDestination(_) => "PF-MFA-007",
             Self::InvalidLabel => "PF-MFA-008",
+            Self::MembershipUnavailable => "PF-MFA-011",
+            Self::MembershipNotProven => "PF-MFA-012",
             Self::LastFactor => "PF-MFA-009",
             Self::Delivery(_) => "PF-MFA-502",
             Self::Sealing(_) => "PF-MFA-500",

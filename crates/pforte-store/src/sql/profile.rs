@@ -9,14 +9,14 @@
 
 use super::SqlStore;
 use super::lockout::insert_events;
-use crate::entities::{accounts, terms_acceptances};
+use crate::entities::{accounts, member_data, terms_acceptances};
 use crate::error::db_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pforte_identity::audit::AuditEvent;
 use pforte_identity::ports::ProfileStore;
 use pforte_types::{AccountId, StoreError};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -79,6 +79,40 @@ impl SqlStore {
 
 #[async_trait]
 impl ProfileStore for SqlStore {
+    async fn set_card_serial_sealed(
+        &self,
+        account: AccountId,
+        sealed: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let row = member_data::ActiveModel {
+            account_id: Set(account.0),
+            card_serial_sealed: Set(Some(sealed.to_vec())),
+            updated_at: Set(at),
+        };
+        member_data::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(member_data::Column::AccountId)
+                    .update_columns([
+                        member_data::Column::CardSerialSealed,
+                        member_data::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn card_serial_sealed(&self, account: AccountId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(member_data::Entity::find_by_id(account.0)
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .and_then(|row| row.card_serial_sealed))
+    }
+
     async fn accepted_terms(&self, account: AccountId) -> Result<Option<String>, StoreError> {
         let latest: Option<String> = terms_acceptances::Entity::find()
             .select_only()

@@ -107,6 +107,7 @@ store_suite! {
     profile::r_rg_7_the_latest_accepted_terms_version_is_returned_with_its_events,
     profile::r_rg_2_verified_contacts_are_set_on_the_account_with_their_events,
     profile::profile_changes_of_an_unknown_account_are_refused_without_events,
+    profile::r_mf_4_the_sealed_card_serial_is_stored_and_replaced,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
 }

@@ -100,3 +100,28 @@ pub async fn profile_changes_of_an_unknown_account_are_refused_without_events(st
     assert_eq!(store.accepted_terms(ghost).await.unwrap(), None);
     assert_eq!(trail(store, ghost).await, vec![]);
 }
+
+pub async fn r_mf_4_the_sealed_card_serial_is_stored_and_replaced(store: &SqlStore) {
+    let erika = account("erika");
+    store.insert_account(&erika).await.unwrap();
+    assert_eq!(store.card_serial_sealed(erika.id).await.unwrap(), None);
+    store
+        .set_card_serial_sealed(erika.id, &[1, 2, 3], t0())
+        .await
+        .unwrap();
+    store
+        .set_card_serial_sealed(erika.id, &[4, 5], t0() + secs(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.card_serial_sealed(erika.id).await.unwrap(),
+        Some(vec![4, 5])
+    );
+    assert!(
+        store
+            .set_card_serial_sealed(AccountId::new(), &[1], t0())
+            .await
+            .is_err(),
+        "member data needs an account"
+    );
+}

@@ -36,6 +36,8 @@ struct EnrolForm {
     #[serde(default)]
     destination: String,
     #[serde(default)]
+    membership: String,
+    #[serde(default)]
     code: String,
     #[serde(default)]
     action: String,
@@ -104,6 +106,10 @@ async fn page(state: &AppState, step: &Step, view: View<'_>) -> Response {
         &state.identity.assurance().second_factor_mandatory,
     );
     context.insert("code_length", &state.identity.assurance().otp.length);
+    context.insert(
+        "membership_digits",
+        &state.identity.membership_proof_digits(),
+    );
     let account = step.txn.account_id;
     let pending = match (account, step.txn.enrolling) {
         (Some(account), Some(factor)) => state
@@ -269,7 +275,7 @@ pub async fn enrol_submit(
                 &mut txn,
                 account,
                 method,
-                &form.destination,
+                (&form.destination, &form.membership),
                 &context,
             )
             .await
@@ -323,6 +329,14 @@ pub async fn enrol_submit(
                 IdentityError::ResendTooSoon { .. } => "factor_resend_too_soon",
                 IdentityError::InvalidDestination(_) => "enrol_invalid_destination",
                 IdentityError::Delivery(_) => "factor_delivery_failed",
+                IdentityError::MembershipNotProven => {
+                    txn.factor_failures = txn.factor_failures.saturating_add(1);
+                    if txn.factor_failures >= pforte_identity::flow::MAX_FACTOR_FAILURES {
+                        return flow::restart(&state, &step).await;
+                    }
+                    "enrol_membership_wrong"
+                }
+                IdentityError::MembershipUnavailable => "enrol_membership_unavailable",
                 other => {
                     return respond::internal_error_page(
                         &state,
@@ -355,7 +369,7 @@ async fn start(
     txn: &mut LoginTxn,
     account: pforte_types::AccountId,
     method: Method,
-    destination: &str,
+    (destination, membership): (&str, &str),
     context: &RequestContext,
 ) -> Result<bool, IdentityError> {
     match method {
@@ -366,7 +380,14 @@ async fn start(
         Method::SmsTan | Method::EmailCode => {
             let (factor, _) = state
                 .identity
-                .begin_code_enrolment(account, method, destination, step.locale, context)
+                .begin_code_enrolment(
+                    account,
+                    method,
+                    destination,
+                    Some(membership),
+                    step.locale,
+                    context,
+                )
                 .await?;
             txn.enrolling = Some(factor);
         }

@@ -334,3 +334,98 @@ async fn r_mf_4_sms_tan_enrolment_verifies_the_number_through_the_outbox() {
     assert!(account.phone_verified);
     assert_eq!(account.phone.as_deref(), Some("+491711234578"));
 }
+
+#[tokio::test]
+async fn r_mf_4_sms_enrolment_first_asks_the_last_digits_of_the_health_card() {
+    let policy_dir = tempfile::tempdir().unwrap();
+    let policy_path = policy_dir.path().join("policy.toml");
+    std::fs::write(
+        &policy_path,
+        "[second_factor]\nmembership_proof_digits = 5\n",
+    )
+    .unwrap();
+    let server = TestServer::start_with(|settings| settings.policy_file = Some(policy_path))
+        .await
+        .unwrap();
+    let erika = server.add_account("erika", PASSWORD).await.unwrap();
+    server
+        .app
+        .identity
+        .set_card_serial(erika, "80276 00312 34567 89012")
+        .await
+        .unwrap();
+    let secret = pforte_crypto::random::random_token();
+    let record = pforte_oauth::model::Client {
+        secret_digest: Some(server.app.secrets.digest(&secret)),
+        ..server.client_template(
+            "portal",
+            REDIRECT_URI,
+            pforte_oauth::model::ClientAuthMethod::ClientSecretBasic,
+        )
+    };
+    server.add_client(&record).await.unwrap();
+    let setup = Setup {
+        server,
+        browser: browser(),
+        client: TestClient {
+            client_id: "portal".to_owned(),
+            secret: Some(secret),
+            redirect_uri: REDIRECT_URI.to_owned(),
+        },
+        erika,
+    };
+    let enrol = password_step(
+        &setup,
+        &authorize_url(&setup, &[("acr_values", "loa-substantial")]),
+    )
+    .await;
+    assert!(
+        enrol.body.contains("letzten 5 Ziffern"),
+        "the hint names the number of digits: {}",
+        enrol.body
+    );
+    let sms_form = |page: &Page| {
+        page.forms()
+            .into_iter()
+            .find(|form| form.value("method") == Some("sms_tan"))
+            .expect("SMS-TAN is offered")
+    };
+    let mut form = sms_form(&enrol);
+    assert!(form.fill_by_label("Mobilnummer", "0171 1234578"));
+    assert!(form.fill_by_label("Gesundheitskarte (letzte Ziffern)", "89013"));
+    let wrong = setup
+        .browser
+        .submit(&enrol, &form, Some(("action", "start")))
+        .await
+        .unwrap();
+    assert!(wrong.alert().is_some(), "{}", wrong.body);
+    let outbox = OutboxQuery::default();
+    assert!(
+        setup
+            .server
+            .app
+            .store
+            .outbox(&outbox)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut form = sms_form(&wrong);
+    assert!(form.fill_by_label("Mobilnummer", "0171 1234578"));
+    assert!(form.fill_by_label("Gesundheitskarte (letzte Ziffern)", "89012"));
+    let sent = setup
+        .browser
+        .submit(&wrong, &form, Some(("action", "start")))
+        .await
+        .unwrap();
+    assert!(
+        sent.text_by_id("enrol-destination").is_some(),
+        "{}",
+        sent.body
+    );
+    assert_eq!(
+        setup.server.app.store.outbox(&outbox).await.unwrap().len(),
+        1
+    );
+}
