@@ -117,7 +117,20 @@ pub fn next(
             class: FactorClass::Knowledge,
         });
     };
-    let proven = policy.fresh_classes(&txn.evidence, now, plan.max_age);
+    // `max_age` limits what is reused from before this login (OIDC Core
+    // 3.1.2.1); what this login proved counts, however long the user took.
+    let current: Vec<Evidence> = txn
+        .evidence
+        .iter()
+        .copied()
+        .filter(|item| {
+            item.at >= txn.started_at
+                || plan
+                    .max_age
+                    .is_none_or(|max_age| now.signed_duration_since(item.at) <= max_age)
+        })
+        .collect();
+    let proven = policy.fresh_classes(&current, now, None);
 
     // The alternative of the level closest to completion: fewest classes to
     // go, and among those one whose missing classes the user can prove.
@@ -128,13 +141,25 @@ pub fn next(
             .collect()
     };
     let provable = |class: FactorClass| !usable(policy, class, facts).is_empty();
+    let enrollable_class = |class: FactorClass| {
+        policy.class(class).is_some_and(|rule| {
+            rule.on_missing == OnMissing::Enrol
+                && rule.methods.iter().any(|method| enrollable(*method))
+        })
+    };
+    // Prefer what the user can prove now, then what they can enrol, then the
+    // shortest way; a dead end (deny) only when every alternative is one.
     let best = level
         .alternatives
         .iter()
         .map(missing_of)
         .min_by_key(|missing| {
-            let unprovable = missing.iter().filter(|class| !provable(**class)).count();
-            (unprovable, missing.len())
+            let unprovable = missing.iter().filter(|class| !provable(**class));
+            let dead = unprovable
+                .clone()
+                .filter(|class| !enrollable_class(**class))
+                .count();
+            (dead, unprovable.count(), missing.len())
         });
     let Some(mut missing) = best else {
         return Next::Unmet(Unmet {
@@ -176,14 +201,12 @@ pub fn next(
         }
     }
 
-    let evidence: Vec<Evidence> = txn
-        .evidence
-        .iter()
-        .copied()
-        .filter(|item| policy.is_fresh(item, now, plan.max_age))
+    let evidence: Vec<Evidence> = current
+        .into_iter()
+        .filter(|item| policy.is_fresh(item, now, None))
         .collect();
     let reached = policy
-        .best_reached(&evidence, now, plan.max_age)
+        .best_reached(&evidence, now, None)
         .unwrap_or(required)
         .max(required);
     let auth_time = evidence.iter().map(|item| item.at).max().unwrap_or(now);

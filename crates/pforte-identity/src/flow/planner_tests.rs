@@ -20,11 +20,13 @@ fn open_facts(enrolled: &[Method]) -> Facts {
     }
 }
 
+/// A login that started at `at(1)`: evidence at `at(0)` comes from the
+/// session, later evidence from this login.
 fn txn_with(evidence: &[Evidence]) -> LoginTxn {
     LoginTxn {
         account_id: Some(AccountId::new()),
         evidence: evidence.to_vec(),
-        ..LoginTxn::fresh(at(0))
+        ..LoginTxn::fresh(at(1))
     }
 }
 
@@ -299,6 +301,7 @@ proptest! {
         phone_verified in any::<bool>(),
         identified in any::<bool>(),
         now in 0i64..120_000,
+        started in 0i64..120_000,
     ) {
         let policy = AssurancePolicy {
             required_actions: actions,
@@ -310,7 +313,7 @@ proptest! {
         let txn = LoginTxn {
             account_id: identified.then(AccountId::new),
             evidence,
-            ..LoginTxn::fresh(at(0))
+            ..LoginTxn::fresh(at(started))
         };
         let facts = Facts {
             gate,
@@ -326,10 +329,62 @@ proptest! {
             prop_assert_eq!(gate, Gate::Open);
             let rank = policy.rank(&reached.acr).unwrap();
             prop_assert!(rank >= required);
-            prop_assert!(policy.reaches(rank, &reached.evidence, now, plan.max_age));
+            prop_assert!(policy.reaches(rank, &reached.evidence, now, None));
+            // Evidence from before the login counts only within max_age.
+            for item in &reached.evidence {
+                prop_assert!(
+                    item.at >= txn.started_at
+                        || plan.max_age.is_none_or(|max_age| now.signed_duration_since(item.at) <= max_age)
+                );
+            }
             for action in actions_in_order(&policy) {
                 prop_assert!(!is_triggered(&policy, action, &facts), "{:?} pending", action);
             }
         }
     }
+}
+
+#[test]
+fn r_ac_4_loa_high_leads_to_the_alternative_the_user_can_enrol() {
+    let policy = AssurancePolicy::default();
+    let high = Plan {
+        required: 2,
+        max_age: None,
+    };
+    // device_bound denies, hardware_key enrols: the user is led to enrol a
+    // security key rather than refused.
+    assert_eq!(
+        next(
+            &policy,
+            &high,
+            &txn_with(&[password(0)]),
+            &open_facts(&[]),
+            at(1)
+        ),
+        Next::Enrol {
+            class: FactorClass::HardwareKey,
+            methods: vec![Method::Webauthn],
+        }
+    );
+}
+
+#[test]
+fn oidc_core_3_1_2_1_max_age_does_not_void_what_this_login_proved() {
+    let policy = AssurancePolicy::default();
+    let plan = Plan {
+        required: 0,
+        max_age: Some(TimeDelta::zero()),
+    };
+    // The password entered during this login (at 2, after the start at 1)
+    // counts even though the user took a while to finish.
+    assert!(matches!(
+        next(
+            &policy,
+            &plan,
+            &txn_with(&[password(2)]),
+            &open_facts(&[]),
+            at(9)
+        ),
+        Next::Done(_)
+    ));
 }

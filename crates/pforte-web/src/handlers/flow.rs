@@ -110,7 +110,10 @@ pub(crate) async fn advance(
         Next::Refuse(gate) => {
             tracing::info!(request_id, ?gate, "login refused by the account gate");
             record.txn = Some(LoginTxn::fresh(state.clock.now()));
-            save_and_go(state, id, &record, "/login", locale, request_id).await
+            // The same answer as for a wrong password (R-LO-4).
+            save_and_go(state, id, &record, "/login", locale, request_id)
+                .await
+                .map_location(|location| format!("{location}&refused=1"))
         }
         Next::Prove { .. } => {
             save_and_go(state, id, &record, "/login/factor", locale, request_id).await
@@ -337,4 +340,24 @@ pub(crate) async fn restart(state: &AppState, step: &Step) -> Response {
         &step.request_id,
     )
     .await
+}
+
+/// Adds to the `Location` of a redirect.
+trait MapLocation {
+    fn map_location(self, change: impl FnOnce(&str) -> String) -> Self;
+}
+
+impl MapLocation for Response {
+    fn map_location(mut self, change: impl FnOnce(&str) -> String) -> Self {
+        let changed = self
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(change)
+            .and_then(|location| axum::http::HeaderValue::from_str(&location).ok());
+        if let Some(location) = changed {
+            self.headers_mut().insert(header::LOCATION, location);
+        }
+        self
+    }
 }

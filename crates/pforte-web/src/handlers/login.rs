@@ -39,6 +39,11 @@ const MAX_USER_AGENT_CHARS: usize = 512;
 pub struct InteractionQuery {
     #[serde(default)]
     pub interaction: String,
+    /// Set when the flow sent the login back because the account may not
+    /// log in (locked or deactivated since): the page then shows the one
+    /// message for every refusal (R-LO-4).
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,14 +184,15 @@ pub async fn login_page_get(
         }
     }
     let hint = record.target.login_hint.clone().unwrap_or_default();
+    let refused = query.refused.is_some();
     login_page(
         &state,
         locale,
         &query.interaction,
         &record,
         &hint,
-        None,
-        false,
+        refused.then(|| state.pages.message(locale, "login_failed")),
+        refused,
     )
 }
 

@@ -429,3 +429,186 @@ async fn r_mf_4_sms_enrolment_first_asks_the_last_digits_of_the_health_card() {
         1
     );
 }
+
+/// A server with the policy text, erika, and the portal client.
+async fn setup_with_policy(policy: &str) -> (Setup, tempfile::TempDir) {
+    let policy_dir = tempfile::tempdir().unwrap();
+    let policy_path = policy_dir.path().join("policy.toml");
+    std::fs::write(&policy_path, policy).unwrap();
+    let server = TestServer::start_with(|settings| settings.policy_file = Some(policy_path))
+        .await
+        .unwrap();
+    let erika = server.add_account("erika", PASSWORD).await.unwrap();
+    let secret = pforte_crypto::random::random_token();
+    let record = pforte_oauth::model::Client {
+        secret_digest: Some(server.app.secrets.digest(&secret)),
+        ..server.client_template(
+            "portal",
+            REDIRECT_URI,
+            pforte_oauth::model::ClientAuthMethod::ClientSecretBasic,
+        )
+    };
+    server.add_client(&record).await.unwrap();
+    let setup = Setup {
+        server,
+        browser: browser(),
+        client: TestClient {
+            client_id: "portal".to_owned(),
+            secret: Some(secret),
+            redirect_uri: REDIRECT_URI.to_owned(),
+        },
+        erika,
+    };
+    (setup, policy_dir)
+}
+
+#[tokio::test]
+async fn r_ac_4_policy_deny_refuses_the_level_instead_of_a_downgrade() {
+    let (setup, _policy) =
+        setup_with_policy("[assurance.classes.possession]\non_missing = \"deny\"\n").await;
+    let back = password_step(
+        &setup,
+        &authorize_url(&setup, &[("acr_values", "loa-substantial")]),
+    )
+    .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let params = back.location_params();
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("access_denied")
+    );
+    assert!(!params.contains_key("code"));
+
+    // Asked with an essential acr claim, the same refusal names the unmet
+    // requirement (OIDC Core 5.5.1.1).
+    let other = Setup {
+        browser: browser(),
+        ..setup
+    };
+    let claims = r#"{"id_token":{"acr":{"essential":true,"values":["loa-substantial"]}}}"#;
+    let back = password_step(&other, &authorize_url(&other, &[("claims", claims)])).await;
+    assert_eq!(
+        back.location_params().get("error").map(String::as_str),
+        Some("unmet_authentication_requirements"),
+        "{:?}",
+        back.location()
+    );
+}
+
+#[tokio::test]
+async fn r_mf_1_a_recovery_code_works_once_instead_of_the_app() {
+    let setup = setup().await;
+    enrol_totp(&setup).await;
+    let codes = setup
+        .server
+        .app
+        .identity
+        .issue_recovery_codes(setup.erika, &RequestContext::default())
+        .await
+        .unwrap();
+    for (attempt, expect_success) in [(0, true), (1, false)] {
+        setup.browser.clear_cookies();
+        let run = &setup;
+        let prove = password_step(
+            run,
+            &authorize_url(run, &[("acr_values", "loa-substantial")]),
+        )
+        .await;
+        let switch = prove
+            .forms()
+            .into_iter()
+            .find(|form| form.value("method") == Some("recovery_code"))
+            .expect("the recovery code is offered as another method");
+        let page = setup
+            .browser
+            .submit(&prove, &switch, Some(("action", "switch")))
+            .await
+            .unwrap();
+        let page = settle(&run.browser, page).await;
+        let mut form = page
+            .forms()
+            .into_iter()
+            .find(|form| form.value("code").is_some())
+            .unwrap();
+        assert!(form.fill_by_label("Wiederherstellungscode", &codes[0].to_lowercase()));
+        let back = run
+            .browser
+            .submit(&page, &form, Some(("action", "verify")))
+            .await
+            .unwrap();
+        if expect_success {
+            let claims = id_token_claims(run, &back).await;
+            assert_eq!(
+                claims["amr"],
+                serde_json::json!(["kba", "pwd", "mfa"]),
+                "{attempt}"
+            );
+        } else {
+            assert!(back.alert().is_some(), "a used code fails: {}", back.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn r_mf_3_codes_are_resent_only_after_the_interval() {
+    let setup = setup().await;
+    let enrol = password_step(
+        &setup,
+        &authorize_url(&setup, &[("acr_values", "loa-substantial")]),
+    )
+    .await;
+    let mut form = enrol
+        .forms()
+        .into_iter()
+        .find(|form| form.value("method") == Some("email_code"))
+        .expect("the e-mail code is offered");
+    assert!(form.fill_by_label("E-Mail-Adresse", "erika@example.test"));
+    let sent = setup
+        .browser
+        .submit(&enrol, &form, Some(("action", "start")))
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.text_by_id("enrol-destination").as_deref(),
+        Some("e••••@example.test")
+    );
+    let resend = sent
+        .forms()
+        .into_iter()
+        .find(|form| form.value("code").is_some())
+        .unwrap();
+    let too_soon = setup
+        .browser
+        .submit(&sent, &resend, Some(("action", "resend")))
+        .await
+        .unwrap();
+    assert!(too_soon.alert().is_some(), "{}", too_soon.body);
+    let outbox = OutboxQuery {
+        to: Some("erika@example.test".to_owned()),
+        ..OutboxQuery::default()
+    };
+    assert_eq!(
+        setup.server.app.store.outbox(&outbox).await.unwrap().len(),
+        1
+    );
+
+    setup.server.clock.advance(chrono::TimeDelta::seconds(31));
+    let again = setup
+        .browser
+        .submit(&too_soon, &resend, Some(("action", "resend")))
+        .await
+        .unwrap();
+    assert!(again.alert().is_none(), "{}", again.body);
+    let messages = setup.server.app.store.outbox(&outbox).await.unwrap();
+    assert_eq!(messages.len(), 2);
+    // The newest code works; the first one was replaced.
+    let old = messages[1].params["code"].clone();
+    let new = messages[0].params["code"].clone();
+    if old != new {
+        let refused = submit_code(&setup, &again, &old, "confirm").await;
+        assert!(refused.alert().is_some(), "{}", refused.body);
+    }
+    let recovery = submit_code(&setup, &again, &new, "confirm").await;
+    assert_eq!(recovery.status, 200, "{}", recovery.body);
+    assert!(recovery.text_by_id("recovery-codes").is_some());
+}

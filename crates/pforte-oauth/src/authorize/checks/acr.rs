@@ -6,8 +6,11 @@
 //! higher level satisfies every lower one. The *required level* is the highest
 //! of:
 //!
-//! * the highest known value of `acr_values` (voluntary: unknown values are
-//!   ignored, OIDC Core 3.1.2.1);
+//! * the first known value of `acr_values`: the values come "in order of
+//!   preference" (OIDC Core 3.1.2.1), so the client's preferred level is the
+//!   one asked for; unknown values are ignored (the parameter is voluntary).
+//!   A client that needs a level sends that one value (as an RFC 9470
+//!   challenge's `acr_values` does) or an essential `acr` claim;
 //! * the lowest known value of an essential `acr` claim: any of its values
 //!   satisfies the client. When none of them is a known level the request
 //!   cannot be met and is answered `unmet_authentication_requirements`;
@@ -75,7 +78,10 @@ fn known_minimum(
 /// Computes the required level (pure; see the module documentation).
 pub(crate) fn required_level(sources: &AcrSources<'_>) -> Result<AcrRequirement, OAuthError> {
     let levels = sources.levels;
-    let requested = highest_known(levels, sources.acr_values);
+    let requested = sources
+        .acr_values
+        .iter()
+        .find_map(|value| rank(levels, value));
     let essential = if sources.essential.is_empty() {
         None
     } else {
@@ -227,8 +233,13 @@ mod tests {
             },
             Case {
                 acr_values: &["loa-low", "loa-high", "loa-substantial"],
+                expected: Ok((Some("loa-low"), false)),
+                ..case("acr_values in order of preference: the first known one")
+            },
+            Case {
+                acr_values: &["loa-high", "loa-low"],
                 expected: Ok((Some("loa-high"), false)),
-                ..case("highest of acr_values")
+                ..case("the preferred level first")
             },
             Case {
                 acr_values: &["urn:other", "loa-substantial"],
