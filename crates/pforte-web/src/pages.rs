@@ -19,7 +19,7 @@ use crate::i18n::{DEFAULT_LOCALE, SUPPORTED};
 pub const STYLESHEET_PATH: &str = "/assets/pforte.css";
 
 /// The pages every theme must provide.
-const TEMPLATES: [&str; 10] = [
+const TEMPLATES: [&str; 15] = [
     "layout.html",
     "home.html",
     "login.html",
@@ -30,6 +30,11 @@ const TEMPLATES: [&str; 10] = [
     "error.html",
     "form_post.html",
     "demo_callback.html",
+    "factor.html",
+    "enrol.html",
+    "recovery_codes.html",
+    "terms.html",
+    "account_security.html",
 ];
 
 pub struct Pages {
