@@ -76,7 +76,7 @@ impl IdentityService {
         Ok(factor)
     }
 
-    /// Stores an authenticator app's seed, given by an operator, as a
+    /// Stores an authenticator app's seed (raw bytes), given by an operator, as a
     /// confirmed TOTP factor labelled [`OPERATOR_TOTP_LABEL`]: sealed with the
     /// master key bound to the factor's id (R-OP-4) and audited as
     /// `factor_enrolled`. The operator vouches for the seed, so no first code
@@ -84,10 +84,12 @@ impl IdentityService {
     pub async fn provision_totp(
         &self,
         account: AccountId,
-        secret: &TotpSecret,
+        seed: &[u8],
         context: &RequestContext,
     ) -> Result<FactorId, IdentityError> {
         let kit = self.kit()?;
+        let secret = TotpSecret::from_bytes(seed)
+            .map_err(|error| IdentityError::Sealing(error.to_string()))?;
         let username = self.username_of(account).await?;
         let id = FactorId::new();
         let now = self.clock.now();

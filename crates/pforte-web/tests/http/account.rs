@@ -56,7 +56,7 @@ async fn signed_in(server: TestServer, totp_factors: usize) -> Signed {
         server
             .app
             .identity
-            .provision_totp(account, &TotpSecret::generate(), &operator())
+            .provision_totp(account, TotpSecret::generate().as_bytes(), &operator())
             .await
             .unwrap();
     }
