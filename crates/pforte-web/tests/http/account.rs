@@ -104,12 +104,13 @@ async fn security_page(signed: &Signed) -> Page {
 }
 
 /// Submits the page's form that has this button and, when given, this
-/// factor id, after `fill` adjusted it.
+/// field value (`("factor", id)`, `("method", "totp")`), after `fill`
+/// adjusted it.
 async fn press(
     signed: &Signed,
     page: &Page,
     action: &str,
-    factor: Option<&str>,
+    pick: Option<(&str, &str)>,
     fill: &[(&str, &str)],
 ) -> Page {
     let mut form = page
@@ -119,7 +120,7 @@ async fn press(
             form.buttons
                 .iter()
                 .any(|(name, value)| name == "action" && value == action)
-                && factor.is_none_or(|id| form.value("factor") == Some(id))
+                && pick.is_none_or(|(name, value)| form.value(name) == Some(value))
         })
         .unwrap_or_else(|| panic!("no form with {action}: {}", page.body));
     for (name, value) in fill {
@@ -195,7 +196,7 @@ async fn r_mf_2_the_user_adds_an_authenticator_app_and_gets_recovery_codes_once(
         Some("0")
     );
 
-    let started = press(&signed, &page, "start", None, &[("method", "totp")]).await;
+    let started = press(&signed, &page, "start", Some(("method", "totp")), &[]).await;
     assert_eq!(started.status, 200, "{}", started.body);
     assert!(started.body.contains("<svg"), "QR code shown");
     let key = started.text_by_id("enrol-manual-key").unwrap();
@@ -240,6 +241,48 @@ async fn r_mf_2_the_user_adds_an_authenticator_app_and_gets_recovery_codes_once(
 }
 
 #[tokio::test]
+async fn r_mf_4_the_user_adds_an_email_code_factor_proven_by_the_code_sent() {
+    use pforte_identity::ports::{OutboxQuery, OutboxStore};
+    let signed = signed_in(server().await, 1).await;
+    let page = security_page(&signed).await;
+    let address = "neu@example.test";
+    let sent = press(
+        &signed,
+        &page,
+        "start",
+        Some(("method", "email_code")),
+        &[("destination", address)],
+    )
+    .await;
+    assert!(sent.text_by_id("enrol-sent").is_some(), "{}", sent.body);
+    let messages = signed
+        .server
+        .app
+        .store
+        .outbox(&OutboxQuery {
+            to: Some(address.to_owned()),
+            ..OutboxQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1);
+    let code = messages[0].params.get("code").unwrap().clone();
+    let added = press(&signed, &sent, "confirm", None, &[("code", &code)]).await;
+    // The account had no recovery codes yet: they come with this factor.
+    assert_eq!(added.header("cache-control"), Some("no-store"));
+    assert!(
+        added.text_by_id("recovery-codes").is_some(),
+        "{}",
+        added.body
+    );
+    let listed = security_page(&signed).await;
+    let factors = listed.text_by_id("account-factors").unwrap();
+    assert!(factors.contains("Code per E-Mail"), "{factors}");
+    assert!(!factors.contains(address), "the address is shown masked");
+    assert_eq!(factor_ids(&signed).await.len(), 2);
+}
+
+#[tokio::test]
 async fn r_mf_2_the_user_renames_and_removes_a_factor() {
     let signed = signed_in(server().await, 1).await;
     let id = factor_ids(&signed).await.remove(0);
@@ -248,7 +291,14 @@ async fn r_mf_2_the_user_renames_and_removes_a_factor() {
     assert!(entry.contains("CLI"), "{entry}");
     assert!(entry.contains("Authenticator-App"), "{entry}");
 
-    let renamed = press(&signed, &page, "rename", Some(&id), &[("label", "Handy")]).await;
+    let renamed = press(
+        &signed,
+        &page,
+        "rename",
+        Some(("factor", &id)),
+        &[("label", "Handy")],
+    )
+    .await;
     assert!(
         renamed.text_by_id("account-notice").is_some(),
         "{}",
@@ -260,14 +310,21 @@ async fn r_mf_2_the_user_renames_and_removes_a_factor() {
             .unwrap()
             .contains("Handy")
     );
-    let refused = press(&signed, &renamed, "rename", Some(&id), &[("label", " ")]).await;
+    let refused = press(
+        &signed,
+        &renamed,
+        "rename",
+        Some(("factor", &id)),
+        &[("label", " ")],
+    )
+    .await;
     assert!(
         refused.text_by_id("account-error").is_some(),
         "{}",
         refused.body
     );
 
-    let removed = press(&signed, &refused, "remove", Some(&id), &[]).await;
+    let removed = press(&signed, &refused, "remove", Some(("factor", &id)), &[]).await;
     assert!(
         removed.text_by_id("account-notice").is_some(),
         "{}",
@@ -289,7 +346,7 @@ async fn r_mf_2_the_last_factor_stays_while_a_second_factor_is_mandatory() {
     let signed = signed_in(server, 1).await;
     let id = factor_ids(&signed).await.remove(0);
     let page = security_page(&signed).await;
-    let refused = press(&signed, &page, "remove", Some(&id), &[]).await;
+    let refused = press(&signed, &page, "remove", Some(("factor", &id)), &[]).await;
     assert_eq!(refused.status, 200);
     let message = refused.text_by_id("account-error").unwrap();
     assert!(message.contains("letzter zweiter Faktor"), "{message}");
@@ -305,10 +362,17 @@ async fn r_mf_2_sensitive_changes_ask_for_the_password_when_its_proof_is_old() {
     let page = security_page(&signed).await;
 
     // Renaming is not sensitive.
-    let renamed = press(&signed, &page, "rename", Some(&ids[0]), &[("label", "Alt")]).await;
+    let renamed = press(
+        &signed,
+        &page,
+        "rename",
+        Some(("factor", &ids[0])),
+        &[("label", "Alt")],
+    )
+    .await;
     assert!(renamed.text_by_id("account-notice").is_some());
 
-    let asked = press(&signed, &renamed, "remove", Some(&ids[0]), &[]).await;
+    let asked = press(&signed, &renamed, "remove", Some(("factor", &ids[0])), &[]).await;
     assert!(
         asked.text_by_id("account-reauth").is_some(),
         "{}",
