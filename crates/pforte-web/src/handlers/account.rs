@@ -262,6 +262,7 @@ pub async fn security_submit(
         "rename" => rename(&ctx, &form.factor, &form.label).await,
         "remove" | "start" | "recovery" => {
             if ctx.state.identity.recently_authenticated(&ctx.session) {
+                ctx.record.waiting = None;
                 perform(&mut ctx, &change).await
             } else {
                 ctx.record.waiting = Some(change);
