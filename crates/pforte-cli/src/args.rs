@@ -279,10 +279,26 @@ pub enum UserCommand {
         #[arg(value_name = "USERNAME")]
         username: String,
     },
-    /// Print state, failures and lock end of an account.
+    /// Print state, failures and lock end of an account, its second
+    /// factors and the number of unused recovery codes.
     Show {
         #[arg(value_name = "USERNAME")]
         username: String,
+    },
+    /// Manage an account's second factors (R-OP-1).
+    #[command(subcommand)]
+    Factors(UserFactorsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserFactorsCommand {
+    /// Remove a factor (e.g. a lost phone); audited. The id is shown by
+    /// `pforte user show`.
+    Remove {
+        #[arg(value_name = "USERNAME")]
+        username: String,
+        #[arg(value_name = "FACTOR_ID")]
+        factor_id: String,
     },
 }
 
@@ -309,8 +325,9 @@ pub struct UserAddArgs {
     /// A phone number in E.164 form, e.g. +4915112345678.
     #[arg(long, value_name = "P")]
     pub phone: Option<String>,
-    /// A TOTP seed in base32 (at least 128 bits, RFC 4226 4), stored sealed
-    /// with the master key (R-OP-4).
+    /// A TOTP seed in base32 (at least 128 bits, RFC 4226 4), stored as a
+    /// confirmed authenticator-app factor labelled "CLI", sealed with the
+    /// master key (R-OP-4).
     #[arg(long, value_name = "BASE32")]
     pub totp_secret: Option<String>,
 }

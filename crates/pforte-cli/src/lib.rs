@@ -15,7 +15,7 @@ pub mod rules;
 
 use args::{
     AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, OutboxCommand,
-    UserCommand,
+    UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -85,6 +85,10 @@ pub fn main() -> ExitCode {
             Command::User(UserCommand::Show { username }) => {
                 commands::lockout::show(config, &username).await
             }
+            Command::User(UserCommand::Factors(UserFactorsCommand::Remove {
+                username,
+                factor_id,
+            })) => commands::user::remove_factor(config, &username, &factor_id).await,
             Command::Audit(AuditCommand::List { user, since }) => {
                 commands::audit::list(config, user.as_deref(), since.as_deref()).await
             }

@@ -479,22 +479,50 @@ fn r_pw_1_user_add_list_and_set_password_never_show_passwords() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        use pforte_identity::ports::AccountStore;
+        use pforte_identity::ports::{AccountStore, FactorStore};
         let app = provider.app().await;
         let account = app.store.find_by_username("erika").await.unwrap().unwrap();
         assert!(account.password_hash.starts_with("$argon2id$"));
         assert!(app.hasher.verify(second, &account.password_hash));
         assert!(!app.hasher.verify(password, &account.password_hash));
         assert!(account.email_verified);
-        let sealed = account.totp_secret_encrypted.unwrap();
+        assert!(
+            account.totp_secret_encrypted.is_none(),
+            "legacy column unused"
+        );
+        let factors = app.store.factors(account.id).await.unwrap();
+        assert_eq!(factors.len(), 1);
+        let factor = &factors[0];
+        assert_eq!(factor.method, pforte_types::Method::Totp);
+        assert_eq!(factor.label, "CLI");
+        assert!(factor.confirmed);
+        let sealed = factor.secret_sealed.as_deref().unwrap();
+        assert!(!sealed.windows(20).any(|w| w == b"12345678901234567890"));
         let seed = app
             .master
             .decrypt(
-                &sealed,
-                &pforte_cli::commands::user::totp_seal_context(account.id),
+                sealed,
+                pforte_identity::factor::seal_context(factor.id).as_bytes(),
             )
             .unwrap();
         assert_eq!(seed, b"12345678901234567890");
+        // An authenticator app with this seed produces codes the login accepts.
+        let secret = pforte_factors::totp::TotpSecret::from_bytes(&seed).unwrap();
+        let now = chrono::Utc::now();
+        let code = pforte_factors::totp::TotpParams::default()
+            .code_at(&secret, now)
+            .unwrap();
+        assert!(pforte_factors::totp::verify(&secret, &code, now, None).is_ok());
+        let trail = app
+            .identity
+            .audit_events(Some("erika"), None)
+            .await
+            .unwrap();
+        assert!(
+            trail
+                .iter()
+                .any(|event| event.kind == pforte_identity::AuditKind::FactorEnrolled)
+        );
     });
 
     let unknown = provider.run(&[
@@ -541,6 +569,62 @@ fn user_add_rejects_bad_input_without_echoing_secrets() {
     ]));
     assert!(message.contains("--email"), "{message}");
     assert_eq!(stdout(&provider.run(&["user", "list"])).lines().count(), 1);
+}
+
+#[test]
+fn r_op_1_user_show_lists_factors_and_an_operator_removes_one() {
+    let provider = Provider::new();
+    succeeded(&provider.run(&[
+        "user",
+        "add",
+        "--username",
+        "erika",
+        "--password",
+        "first-password-1",
+        "--totp-secret",
+        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    ]));
+    let shown = stdout(succeeded(&provider.run(&["user", "show", "erika"])));
+    assert!(shown.contains("recovery_codes_left: 0"), "{shown}");
+    assert!(shown.contains("factors: 1"), "{shown}");
+    assert!(
+        shown.contains("FACTOR_ID\tMETHOD\tLABEL\tCONFIRMED\tCREATED\tLAST_USED"),
+        "{shown}"
+    );
+    let row = shown
+        .lines()
+        .find(|line| line.contains("\ttotp\tCLI\tyes\t"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(row.ends_with("\t-"), "never used: {row}");
+    let factor_id = row.split('\t').next().unwrap().to_owned();
+    assert!(!shown.contains("GEZDGNBV"), "the seed is never printed");
+
+    let unknown = provider.run(&["user", "factors", "remove", "erika", "not-an-id"]);
+    assert!(failed(&unknown).contains("FACTOR_ID"));
+    let other = uuid::Uuid::now_v7().to_string();
+    let missing = provider.run(&["user", "factors", "remove", "erika", &other]);
+    assert!(failed(&missing).contains("has no factor"));
+    let nobody = provider.run(&["user", "factors", "remove", "nobody", &factor_id]);
+    assert!(failed(&nobody).contains("no user"));
+
+    let removed = stdout(succeeded(
+        &provider.run(&["user", "factors", "remove", "erika", &factor_id]),
+    ));
+    assert!(
+        removed.contains(&factor_id) && removed.contains("removed"),
+        "{removed}"
+    );
+    let shown = stdout(succeeded(&provider.run(&["user", "show", "erika"])));
+    assert!(shown.contains("factors: 0"), "{shown}");
+    let again = provider.run(&["user", "factors", "remove", "erika", &factor_id]);
+    assert!(failed(&again).contains("has no factor"));
+
+    let trail = stdout(succeeded(
+        &provider.run(&["audit", "list", "--user", "erika"]),
+    ));
+    assert!(trail.contains("factor_enrolled"), "{trail}");
+    assert!(trail.contains("factor_removed"), "{trail}");
+    assert!(trail.contains("by=operator"), "{trail}");
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub struct TotpEnrolment {
 pub const MAX_LABEL_CHARS: usize = 60;
 
 impl IdentityService {
-    fn seal(&self, id: FactorId, secret: &[u8]) -> Result<Vec<u8>, IdentityError> {
+    pub(crate) fn seal(&self, id: FactorId, secret: &[u8]) -> Result<Vec<u8>, IdentityError> {
         self.kit()?
             .master
             .encrypt(secret, seal_context(id).as_bytes())
@@ -53,7 +53,7 @@ impl IdentityService {
         Ok(())
     }
 
-    async fn username_of(&self, account: AccountId) -> Result<String, IdentityError> {
+    pub(crate) async fn username_of(&self, account: AccountId) -> Result<String, IdentityError> {
         Ok(self
             .accounts
             .get_account(account)

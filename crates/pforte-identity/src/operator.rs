@@ -50,7 +50,7 @@ pub enum OperatorChange {
 }
 
 impl IdentityService {
-    async fn account_named(&self, username: &str) -> Result<Account, IdentityError> {
+    pub(crate) async fn account_named(&self, username: &str) -> Result<Account, IdentityError> {
         let guard = self.guard()?;
         let name = guard
             .policy

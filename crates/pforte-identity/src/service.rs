@@ -303,3 +303,7 @@ mod tests;
 #[cfg(test)]
 #[path = "login_tests.rs"]
 mod login_tests;
+
+#[cfg(test)]
+#[path = "reauth_tests.rs"]
+mod reauth_tests;

@@ -29,8 +29,8 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
-    assets, authorize, consent, demo, discovery, enrol, factor, health, introspect, login, logout,
-    par, password_change, revoke, terms, token, userinfo,
+    account, assets, authorize, consent, demo, discovery, enrol, factor, health, introspect, login,
+    logout, par, password_change, revoke, terms, token, userinfo,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -90,6 +90,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/login/terms",
             get(terms::terms_get).post(terms::terms_submit),
+        )
+        .route(
+            account::PATH,
+            get(account::security_get).post(account::security_submit),
         )
         .route(
             "/consent",

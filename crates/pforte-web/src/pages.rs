@@ -34,6 +34,7 @@ const TEMPLATES: &[&str] = &[
     "enrol.html",
     "recovery_codes.html",
     "terms.html",
+    "account_security.html",
 ];
 
 pub struct Pages {

@@ -1,5 +1,6 @@
 //! `pforte user unlock | reactivate | show` (R-LO-2, R-LO-6, R-OP-1): the
-//! operator's view of an account's lockout. Every change is an audit event.
+//! operator's view of an account's lockout and second factors. Every change
+//! is an audit event.
 
 use anyhow::bail;
 use chrono::SecondsFormat;
@@ -67,5 +68,24 @@ pub async fn show(config: Option<&Path>, username: &str) -> anyhow::Result<()> {
             |until| until.to_rfc3339_opts(SecondsFormat::Secs, true)
         )
     );
+    // R-OP-1 "view factors": every factor, an enrolment in progress too.
+    let overview = app.identity.factor_overview(username).await?;
+    println!("recovery_codes_left: {}", overview.recovery_codes_left);
+    println!("factors: {}", overview.factors.len());
+    if !overview.factors.is_empty() {
+        println!("FACTOR_ID\tMETHOD\tLABEL\tCONFIRMED\tCREATED\tLAST_USED");
+    }
+    let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    for factor in &overview.factors {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            factor.id,
+            factor.method,
+            factor.label,
+            if factor.confirmed { "yes" } else { "no" },
+            time(factor.created_at),
+            factor.last_used_at.map_or_else(|| "-".to_owned(), time),
+        );
+    }
     Ok(())
 }

@@ -1,38 +1,22 @@
-//! `pforte user add | list | set-password`.
+//! `pforte user add | list | set-password | factors remove`.
 //!
 //! Passwords must satisfy the password policy (R-PW-2; every broken rule is
 //! printed) and are hashed with Argon2id under the configured parameters
 //! (R-PW-1); `--initial` marks one for change at first login (R-PW-3). A TOTP
-//! seed is stored sealed with the master key (R-OP-4). Neither is ever printed.
+//! seed becomes a confirmed authenticator-app factor labelled "CLI", sealed
+//! with the master key bound to the factor (R-OP-4) and audited as
+//! `factor_enrolled`. Neither is ever printed.
 
 use crate::args::UserAddArgs;
 use crate::rules::{base32, fields};
 use anyhow::{Context, bail};
-use pforte_crypto::MasterKey;
 use pforte_identity::IdentityError;
 use pforte_identity::account::Account;
-use pforte_identity::ports::{AccountStore, CredentialStore};
+use pforte_identity::factor::FactorId;
+use pforte_identity::ports::{AccountStore, CredentialStore, FactorStore};
 use pforte_policy::Language;
-use pforte_types::{AccountId, StoreError};
+use pforte_types::{AccountId, Method, StoreError};
 use std::path::Path;
-
-/// The authenticated context a TOTP seed is sealed under: the account id, so
-/// that a sealed seed copied to another account does not open.
-pub fn totp_seal_context(account: AccountId) -> Vec<u8> {
-    format!("pforte totp seed v1:{account}").into_bytes()
-}
-
-/// Seals a base32 TOTP seed for `account` (R-OP-4).
-pub fn seal_totp_secret(
-    master: &MasterKey,
-    account: AccountId,
-    base32_secret: &str,
-) -> Result<Vec<u8>, String> {
-    let seed = base32::decode_totp_secret(base32_secret)?;
-    master
-        .encrypt(&seed, &totp_seal_context(account))
-        .map_err(|error| format!("cannot seal the TOTP secret: {error}"))
-}
 
 pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()> {
     fields::username(&args.username).map_err(anyhow::Error::msg)?;
@@ -56,19 +40,16 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
             bail!("{flag}: must not be empty or contain control characters");
         }
     }
-    if let Some(secret) = &args.totp_secret {
-        // Checked before anything is opened, so a bad seed changes nothing.
-        base32::decode_totp_secret(secret).map_err(anyhow::Error::msg)?;
-    }
+    // Checked before anything is opened, so a bad seed changes nothing.
+    let totp_seed = args
+        .totp_secret
+        .as_deref()
+        .map(base32::decode_totp_secret)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
 
     let app = super::open_app(config).await?;
     let id = AccountId::new();
-    let totp_secret_encrypted = match &args.totp_secret {
-        Some(secret) => {
-            Some(seal_totp_secret(&app.master, id, secret).map_err(anyhow::Error::msg)?)
-        }
-        None => None,
-    };
     let now = app.clock.now();
     let mut account = Account {
         id,
@@ -80,7 +61,8 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
         family_name: args.family_name.clone(),
         phone: args.phone.clone(),
         phone_verified: false,
-        totp_secret_encrypted,
+        // The legacy column stays empty: seeds are factors now.
+        totp_secret_encrypted: None,
         created_at: now,
         updated_at: now,
     };
@@ -107,6 +89,12 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
             .await
             .context("cannot mark the password as initial")?;
     }
+    if let Some(seed) = totp_seed {
+        app.identity
+            .provision_totp(id, &seed, &super::lockout::operator_context("user-add"))
+            .await
+            .context("cannot store the TOTP factor")?;
+    }
     println!("user {} added (id {id})", account.username);
     Ok(())
 }
@@ -117,6 +105,12 @@ pub async fn list(config: Option<&Path>) -> anyhow::Result<()> {
     accounts.sort_by(|a, b| a.username.cmp(&b.username));
     println!("USERNAME\tID\tEMAIL\tEMAIL_VERIFIED\tNAME\tPHONE\tTOTP\tCREATED");
     for account in accounts {
+        let has_totp = app
+            .store
+            .factors(account.id)
+            .await?
+            .iter()
+            .any(|factor| factor.confirmed && factor.method == Method::Totp);
         let name = [
             account.given_name.as_deref(),
             account.family_name.as_deref(),
@@ -133,11 +127,7 @@ pub async fn list(config: Option<&Path>) -> anyhow::Result<()> {
             if account.email_verified { "yes" } else { "no" },
             if name.is_empty() { "-" } else { &name },
             account.phone.as_deref().unwrap_or("-"),
-            if account.totp_secret_encrypted.is_some() {
-                "yes"
-            } else {
-                "no"
-            },
+            if has_totp { "yes" } else { "no" },
             account.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
         );
     }
@@ -183,28 +173,32 @@ fn policy_error(error: IdentityError) -> anyhow::Error {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-    use super::*;
-
-    #[test]
-    fn r_op_4_totp_seed_is_sealed_to_its_account() {
-        let master = MasterKey::generate();
-        let account = AccountId::new();
-        let sealed =
-            seal_totp_secret(&master, account, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
-        assert!(!sealed.windows(20).any(|w| w == b"12345678901234567890"));
-        let opened = master
-            .decrypt(&sealed, &totp_seal_context(account))
-            .unwrap();
-        assert_eq!(opened, b"12345678901234567890");
-        assert!(
-            master
-                .decrypt(&sealed, &totp_seal_context(AccountId::new()))
-                .is_err()
-        );
-        assert!(seal_totp_secret(&master, account, "short").is_err());
+/// `pforte user factors remove`: an operator removes a factor (a lost
+/// phone), audited as `factor_removed` (R-OP-1). The last second factor may
+/// go; a mandatory policy then asks the user to enrol a new one at login.
+pub async fn remove_factor(
+    config: Option<&Path>,
+    username: &str,
+    factor_id: &str,
+) -> anyhow::Result<()> {
+    let Some(id) = FactorId::parse(factor_id.trim()) else {
+        bail!("FACTOR_ID: not a factor id (see `pforte user show {username}`)");
+    };
+    let app = super::open_app(config).await?;
+    let context = super::lockout::operator_context("factor-remove");
+    match app
+        .identity
+        .remove_factor_by_operator(username, id, &context)
+        .await
+    {
+        Ok(factor) => {
+            println!(
+                "factor {id} ({} {:?}) of {username} removed",
+                factor.method, factor.label
+            );
+            Ok(())
+        }
+        Err(IdentityError::NoSuchFactor) => bail!("user {username} has no factor {id}"),
+        Err(error) => Err(error.into()),
     }
 }

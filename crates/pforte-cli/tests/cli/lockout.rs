@@ -141,7 +141,7 @@ fn r_lo_6_user_show_unlock_and_audit_list() {
     let shown = stdout(succeeded(&provider.run(&["user", "show", "erika"])));
     assert_eq!(
         shown,
-        "username: erika\nstate: active\nfailures: 0\nlocked_until: -\n"
+        "username: erika\nstate: active\nfailures: 0\nlocked_until: -\nrecovery_codes_left: 0\nfactors: 0\n"
     );
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -161,7 +161,7 @@ fn r_lo_6_user_show_unlock_and_audit_list() {
     let shown = stdout(succeeded(&provider.run(&["user", "show", "erika"])));
     assert_eq!(
         shown,
-        "username: erika\nstate: active\nfailures: 0\nlocked_until: -\n"
+        "username: erika\nstate: active\nfailures: 0\nlocked_until: -\nrecovery_codes_left: 0\nfactors: 0\n"
     );
 
     let trail = stdout(succeeded(

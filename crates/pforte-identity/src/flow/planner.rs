@@ -187,10 +187,22 @@ pub fn next(
             })
             .unwrap_or_default();
         return match rule.map(|rule| rule.on_missing) {
-            Some(OnMissing::Enrol) if !can_enrol.is_empty() => Next::Enrol {
-                class,
-                methods: can_enrol,
-            },
+            Some(OnMissing::Enrol) if !can_enrol.is_empty() => {
+                // Enrolling is itself a required action (R-RG-7): the actions
+                // the policy orders before it run first, e.g. replacing an
+                // initial password before a factor is bound to the account.
+                if let Some(action) = actions_in_order(policy)
+                    .into_iter()
+                    .take_while(|action| *action != RequiredAction::EnrolSecondFactor)
+                    .find(|action| is_triggered(policy, *action, facts))
+                {
+                    return Next::Action(action);
+                }
+                Next::Enrol {
+                    class,
+                    methods: can_enrol,
+                }
+            }
             _ => Next::Unmet(Unmet { class }),
         };
     }

@@ -388,3 +388,26 @@ fn oidc_core_3_1_2_1_max_age_does_not_void_what_this_login_proved() {
         Next::Done(_)
     ));
 }
+
+#[test]
+fn r_rg_7_actions_ordered_before_enrolment_run_before_a_needed_enrolment() {
+    let policy = AssurancePolicy {
+        terms_version: Some("2026-01".into()),
+        second_factor_mandatory: true,
+        ..AssurancePolicy::default()
+    };
+    let mut facts = Facts {
+        must_change_password: true,
+        ..open_facts(&[])
+    };
+    let txn = txn_with(&[password(1)]);
+    let step = |facts: &Facts| next(&policy, &SUBSTANTIAL, &txn, facts, at(2));
+    assert_eq!(
+        step(&facts),
+        Next::Action(RequiredAction::ChangeInitialPassword)
+    );
+    facts.must_change_password = false;
+    assert_eq!(step(&facts), Next::Action(RequiredAction::AcceptTerms));
+    facts.accepted_terms = Some("2026-01".into());
+    assert!(matches!(step(&facts), Next::Enrol { .. }));
+}

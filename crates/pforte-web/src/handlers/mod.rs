@@ -1,6 +1,7 @@
 //! The handlers, one endpoint per file. Each parses the request, calls the
 //! protocol core or the login service, and maps the result to a response.
 
+pub mod account;
 pub mod assets;
 pub mod authorize;
 pub mod consent;

@@ -2,6 +2,7 @@
 //! the whole crate to keep link time down.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account;
 mod discovery;
 mod flow;
 mod lockout;
