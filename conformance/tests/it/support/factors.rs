@@ -233,6 +233,11 @@ impl<'a> Person<'a> {
                 Arrival::Stopped(stopped) => stopped,
             };
             let (name, next) = self.act(&stopped).await;
+            assert!(
+                !(name == "login" && pages.last() == Some(&"login")),
+                "the login form came back after the right password ({pages:?}): {}",
+                stopped.describe()
+            );
             pages.push(name);
             page = next;
         }
