@@ -13,6 +13,7 @@
 
 mod support;
 
+mod acr_rp;
 mod authorize_errors;
 mod browser;
 mod browser_lockout;
@@ -33,4 +34,5 @@ mod pkce;
 mod private_key_jwt;
 mod prompt;
 mod scopes;
+mod second_factor_browser;
 mod token_endpoint;

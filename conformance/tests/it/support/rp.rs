@@ -87,8 +87,12 @@ impl<'a> Request<'a> {
 
 impl Rp {
     pub async fn new(fixture: &Fixture, client_id: &str) -> Rp {
-        let spec = fixture.client(client_id).clone();
-        let metadata = discover(&fixture.server.issuer).await;
+        Rp::for_issuer(&fixture.server.issuer, fixture.client(client_id).clone()).await
+    }
+
+    /// A relying party of a provider other than the shared one.
+    pub async fn for_issuer(issuer: &str, spec: ClientSpec) -> Rp {
+        let metadata = discover(issuer).await;
         let secret = spec.secret.clone().map(ClientSecret::new);
         let mut client =
             CoreClient::from_provider_metadata(metadata, ClientId::new(spec.id.to_owned()), secret)
@@ -103,7 +107,7 @@ impl Rp {
             spec,
             client,
             http: RpHttp::default(),
-            issuer: fixture.server.issuer.clone(),
+            issuer: issuer.to_owned(),
         }
     }
 
