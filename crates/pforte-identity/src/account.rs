@@ -18,8 +18,9 @@ pub struct Account {
     pub family_name: Option<String>,
     pub phone: Option<String>,
     pub phone_verified: bool,
-    /// TOTP seed encrypted with the master key (R-OP-4); used by the second-factor
-    /// feature.
+    /// No longer written: TOTP seeds are enrolled factors now
+    /// ([`crate::factor::EnrolledFactor`]). The column stays readable for
+    /// databases from before second factors.
     pub totp_secret_encrypted: Option<Vec<u8>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

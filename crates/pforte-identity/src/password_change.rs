@@ -23,14 +23,30 @@ impl IdentityService {
     ) -> Result<(), IdentityError> {
         let guard = self.guard()?;
         let state = guard.credentials.password_state(account.id).await?;
-        self.evaluate(account, &state, new_password)
+        let second_factor = self.has_second_factor(account.id).await?;
+        self.evaluate(account, &state, second_factor, new_password)
             .map_err(IdentityError::PasswordRejected)
+    }
+
+    /// Whether the account has a confirmed second factor: the policy may then
+    /// allow a shorter password (`min_length_with_second_factor`, R-PW-2).
+    async fn has_second_factor(&self, account: AccountId) -> Result<bool, IdentityError> {
+        Ok(match &self.factors {
+            Some(kit) => kit
+                .factors
+                .factors(account)
+                .await?
+                .iter()
+                .any(|factor| factor.confirmed),
+            None => false,
+        })
     }
 
     fn evaluate(
         &self,
         account: &Account,
         state: &PasswordState,
+        second_factor: bool,
         new_password: &str,
     ) -> Result<(), Vec<PasswordViolation>> {
         let Ok(guard) = self.guard() else {
@@ -49,7 +65,7 @@ impl IdentityService {
         let context = PasswordContext {
             usernames: &usernames,
             email: account.email.as_deref(),
-            second_factor: account.totp_secret_encrypted.is_some(),
+            second_factor,
             history: Some(&history),
         };
         let mut violations = match policy.evaluate(new_password, &context) {
@@ -93,7 +109,8 @@ impl IdentityService {
         if !state.must_change {
             return Err(IdentityError::NoPasswordChangePending);
         }
-        self.evaluate(&account, &state, new_password)
+        let second_factor = self.has_second_factor(account_id).await?;
+        self.evaluate(&account, &state, second_factor, new_password)
             .map_err(IdentityError::PasswordRejected)?;
         if new_password != confirmation {
             return Err(IdentityError::PasswordConfirmationMismatch);
