@@ -18,6 +18,7 @@ mod m20261201_000006_create_lockout_and_audit;
 mod m20261201_000007_create_outbox;
 mod m20261201_000008_client_acr;
 mod m20261201_000009_create_factors;
+mod m20261201_000010_webauthn_credential_id;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_outbox::Migration),
             Box::new(m20261201_000008_client_acr::Migration),
             Box::new(m20261201_000009_create_factors::Migration),
+            Box::new(m20261201_000010_webauthn_credential_id::Migration),
         ]
     }
 }
