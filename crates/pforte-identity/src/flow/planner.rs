@@ -119,8 +119,10 @@ pub fn next(
     };
     let proven = policy.fresh_classes(&txn.evidence, now, plan.max_age);
 
-    // The alternative of the level closest to completion: fewest classes to
-    // go, and among those one whose missing classes the user can prove.
+    // The alternative of the level closest to completion: first one whose
+    // missing classes the user can prove or at least enrol (R-AC-4: lead to
+    // enrolment rather than refuse while another alternative allows it),
+    // then fewest classes the user cannot prove, then fewest to go.
     let missing_of = |set: &Vec<FactorClass>| -> Vec<FactorClass> {
         set.iter()
             .copied()
@@ -128,13 +130,23 @@ pub fn next(
             .collect()
     };
     let provable = |class: FactorClass| !usable(policy, class, facts).is_empty();
+    let enrolable = |class: FactorClass| {
+        policy.class(class).is_some_and(|rule| {
+            rule.on_missing == OnMissing::Enrol
+                && rule.methods.iter().any(|method| enrollable(*method))
+        })
+    };
     let best = level
         .alternatives
         .iter()
         .map(missing_of)
         .min_by_key(|missing| {
             let unprovable = missing.iter().filter(|class| !provable(**class)).count();
-            (unprovable, missing.len())
+            let dead_end = missing
+                .iter()
+                .filter(|class| !provable(**class) && !enrolable(**class))
+                .count();
+            (dead_end, unprovable, missing.len())
         });
     let Some(mut missing) = best else {
         return Next::Unmet(Unmet {
