@@ -86,6 +86,7 @@ async fn save_and_go(
 }
 
 /// Sends the login to its next prompt (see the module documentation).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn advance(
     state: &AppState,
     headers: &HeaderMap,
