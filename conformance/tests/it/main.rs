@@ -16,6 +16,7 @@ mod support;
 mod authorize_errors;
 mod browser;
 mod browser_lockout;
+mod browser_webauthn;
 mod cli;
 mod clock;
 mod code_flow;
