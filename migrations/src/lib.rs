@@ -19,6 +19,7 @@ mod m20261201_000007_create_outbox;
 mod m20261201_000008_client_acr;
 mod m20261201_000009_create_factors;
 mod m20261201_000010_create_member_data;
+mod m20261201_000011_webauthn_credential_id;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_client_acr::Migration),
             Box::new(m20261201_000009_create_factors::Migration),
             Box::new(m20261201_000010_create_member_data::Migration),
+            Box::new(m20261201_000011_webauthn_credential_id::Migration),
         ]
     }
 }

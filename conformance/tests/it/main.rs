@@ -17,6 +17,7 @@ mod acr_rp;
 mod authorize_errors;
 mod browser;
 mod browser_lockout;
+mod browser_webauthn;
 mod cli;
 mod clock;
 mod code_flow;

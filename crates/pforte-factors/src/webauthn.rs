@@ -175,7 +175,9 @@ impl WebauthnFactor {
                         None,
                     )
                     .map_err(rejected)?;
-                (to_value(&options)?, RegistrationState::SecurityKey(state))
+                let mut options = to_value(&options)?;
+                without_uv_required_protection(&mut options);
+                (options, RegistrationState::SecurityKey(state))
             }
         };
         Ok((options, to_json(&state)?))
@@ -352,9 +354,35 @@ impl WebauthnFactor {
     }
 }
 
+/// Removes the CTAP2 `credProtect` request "user verification required"
+/// from options that only *prefer* user verification: Chromium refuses such
+/// a request as inconsistent (`NotSupportedError`), since a credential that
+/// demands verification contradicts a ceremony that does not. The extension
+/// was not enforced anyway; a credential that verified the user at
+/// registration must still verify at every sign-in (the stored policy).
+fn without_uv_required_protection(options: &mut Value) {
+    if let Some(extensions) = options
+        .get_mut("publicKey")
+        .and_then(|public_key| public_key.get_mut("extensions"))
+        .and_then(Value::as_object_mut)
+    {
+        extensions.remove("credentialProtectionPolicy");
+        extensions.remove("enforceCredentialProtectionPolicy");
+    }
+}
+
 /// The base64url id of a stored credential, e.g. to look it up or list it.
 pub fn credential_id(credential_json: &str) -> Result<String, WebauthnFactorError> {
     Ok(encode_id(parse_passkey(credential_json)?.cred_id()))
+}
+
+/// Whether a stored credential verified the user (PIN or biometrics) when it
+/// was registered: only such credentials may sign in without a password,
+/// since the authenticator is then bound to repeat the check (WebAuthn
+/// §6.1 UV flag).
+pub fn credential_user_verified(credential_json: &str) -> Result<bool, WebauthnFactorError> {
+    parse_passkey(credential_json)?;
+    Ok(credential_flags(credential_json)?.0)
 }
 
 /// Passkeys and security keys share one stored form (`{"cred": …}`); the
@@ -476,6 +504,14 @@ mod tests {
             assert_eq!(
                 public_key["authenticatorSelection"]["userVerification"],
                 expected
+            );
+            // Browsers refuse a UV-required credential protection in a
+            // ceremony that only prefers verification.
+            assert_eq!(
+                public_key["extensions"]
+                    .get("credentialProtectionPolicy")
+                    .is_some(),
+                verification == UserVerification::Required
             );
             // The user handle is the account UUID, not a name.
             assert_eq!(public_key["user"]["id"], b64(user.as_bytes()));
@@ -688,6 +724,9 @@ mod tests {
         assert!(parse_security_key(&json).is_ok());
         assert_eq!(credential_id(&json).unwrap(), b64(b"credential-one"));
         assert_eq!(credential_flags(&json).unwrap(), (false, true));
+        assert!(!credential_user_verified(&json).unwrap());
+        assert!(credential_user_verified(&stored_credential(b"c", true)).unwrap());
+        assert!(credential_user_verified("{}").is_err());
         assert_eq!(
             credential_id("{\"cred\":{}}").unwrap_err(),
             WebauthnFactorError::Credential

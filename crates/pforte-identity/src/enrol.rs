@@ -81,6 +81,7 @@ impl IdentityService {
             label: kit.totp_issuer.clone(),
             secret_sealed: Some(self.seal(id, secret.as_bytes())?),
             public_data: None,
+            credential_id: None,
             confirmed: false,
             last_totp_step: None,
             created_at: now,
@@ -214,6 +215,7 @@ impl IdentityService {
             label,
             secret_sealed: Some(self.seal(id, normalised.as_bytes())?),
             public_data: None,
+            credential_id: None,
             confirmed: false,
             last_totp_step: None,
             created_at: self.clock.now(),
@@ -413,13 +415,7 @@ impl IdentityService {
         label: &str,
         context: &RequestContext,
     ) -> Result<(), IdentityError> {
-        let label = label.trim();
-        if label.is_empty()
-            || label.chars().count() > MAX_LABEL_CHARS
-            || label.chars().any(char::is_control)
-        {
-            return Err(IdentityError::InvalidLabel);
-        }
+        let label = clean_label(label)?;
         let kit = self.kit()?;
         if !kit.factors.rename_factor(account, factor_id, label).await? {
             return Err(IdentityError::NoSuchFactor);
@@ -597,6 +593,19 @@ fn normalise_serial(serial: &str) -> String {
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// A factor name as the user typed it, trimmed: not empty, at most
+/// [`MAX_LABEL_CHARS`] characters, no control characters.
+pub(crate) fn clean_label(label: &str) -> Result<&str, IdentityError> {
+    let label = label.trim();
+    if label.is_empty()
+        || label.chars().count() > MAX_LABEL_CHARS
+        || label.chars().any(char::is_control)
+    {
+        return Err(IdentityError::InvalidLabel);
+    }
+    Ok(label)
 }
 
 /// The purpose an enrolment code is bound to.

@@ -54,6 +54,12 @@ pub struct EnrolledFactor {
     pub secret_sealed: Option<Vec<u8>>,
     /// Public data of the method: the WebAuthn credential as JSON.
     pub public_data: Option<String>,
+    /// The WebAuthn credential id (base64url), in a column of its own with a
+    /// unique index: the store refuses a credential already registered to
+    /// any account (WebAuthn §7.1 step 22) atomically, which a lookup before
+    /// the insert could not. `None` for every other method.
+    #[serde(default)]
+    pub credential_id: Option<String>,
     /// False until the user proved the factor once (first TOTP code, code
     /// sent to the number); only confirmed factors count at login.
     pub confirmed: bool,

@@ -26,6 +26,7 @@ pub mod reauth;
 pub mod service;
 pub mod session;
 pub mod throttle;
+pub mod webauthn;
 
 /// The policy types the login layer speaks in (languages, violations), so
 /// that callers need no dependency of their own on the policy crate.

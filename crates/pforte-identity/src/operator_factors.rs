@@ -98,6 +98,7 @@ impl IdentityService {
             account_id: account,
             method: Method::Totp,
             label: OPERATOR_TOTP_LABEL.to_owned(),
+            credential_id: None,
             secret_sealed: Some(self.seal(id, secret.as_bytes())?),
             public_data: None,
             confirmed: true,

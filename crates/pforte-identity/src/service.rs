@@ -99,6 +99,19 @@ pub enum IdentityError {
     /// The last second factor cannot be removed while one is mandatory.
     #[error("the last second factor cannot be removed")]
     LastFactor,
+    /// The security key's answer did not verify (signature, challenge of
+    /// another ceremony, origin, user verification, unknown credential); the
+    /// precise reason is in the audit trail. The user may try again.
+    #[error("the security key could not be verified")]
+    SecurityKeyRejected,
+    /// The security key is already registered (to this or another account;
+    /// WebAuthn §7.1 step 22).
+    #[error("this security key is already registered")]
+    SecurityKeyTaken,
+    /// No security key ceremony is pending (never started, already used, or
+    /// its state is unreadable): the user starts again.
+    #[error("the security key request is no longer valid")]
+    SecurityKeyExpired,
     /// The code could not be handed to the SMS gateway or mail server.
     #[error("the message could not be sent: {0}")]
     Delivery(String),
@@ -132,6 +145,9 @@ impl IdentityError {
             Self::MembershipUnavailable => "PF-MFA-011",
             Self::MembershipNotProven => "PF-MFA-012",
             Self::LastFactor => "PF-MFA-009",
+            Self::SecurityKeyRejected => "PF-MFA-013",
+            Self::SecurityKeyTaken => "PF-MFA-014",
+            Self::SecurityKeyExpired => "PF-MFA-015",
             Self::Delivery(_) => "PF-MFA-502",
             Self::Sealing(_) => "PF-MFA-500",
             Self::NotConfigured => "PF-LOGIN-501",
@@ -166,6 +182,9 @@ pub struct FactorKit {
     pub codes: CodeDigester,
     /// The service name authenticator apps show (the brand's name).
     pub totp_issuer: String,
+    /// The WebAuthn relying party of the issuer (R-MF-1); `None` when the
+    /// issuer cannot be one (an IP address as host), which refuses WebAuthn.
+    pub webauthn: Option<Arc<pforte_factors::webauthn::WebauthnFactor>>,
 }
 
 /// The policy and the storage the lockout and password rules need.
@@ -298,7 +317,7 @@ impl IdentityService {
 
 #[cfg(test)]
 #[path = "service_tests.rs"]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 #[path = "login_tests.rs"]

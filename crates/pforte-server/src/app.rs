@@ -153,6 +153,7 @@ impl App {
                 master: Arc::new(master.clone()),
                 codes: CodeDigester::from_master(&master),
                 totp_issuer: settings.notify.totp_issuer.clone(),
+                webauthn: webauthn_relying_party(&settings),
             }),
         );
         Ok(App {
@@ -402,6 +403,40 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), std::io::Error
     let mut file = options.open(path)?;
     file.write_all(contents)?;
     file.sync_all()
+}
+
+/// The WebAuthn relying party of the issuer (R-MF-1): its host is the RP id,
+/// its origin the only origin accepted, and the brand name (`notify.
+/// totp_issuer`) what authenticators show. Browsers refuse an IP address as
+/// RP id (WebAuthn §5.1.4 asks for a domain), so such an issuer runs without
+/// WebAuthn, which the log says once at start-up; the levels that need a
+/// hardware key then end with a clear error instead.
+fn webauthn_relying_party(
+    settings: &Settings,
+) -> Option<Arc<pforte_factors::webauthn::WebauthnFactor>> {
+    let issuer = url::Url::parse(&settings.issuer).ok()?;
+    let host = match issuer.host() {
+        Some(url::Host::Domain(host)) => host.to_owned(),
+        _ => {
+            tracing::warn!(
+                issuer = settings.issuer,
+                "WebAuthn is off: the issuer's host is not a domain name"
+            );
+            return None;
+        }
+    };
+    let origin = issuer.origin().ascii_serialization();
+    match pforte_factors::webauthn::WebauthnFactor::new(
+        &host,
+        &origin,
+        &settings.notify.totp_issuer,
+    ) {
+        Ok(factor) => Some(Arc::new(factor)),
+        Err(error) => {
+            tracing::warn!(%error, "WebAuthn is off");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
     account, assets, authorize, consent, demo, discovery, enrol, factor, health, introspect, login,
-    logout, par, password_change, revoke, terms, token, userinfo,
+    logout, par, password_change, revoke, terms, token, userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -88,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/login/continue", post(enrol::continue_submit))
         .route(
+            "/login/webauthn",
+            get(webauthn::webauthn_get).post(webauthn::webauthn_submit),
+        )
+        .route(
             "/login/terms",
             get(terms::terms_get).post(terms::terms_submit),
         )
@@ -99,7 +103,8 @@ pub fn router(state: AppState) -> Router {
             "/consent",
             get(consent::consent_page).post(consent::consent_submit),
         )
-        .route(pages::STYLESHEET_PATH, get(assets::stylesheet));
+        .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
+        .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script));
     if state.settings.demo_enabled {
         routes = routes.route(
             "/demo/callback",

@@ -6,6 +6,9 @@
 //!   catalog must have the same keys as the German one, so a missing translation
 //!   is found at start-up, not by a user.
 //! - `static/pforte.css`: the style sheet, served at [`STYLESHEET_PATH`].
+//! - `static/webauthn.js`: the one script, for the WebAuthn pages only, served
+//!   at [`WEBAUTHN_SCRIPT_PATH`] and linked with its content hash as `?v=`,
+//!   so that it can be cached long and a changed file is fetched at once.
 //!
 //! Reading at run time lets a brand change texts and markup without a rebuild
 //! (R-OP-2); brand overrides on top of `base` arrive with the theming issue.
@@ -17,6 +20,9 @@ use crate::i18n::{DEFAULT_LOCALE, SUPPORTED};
 
 /// Where the style sheet is served.
 pub const STYLESHEET_PATH: &str = "/assets/pforte.css";
+
+/// Where the WebAuthn script is served.
+pub const WEBAUTHN_SCRIPT_PATH: &str = "/assets/webauthn.js";
 
 /// The pages every theme must provide.
 const TEMPLATES: &[&str] = &[
@@ -35,12 +41,16 @@ const TEMPLATES: &[&str] = &[
     "recovery_codes.html",
     "terms.html",
     "account_security.html",
+    "webauthn.html",
 ];
 
 pub struct Pages {
     tera: tera::Tera,
     catalogs: BTreeMap<&'static str, serde_json::Map<String, serde_json::Value>>,
     stylesheet: String,
+    webauthn_script: String,
+    /// `WEBAUTHN_SCRIPT_PATH?v=<hash of the file>`.
+    webauthn_script_url: String,
 }
 
 impl std::fmt::Debug for Pages {
@@ -89,10 +99,19 @@ impl Pages {
         let css_path = base.join("static").join("pforte.css");
         let stylesheet = std::fs::read_to_string(&css_path)
             .map_err(|error| ThemeError(format!("{}: {error}", css_path.display())))?;
+        let script_path = base.join("static").join("webauthn.js");
+        let webauthn_script = std::fs::read_to_string(&script_path)
+            .map_err(|error| ThemeError(format!("{}: {error}", script_path.display())))?;
+        let version: String = pforte_crypto::random::sha256_b64url(&webauthn_script)
+            .chars()
+            .take(16)
+            .collect();
         Ok(Self {
             tera,
             catalogs,
             stylesheet,
+            webauthn_script,
+            webauthn_script_url: format!("{WEBAUTHN_SCRIPT_PATH}?v={version}"),
         })
     }
 
@@ -109,6 +128,7 @@ impl Pages {
         full.insert("lang", locale);
         full.insert("t", catalog);
         full.insert("stylesheet", STYLESHEET_PATH);
+        full.insert("webauthn_script", &self.webauthn_script_url);
         full.extend(context.clone());
         self.tera
             .render(template, &full)
@@ -127,6 +147,10 @@ impl Pages {
 
     pub fn stylesheet(&self) -> &str {
         &self.stylesheet
+    }
+
+    pub fn webauthn_script(&self) -> &str {
+        &self.webauthn_script
     }
 
     fn catalog(&self, locale: &str) -> (&str, &serde_json::Map<String, serde_json::Value>) {

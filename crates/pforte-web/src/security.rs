@@ -69,6 +69,16 @@ pub fn csp_with_form_target(extra: Option<&str>) -> String {
     }
 }
 
+/// The policy of the WebAuthn pages: [`csp_with_form_target`] plus scripts
+/// from our own origin (the one static script; no inline script, no eval).
+pub fn webauthn_csp(extra: Option<&str>) -> String {
+    csp_with_form_target(extra).replacen(
+        "default-src 'none';",
+        "default-src 'none'; script-src 'self';",
+        1,
+    )
+}
+
 /// The policy of the form_post page (OAuth 2.0 Form Post Response Mode): one
 /// script, allowed by its nonce, that submits a form to the client.
 pub fn form_post_csp(nonce: &str, redirect_uri: &str) -> String {
@@ -98,6 +108,21 @@ mod tests {
             Some("com.example.app:")
         );
         assert_eq!(form_action_source("not a url"), None);
+    }
+
+    #[test]
+    fn r_mf_1_webauthn_pages_allow_only_own_scripts() {
+        for extra in [None, Some("https://rp.example/cb")] {
+            let csp = webauthn_csp(extra);
+            assert!(csp.starts_with("default-src 'none'; script-src 'self'; "));
+            assert!(!csp.contains("unsafe"));
+            assert!(csp.contains("frame-ancestors 'none'"));
+        }
+        assert!(
+            webauthn_csp(Some("https://rp.example/cb"))
+                .contains("form-action 'self' https://rp.example;")
+        );
+        assert!(!DEFAULT_CSP.contains("script-src"));
     }
 
     #[test]

@@ -132,8 +132,10 @@ pub fn next(
         .collect();
     let proven = policy.fresh_classes(&current, now, None);
 
-    // The alternative of the level closest to completion: fewest classes to
-    // go, and among those one whose missing classes the user can prove.
+    // The alternative of the level closest to completion: first one whose
+    // missing classes the user can prove or at least enrol (R-AC-4: lead to
+    // enrolment rather than refuse while another alternative allows it),
+    // then fewest classes the user cannot prove, then fewest to go.
     let missing_of = |set: &Vec<FactorClass>| -> Vec<FactorClass> {
         set.iter()
             .copied()
@@ -147,8 +149,6 @@ pub fn next(
                 && rule.methods.iter().any(|method| enrollable(*method))
         })
     };
-    // Prefer what the user can prove now, then what they can enrol, then the
-    // shortest way; a dead end (deny) only when every alternative is one.
     let best = level
         .alternatives
         .iter()

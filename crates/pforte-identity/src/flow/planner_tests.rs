@@ -203,6 +203,30 @@ fn r_ac_1_loa_high_takes_the_alternative_the_user_can_prove() {
 }
 
 #[test]
+fn r_ac_4_loa_high_without_any_key_leads_to_enrolling_a_hardware_key() {
+    // Neither a device key (`deny`) nor a WebAuthn credential (`enrol`):
+    // the alternative that can still be reached by enrolling wins.
+    let policy = AssurancePolicy::default();
+    let high = Plan {
+        required: 2,
+        max_age: None,
+    };
+    assert_eq!(
+        next(
+            &policy,
+            &high,
+            &txn_with(&[password(0)]),
+            &open_facts(&[Method::Totp]),
+            at(1)
+        ),
+        Next::Enrol {
+            class: FactorClass::HardwareKey,
+            methods: vec![Method::Webauthn],
+        }
+    );
+}
+
+#[test]
 fn r_rg_7_required_actions_run_in_policy_order_after_the_factors() {
     let mut policy = AssurancePolicy {
         terms_version: Some("2026-01".into()),

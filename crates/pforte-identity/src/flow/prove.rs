@@ -32,7 +32,7 @@ impl IdentityService {
     }
 
     /// Counts a wrong entry; past the limit the login is over.
-    async fn factor_failed(
+    pub(crate) async fn factor_failed(
         &self,
         txn: &mut LoginTxn,
         method: Method,
@@ -60,7 +60,7 @@ impl IdentityService {
         })
     }
 
-    async fn factor_proven(
+    pub(crate) async fn factor_proven(
         &self,
         txn: &mut LoginTxn,
         method: Method,
@@ -90,7 +90,7 @@ impl IdentityService {
     }
 
     /// The confirmed factors of `method` of the transaction's account.
-    async fn confirmed(
+    pub(crate) async fn confirmed(
         &self,
         account: AccountId,
         method: Method,

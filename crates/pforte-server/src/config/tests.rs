@@ -352,6 +352,11 @@ fn example_file_documents_every_key() {
         let line = line.trim_start_matches('#').trim();
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             section = name.to_owned();
+            // An optional section (absent by default) is documented by its
+            // header, e.g. `# [notify.smtp]`.
+            if let Some((parent, child)) = name.rsplit_once('.') {
+                documented.push((parent.to_owned(), child.to_owned()));
+            }
         } else if let Some((key, _)) = line.split_once(" = ") {
             documented.push((section.clone(), key.to_owned()));
         }

@@ -16,6 +16,8 @@ pub struct Model {
     pub secret_sealed: Option<Vec<u8>>,
     #[sea_orm(column_type = "Text", nullable)]
     pub public_data: Option<String>,
+    /// The WebAuthn credential id, unique across all accounts.
+    pub credential_id: Option<String>,
     pub confirmed: bool,
     /// The last accepted TOTP time step (R-MF-3).
     pub last_totp_step: Option<i64>,

@@ -45,6 +45,7 @@ fn totp(account: AccountId) -> EnrolledFactor {
         label: "Handy".to_owned(),
         secret_sealed: Some(vec![0, 1, 2, 254, 255]),
         public_data: None,
+        credential_id: None,
         confirmed: false,
         last_totp_step: None,
         created_at: t0(),
@@ -58,6 +59,7 @@ fn webauthn(account: AccountId) -> EnrolledFactor {
         label: "YubiKey blau".to_owned(),
         secret_sealed: None,
         public_data: Some(r#"{"cred":"AQID","counter":7}"#.to_owned()),
+        credential_id: Some("AQID".to_owned()),
         confirmed: true,
         last_totp_step: Some(59_666_666),
         created_at: t0() + secs(1),
@@ -117,6 +119,33 @@ pub async fn r_mf_1_a_factor_of_an_unknown_account_is_refused_without_its_event(
         .await;
     assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
     assert_eq!(trail(store, stranger).await, vec![]);
+}
+
+pub async fn r_mf_1_a_webauthn_credential_is_registered_to_one_account_only(store: &SqlStore) {
+    let erika = account("erika");
+    let max = account("max");
+    store.insert_account(&erika).await.unwrap();
+    store.insert_account(&max).await.unwrap();
+    let key = webauthn(erika.id);
+    store.insert_factor(&key, &[]).await.unwrap();
+    // The same authenticator for another account, or again for the same one:
+    // refused, and no event is written.
+    for owner in [max.id, erika.id] {
+        let copy = EnrolledFactor {
+            id: FactorId::new(),
+            ..webauthn(owner)
+        };
+        let result = store
+            .insert_factor(&copy, &[event(AuditKind::FactorEnrolled, owner, "copy")])
+            .await;
+        assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    }
+    assert_eq!(trail(store, max.id).await, vec![]);
+    assert_eq!(store.factors(max.id).await.unwrap(), vec![]);
+    // Factors without a credential id do not collide.
+    store.insert_factor(&totp(max.id), &[]).await.unwrap();
+    store.insert_factor(&totp(max.id), &[]).await.unwrap();
+    assert_eq!(store.factors(max.id).await.unwrap().len(), 2);
 }
 
 pub async fn r_mf_1_confirming_marks_the_factor_proven_with_its_event(store: &SqlStore) {

@@ -88,6 +88,7 @@ store_suite! {
     lockout::r_lo_4_idle_counters_of_unknown_names_are_purged_but_not_locks,
     factors::r_mf_1_factors_round_trip_oldest_first_with_their_enrolment_events,
     factors::r_mf_1_a_factor_of_an_unknown_account_is_refused_without_its_event,
+    factors::r_mf_1_a_webauthn_credential_is_registered_to_one_account_only,
     factors::r_mf_1_confirming_marks_the_factor_proven_with_its_event,
     factors::r_mf_1_remove_factor_of_another_account_returns_false_and_keeps_it,
     factors::r_mf_1_rename_factor_only_within_its_account,

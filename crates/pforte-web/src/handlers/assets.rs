@@ -1,4 +1,4 @@
-//! The theme's style sheet (no CDN; DESIGN.md §6).
+//! The theme's style sheet and its one script (no CDN; DESIGN.md §6).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -16,6 +16,22 @@ pub async fn stylesheet(State(state): State<AppState>) -> Response {
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// The WebAuthn script. Pages link it with its content hash as `?v=`, so a
+/// year of caching never serves an old version after a theme change.
+pub async fn webauthn_script(State(state): State<AppState>) -> Response {
+    let mut response = state.pages.webauthn_script().to_owned().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     response
 }

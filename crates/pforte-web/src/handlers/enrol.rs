@@ -43,8 +43,9 @@ struct EnrolForm {
     action: String,
 }
 
-/// What the planner wants enrolled now: the class and the methods offered.
-async fn wanted(
+/// What the planner wants enrolled now: the class and the methods offered
+/// (WebAuthn only when the provider can be a relying party).
+pub(crate) async fn wanted(
     state: &AppState,
     step: &Step,
 ) -> Result<Option<(FactorClass, Vec<Method>)>, Response> {
@@ -74,10 +75,17 @@ async fn wanted(
             })
             .unwrap_or_default()
     };
+    let webauthn = state.identity.webauthn_available();
+    let offered = |methods: Vec<Method>| -> Vec<Method> {
+        methods
+            .into_iter()
+            .filter(|method| webauthn || *method != Method::Webauthn)
+            .collect()
+    };
     Ok(match next {
-        Next::Enrol { class, methods } => Some((class, methods)),
+        Next::Enrol { class, methods } => Some((class, offered(methods))),
         Next::Action(RequiredAction::EnrolSecondFactor) => {
-            Some((FactorClass::Possession, possession(&assurance)))
+            Some((FactorClass::Possession, offered(possession(&assurance))))
         }
         Next::Action(RequiredAction::VerifyPhone) => {
             Some((FactorClass::Possession, vec![Method::SmsTan]))
@@ -269,6 +277,19 @@ pub async fn enrol_submit(
                 )
                 .await;
             };
+            if method == Method::Webauthn {
+                // The WebAuthn ceremony runs on its own page with script.
+                txn.chosen = Some(Method::Webauthn);
+                txn.enrolling = None;
+                let step = Step { txn, ..step };
+                if let Err(response) = flow::save_txn(&state, &step, &step.txn).await {
+                    return response;
+                }
+                return respond::see_other(&format!(
+                    "/login/webauthn?interaction={}&mode=register",
+                    step.id
+                ));
+            }
             start(
                 &state,
                 &step,
@@ -391,10 +412,6 @@ async fn start(
                 .await?;
             txn.enrolling = Some(factor);
         }
-        Method::Webauthn => {
-            // The WebAuthn ceremony runs in its own handler with script.
-            txn.chosen = Some(Method::Webauthn);
-        }
         _ => return Err(IdentityError::NoSuchFactor),
     }
     Ok(false)
@@ -436,7 +453,7 @@ async fn confirm(
 
 /// Recovery codes are issued once, after the first second factor, when the
 /// policy has them.
-async fn first_recovery_codes(
+pub(crate) async fn first_recovery_codes(
     state: &AppState,
     account: pforte_types::AccountId,
     context: &RequestContext,
@@ -453,7 +470,7 @@ async fn first_recovery_codes(
         .map(Some)
 }
 
-fn recovery_codes_page(state: &AppState, step: &Step, codes: &[String]) -> Response {
+pub(crate) fn recovery_codes_page(state: &AppState, step: &Step, codes: &[String]) -> Response {
     let mut context = tera::Context::new();
     context.insert("interaction", &step.id);
     context.insert("csrf_token", &step.record.csrf_token);

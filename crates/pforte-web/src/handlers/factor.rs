@@ -165,7 +165,7 @@ pub async fn factor_get(
 
 /// The class and methods the planner asks for now; `None` when the login is
 /// past this step.
-async fn prompt(
+pub(crate) async fn prompt(
     state: &AppState,
     step: &Step,
 ) -> Result<Option<(FactorClass, Vec<Method>)>, Response> {
@@ -189,7 +189,7 @@ async fn prompt(
 
 /// Hands the login back to the flow (the step is done or not the current
 /// one).
-async fn resume(
+pub(crate) async fn resume(
     state: &AppState,
     headers: &HeaderMap,
     step: &Step,

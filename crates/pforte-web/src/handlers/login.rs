@@ -128,6 +128,7 @@ fn login_page(
     );
     context.insert("error_message", &error_message);
     context.insert("recovery_hint", &recovery_hint);
+    context.insert("passkey_signin", &state.identity.passwordless_available());
     respond::page(
         state,
         StatusCode::OK,

@@ -20,6 +20,7 @@ pub mod revoke;
 pub mod terms;
 pub mod token;
 pub mod userinfo;
+pub mod webauthn;
 
 use axum::http::HeaderMap;
 use pforte_identity::IdentityError;
