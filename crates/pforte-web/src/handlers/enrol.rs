@@ -21,7 +21,6 @@ use std::net::SocketAddr;
 
 use super::factor::FactorQuery;
 use super::flow::{self, Step};
-use super::login::request_context;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -161,26 +160,21 @@ async fn page(state: &AppState, step: &Step, view: View<'_>) -> Response {
     )
 }
 
-fn context_of(
-    headers: &HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    step: &Step,
-) -> RequestContext {
-    request_context(
-        headers,
-        peer.map(|Extension(ConnectInfo(address))| address),
-        &step.record.pending.client_id,
-        &step.request_id,
-    )
-}
-
 pub async fn enrol_get(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Query(query): Query<FactorQuery>,
 ) -> Response {
-    let step = match flow::load_step(&state, &headers, &query.interaction, None).await {
+    let step = match flow::load_step(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &query.interaction,
+        None,
+    )
+    .await
+    {
         Ok(step) => step,
         Err(response) => return response,
     };
@@ -196,32 +190,9 @@ pub async fn enrol_get(
             )
             .await
         }
-        Ok(None) => {
-            let context = context_of(&headers, peer, &step);
-            advance(&state, &headers, &step, step.txn.clone(), &context).await
-        }
+        Ok(None) => step.advance(&state, &headers, step.txn.clone()).await,
         Err(response) => response,
     }
-}
-
-async fn advance(
-    state: &AppState,
-    headers: &HeaderMap,
-    step: &Step,
-    txn: LoginTxn,
-    context: &RequestContext,
-) -> Response {
-    flow::advance(
-        state,
-        headers,
-        &step.id,
-        step.record.clone(),
-        txn,
-        step.locale,
-        &step.request_id,
-        context,
-    )
-    .await
 }
 
 pub async fn enrol_submit(
@@ -234,6 +205,7 @@ pub async fn enrol_submit(
     let step = match flow::load_step(
         &state,
         &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
         &form.interaction,
         Some(form.csrf_token.as_deref()),
     )
@@ -242,7 +214,7 @@ pub async fn enrol_submit(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let context = context_of(&headers, peer, &step);
+    let context = step.context.clone();
     if form.action == "cancel" {
         return super::login::cancel_interaction(
             &state,
@@ -255,11 +227,11 @@ pub async fn enrol_submit(
     }
     let (class, methods) = match wanted(&state, &step).await {
         Ok(Some(wanted)) => wanted,
-        Ok(None) => return advance(&state, &headers, &step, step.txn.clone(), &context).await,
+        Ok(None) => return step.advance(&state, &headers, step.txn.clone()).await,
         Err(response) => return response,
     };
     let Some(account) = step.txn.account_id else {
-        return advance(&state, &headers, &step, step.txn.clone(), &context).await;
+        return step.advance(&state, &headers, step.txn.clone()).await;
     };
     let mut txn = step.txn.clone();
     let outcome = match form.action.as_str() {
@@ -327,7 +299,7 @@ pub async fn enrol_submit(
                 }
                 return recovery_codes_page(&state, &step, &codes);
             }
-            advance(&state, &headers, &step, txn, &context).await
+            step.advance(&state, &headers, txn).await
         }
         Ok(false) => {
             if let Err(response) = flow::save_txn(&state, &step, &txn).await {
@@ -511,6 +483,7 @@ pub async fn continue_submit(
     let step = match flow::load_step(
         &state,
         &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
         &form.interaction,
         Some(form.csrf_token.as_deref()),
     )
@@ -519,6 +492,5 @@ pub async fn continue_submit(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let context = context_of(&headers, peer, &step);
-    advance(&state, &headers, &step, step.txn.clone(), &context).await
+    step.advance(&state, &headers, step.txn.clone()).await
 }

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 use super::flow::{self, Step};
-use super::login::request_context;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -107,23 +106,26 @@ pub async fn factor_get(
     headers: HeaderMap,
     Query(query): Query<FactorQuery>,
 ) -> Response {
-    let step = match flow::load_step(&state, &headers, &query.interaction, None).await {
+    let step = match flow::load_step(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &query.interaction,
+        None,
+    )
+    .await
+    {
         Ok(step) => step,
         Err(response) => return response,
     };
-    let context = request_context(
-        &headers,
-        peer.map(|Extension(ConnectInfo(address))| address),
-        &step.record.pending.client_id,
-        &step.request_id,
-    );
+    let context = step.context.clone();
     let (class, methods) = match prompt(&state, &step).await {
         Ok(Some(prompt)) => prompt,
-        Ok(None) => return resume(&state, &headers, &step, &context).await,
+        Ok(None) => return step.advance(&state, &headers, step.txn.clone()).await,
         Err(response) => return response,
     };
     let Some(method) = chosen(&step.txn, &methods) else {
-        return resume(&state, &headers, &step, &context).await;
+        return step.advance(&state, &headers, step.txn.clone()).await;
     };
     if method == Method::Webauthn {
         return respond::see_other(&format!("/login/webauthn?interaction={}", step.id));
@@ -187,27 +189,6 @@ pub(crate) async fn prompt(
     }
 }
 
-/// Hands the login back to the flow (the step is done or not the current
-/// one).
-pub(crate) async fn resume(
-    state: &AppState,
-    headers: &HeaderMap,
-    step: &Step,
-    context: &pforte_identity::RequestContext,
-) -> Response {
-    flow::advance(
-        state,
-        headers,
-        &step.id,
-        step.record.clone(),
-        step.txn.clone(),
-        step.locale,
-        &step.request_id,
-        context,
-    )
-    .await
-}
-
 pub async fn factor_submit(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -218,6 +199,7 @@ pub async fn factor_submit(
     let step = match flow::load_step(
         &state,
         &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
         &form.interaction,
         Some(form.csrf_token.as_deref()),
     )
@@ -226,12 +208,7 @@ pub async fn factor_submit(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let context = request_context(
-        &headers,
-        peer.map(|Extension(ConnectInfo(address))| address),
-        &step.record.pending.client_id,
-        &step.request_id,
-    );
+    let context = step.context.clone();
     if form.action == "cancel" {
         return super::login::cancel_interaction(
             &state,
@@ -244,12 +221,12 @@ pub async fn factor_submit(
     }
     let (class, methods) = match prompt(&state, &step).await {
         Ok(Some(prompt)) => prompt,
-        Ok(None) => return resume(&state, &headers, &step, &context).await,
+        Ok(None) => return step.advance(&state, &headers, step.txn.clone()).await,
         Err(response) => return response,
     };
     let method = Method::parse(&form.method).filter(|method| methods.contains(method));
     let Some(method) = method else {
-        return resume(&state, &headers, &step, &context).await;
+        return step.advance(&state, &headers, step.txn.clone()).await;
     };
     let mut txn = step.txn.clone();
     match form.action.as_str() {
@@ -321,17 +298,7 @@ pub async fn factor_submit(
     };
     let message_key = match proven {
         Ok(()) => {
-            return flow::advance(
-                &state,
-                &headers,
-                &step.id,
-                step.record.clone(),
-                txn,
-                step.locale,
-                &step.request_id,
-                &context,
-            )
-            .await;
+            return step.advance(&state, &headers, txn).await;
         }
         Err(IdentityError::TooManyAttempts) => return flow::restart(&state, &step).await,
         Err(IdentityError::WrongCode) => "factor_wrong_code",

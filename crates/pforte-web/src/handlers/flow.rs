@@ -12,6 +12,7 @@ use pforte_identity::flow::{LoginTxn, Next, Reached};
 use pforte_identity::policy::RequiredAction;
 use pforte_oauth::{ConsentDecision, OAuthError};
 use pforte_types::AuthResult;
+use std::net::SocketAddr;
 
 use super::authorize::answer;
 use super::login::expired;
@@ -255,13 +256,37 @@ async fn finish(
     response
 }
 
-/// One step page's request: the interaction, its transaction and language.
+/// One step page's request: the interaction, its transaction, language and
+/// who is asking (for throttling and the audit trail).
 pub(crate) struct Step {
     pub id: String,
     pub record: Interaction,
     pub txn: LoginTxn,
     pub locale: &'static str,
     pub request_id: String,
+    pub context: RequestContext,
+}
+
+impl Step {
+    /// Hands the login with `txn` to [`advance`].
+    pub(crate) async fn advance(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        txn: LoginTxn,
+    ) -> Response {
+        advance(
+            state,
+            headers,
+            &self.id,
+            self.record.clone(),
+            txn,
+            self.locale,
+            &self.request_id,
+            &self.context,
+        )
+        .await
+    }
 }
 
 /// Loads the interaction of a step page; for a POST (`csrf_token` given)
@@ -270,6 +295,7 @@ pub(crate) struct Step {
 pub(crate) async fn load_step(
     state: &AppState,
     headers: &HeaderMap,
+    peer: Option<SocketAddr>,
     id: &str,
     csrf_token: Option<Option<&str>>,
 ) -> Result<Step, Response> {
@@ -296,12 +322,15 @@ pub(crate) async fn load_step(
     let Some(txn) = record.txn.clone() else {
         return Err(expired(state, headers));
     };
+    let context =
+        super::login::request_context(headers, peer, &record.pending.client_id, &request_id);
     Ok(Step {
         id: id.to_owned(),
         record,
         txn,
         locale,
         request_id,
+        context,
     })
 }
 

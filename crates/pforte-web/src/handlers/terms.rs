@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 
 use super::factor::FactorQuery;
 use super::flow;
-use super::login::request_context;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -28,10 +27,19 @@ struct TermsForm {
 
 pub async fn terms_get(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Query(query): Query<FactorQuery>,
 ) -> Response {
-    let step = match flow::load_step(&state, &headers, &query.interaction, None).await {
+    let step = match flow::load_step(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &query.interaction,
+        None,
+    )
+    .await
+    {
         Ok(step) => step,
         Err(response) => return response,
     };
@@ -64,6 +72,7 @@ pub async fn terms_submit(
     let step = match flow::load_step(
         &state,
         &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
         &form.interaction,
         Some(form.csrf_token.as_deref()),
     )
@@ -82,12 +91,7 @@ pub async fn terms_submit(
         )
         .await;
     }
-    let context = request_context(
-        &headers,
-        peer.map(|Extension(ConnectInfo(address))| address),
-        &step.record.pending.client_id,
-        &step.request_id,
-    );
+    let context = step.context.clone();
     let (Some(account), Some(version)) = (
         step.txn.account_id,
         state.identity.assurance().terms_version,
@@ -101,15 +105,5 @@ pub async fn terms_submit(
     {
         return respond::internal_error_page(&state, step.locale, &error, &step.request_id);
     }
-    flow::advance(
-        &state,
-        &headers,
-        &step.id,
-        step.record.clone(),
-        step.txn.clone(),
-        step.locale,
-        &step.request_id,
-        &context,
-    )
-    .await
+    step.advance(&state, &headers, step.txn.clone()).await
 }

@@ -30,7 +30,6 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 use super::flow::{self, Step};
-use super::login::request_context;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -184,19 +183,6 @@ async fn show(
     )
 }
 
-fn context_of(
-    headers: &HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    step: &Step,
-) -> RequestContext {
-    request_context(
-        headers,
-        peer.map(|Extension(ConnectInfo(address))| address),
-        &step.record.pending.client_id,
-        &step.request_id,
-    )
-}
-
 pub async fn webauthn_get(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -209,16 +195,21 @@ pub async fn webauthn_get(
     {
         return response;
     }
-    let step = match flow::load_step(&state, &headers, &query.interaction, None).await {
+    let step = match flow::load_step(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &query.interaction,
+        None,
+    )
+    .await
+    {
         Ok(step) => step,
         Err(response) => return response,
     };
     match current(&state, &step, mode).await {
         Ok(Some((_, methods))) => show(&state, &step, mode, &methods, None).await,
-        Ok(None) => {
-            let context = context_of(&headers, peer, &step);
-            super::factor::resume(&state, &headers, &step, &context).await
-        }
+        Ok(None) => step.advance(&state, &headers, step.txn.clone()).await,
         Err(response) => response,
     }
 }
@@ -271,6 +262,7 @@ pub async fn webauthn_submit(
     let step = match flow::load_step(
         &state,
         &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
         &form.interaction,
         Some(form.csrf_token.as_deref()),
     )
@@ -279,7 +271,7 @@ pub async fn webauthn_submit(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let context = context_of(&headers, peer, &step);
+    let context = step.context.clone();
     if form.action == "cancel" {
         return super::login::cancel_interaction(
             &state,
@@ -293,7 +285,7 @@ pub async fn webauthn_submit(
     let mode = Mode::parse(&form.mode);
     let (class, methods) = match current(&state, &step, mode).await {
         Ok(Some(found)) => found,
-        Ok(None) => return super::factor::resume(&state, &headers, &step, &context).await,
+        Ok(None) => return step.advance(&state, &headers, step.txn.clone()).await,
         Err(response) => return response,
     };
     let mut txn = step.txn.clone();
@@ -375,7 +367,7 @@ async fn proven(
         }
         return super::enrol::recovery_codes_page(state, step, &codes);
     }
-    super::factor::resume(state, headers, step, context).await
+    step.advance(state, headers, step.txn.clone()).await
 }
 
 #[cfg(test)]

@@ -19,31 +19,12 @@ struct Setup {
     browser: Browser,
     client: TestClient,
     erika: AccountId,
+    /// Holds the policy file the server was started with.
+    _policy_dir: tempfile::TempDir,
 }
 
 async fn setup() -> Setup {
-    let server = server().await;
-    let erika = server.add_account("erika", PASSWORD).await.unwrap();
-    let secret = pforte_crypto::random::random_token();
-    let record = pforte_oauth::model::Client {
-        secret_digest: Some(server.app.secrets.digest(&secret)),
-        ..server.client_template(
-            "portal",
-            REDIRECT_URI,
-            pforte_oauth::model::ClientAuthMethod::ClientSecretBasic,
-        )
-    };
-    server.add_client(&record).await.unwrap();
-    Setup {
-        server,
-        browser: browser(),
-        client: TestClient {
-            client_id: "portal".to_owned(),
-            secret: Some(secret),
-            redirect_uri: REDIRECT_URI.to_owned(),
-        },
-        erika,
-    }
+    setup_with_policy("").await
 }
 
 fn authorize_url(setup: &Setup, extra: &[(&str, &str)]) -> String {
@@ -337,43 +318,14 @@ async fn r_mf_4_sms_tan_enrolment_verifies_the_number_through_the_outbox() {
 
 #[tokio::test]
 async fn r_mf_4_sms_enrolment_first_asks_the_last_digits_of_the_health_card() {
-    let policy_dir = tempfile::tempdir().unwrap();
-    let policy_path = policy_dir.path().join("policy.toml");
-    std::fs::write(
-        &policy_path,
-        "[second_factor]\nmembership_proof_digits = 5\n",
-    )
-    .unwrap();
-    let server = TestServer::start_with(|settings| settings.policy_file = Some(policy_path))
-        .await
-        .unwrap();
-    let erika = server.add_account("erika", PASSWORD).await.unwrap();
-    server
+    let setup = setup_with_policy("[second_factor]\nmembership_proof_digits = 5\n").await;
+    setup
+        .server
         .app
         .identity
-        .set_card_serial(erika, "80276 00312 34567 89012")
+        .set_card_serial(setup.erika, "80276 00312 34567 89012")
         .await
         .unwrap();
-    let secret = pforte_crypto::random::random_token();
-    let record = pforte_oauth::model::Client {
-        secret_digest: Some(server.app.secrets.digest(&secret)),
-        ..server.client_template(
-            "portal",
-            REDIRECT_URI,
-            pforte_oauth::model::ClientAuthMethod::ClientSecretBasic,
-        )
-    };
-    server.add_client(&record).await.unwrap();
-    let setup = Setup {
-        server,
-        browser: browser(),
-        client: TestClient {
-            client_id: "portal".to_owned(),
-            secret: Some(secret),
-            redirect_uri: REDIRECT_URI.to_owned(),
-        },
-        erika,
-    };
     let enrol = password_step(
         &setup,
         &authorize_url(&setup, &[("acr_values", "loa-substantial")]),
@@ -430,8 +382,9 @@ async fn r_mf_4_sms_enrolment_first_asks_the_last_digits_of_the_health_card() {
     );
 }
 
-/// A server with the policy text, erika, and the portal client.
-async fn setup_with_policy(policy: &str) -> (Setup, tempfile::TempDir) {
+/// A server with the policy text (empty: the built-in policy), erika, and
+/// the portal client.
+async fn setup_with_policy(policy: &str) -> Setup {
     let policy_dir = tempfile::tempdir().unwrap();
     let policy_path = policy_dir.path().join("policy.toml");
     std::fs::write(&policy_path, policy).unwrap();
@@ -449,7 +402,7 @@ async fn setup_with_policy(policy: &str) -> (Setup, tempfile::TempDir) {
         )
     };
     server.add_client(&record).await.unwrap();
-    let setup = Setup {
+    Setup {
         server,
         browser: browser(),
         client: TestClient {
@@ -458,14 +411,13 @@ async fn setup_with_policy(policy: &str) -> (Setup, tempfile::TempDir) {
             redirect_uri: REDIRECT_URI.to_owned(),
         },
         erika,
-    };
-    (setup, policy_dir)
+        _policy_dir: policy_dir,
+    }
 }
 
 #[tokio::test]
 async fn r_ac_4_policy_deny_refuses_the_level_instead_of_a_downgrade() {
-    let (setup, _policy) =
-        setup_with_policy("[assurance.classes.possession]\non_missing = \"deny\"\n").await;
+    let setup = setup_with_policy("[assurance.classes.possession]\non_missing = \"deny\"\n").await;
     let back = password_step(
         &setup,
         &authorize_url(&setup, &[("acr_values", "loa-substantial")]),
