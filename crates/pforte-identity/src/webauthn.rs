@@ -120,7 +120,7 @@ impl IdentityService {
         } else {
             UserVerification::Preferred
         };
-        let (options, state) = rp
+        let (mut options, state) = rp
             .start_registration(
                 account.0,
                 &record.username,
@@ -129,6 +129,9 @@ impl IdentityService {
                 verification,
             )
             .map_err(|error| IdentityError::Sealing(error.to_string()))?;
+        if self.assurance().passwordless {
+            prefer_discoverable(&mut options);
+        }
         if let Some(txn) = txn {
             txn.webauthn_state = Some(state.clone());
             txn.chosen = Some(Method::Webauthn);
@@ -391,6 +394,24 @@ impl IdentityService {
                 _ => IdentityError::SecurityKeyRejected,
             },
         )
+    }
+}
+
+/// Asks the authenticator to store the credential on itself (a discoverable
+/// credential, WebAuthn §6.2.2 `residentKey`): passkey sign-in from the login
+/// page finds the account only through such a credential's user handle. The
+/// ceremony library asks for the opposite ("discouraged") and does not check
+/// the answer, so the option is only rewritten. "preferred", not "required":
+/// a security key without room for it still registers and serves as second
+/// factor.
+fn prefer_discoverable(options: &mut Value) {
+    if let Some(selection) = options
+        .get_mut("publicKey")
+        .and_then(|public_key| public_key.get_mut("authenticatorSelection"))
+        .and_then(Value::as_object_mut)
+    {
+        selection.insert("residentKey".to_owned(), Value::from("preferred"));
+        selection.insert("requireResidentKey".to_owned(), Value::from(false));
     }
 }
 

@@ -585,3 +585,38 @@ async fn r_mf_1_passkey_signin_only_when_the_policy_allows_it() {
     ));
     assert_eq!(txn.account_id, None);
 }
+
+#[tokio::test]
+async fn r_mf_1_passkey_registration_asks_for_a_discoverable_credential_when_passwordless() {
+    let setup = setup().await;
+    let account = setup.fixture.alice;
+    let default = setup
+        .fixture
+        .service
+        .begin_webauthn_registration(account, None)
+        .await
+        .unwrap();
+    let selection = &default.options["publicKey"]["authenticatorSelection"];
+    assert_eq!(selection["residentKey"], "discouraged");
+    assert_eq!(selection["userVerification"], "preferred");
+
+    let mut policy = pforte_policy::ResolvedPolicy::default();
+    policy.assurance.passwordless = true;
+    let guard = setup.fixture.guard.clone();
+    let service = setup
+        .fixture
+        .service
+        .with_login_guard(crate::service::LoginGuard {
+            policy: Arc::new(policy),
+            lockout: guard.clone(),
+            credentials: guard,
+        });
+    let passwordless = service
+        .begin_webauthn_registration(account, None)
+        .await
+        .unwrap();
+    let selection = &passwordless.options["publicKey"]["authenticatorSelection"];
+    assert_eq!(selection["residentKey"], "preferred");
+    assert_eq!(selection["requireResidentKey"], false);
+    assert_eq!(selection["userVerification"], "required");
+}
