@@ -10,6 +10,11 @@
 //! passkey as the second factor. The provider's issuer is
 //! `http://localhost:<port>`: browsers refuse an IP address as WebAuthn RP
 //! id, and `localhost` is a secure context without TLS.
+//!
+//! With a policy that allows passwordless sign-in and has a level that a
+//! hardware key alone reaches, the same passkey later signs in from the
+//! login page's passkey link without any password (R-MF-1, ADR 0005
+//! "Passwordless"); without that policy the login page offers no such link.
 
 use crate::browser::{Chromium, callback_server, chromium, type_and_submit, wait_for_element};
 use crate::support::PASSWORD;
@@ -18,6 +23,7 @@ use crate::support::lockout::{NATIVE_CLIENT, add_clients, add_user, audit_kinds,
 use crate::support::server::Server;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chromiumoxide::cdp::browser_protocol::network::ClearBrowserCookiesParams;
 use chromiumoxide::cdp::browser_protocol::web_authn::{
     AddVirtualAuthenticatorParams, AuthenticatorProtocol, AuthenticatorTransport, EnableParams,
     GetCredentialsParams, VirtualAuthenticatorOptions,
@@ -241,4 +247,184 @@ async fn r_mf_1_webauthn_passkey_enrolled_at_login_then_proven_as_second_factor(
     assert_eq!(count(&kinds, "factor_enrolled"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "factor_verified"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "factor_failed"), 0, "{kinds:?}");
+}
+
+/// Levels of the passwordless case: `loa-substantial` is reached by a
+/// password with a second factor or by a hardware key alone, `loa-high`
+/// needs the password and the hardware key.
+const PASSWORDLESS_POLICY: &str = r#"
+[[assurance.levels]]
+name = "loa-low"
+alternatives = [["knowledge"]]
+
+[[assurance.levels]]
+name = "loa-substantial"
+alternatives = [["knowledge", "possession"], ["hardware_key"]]
+
+[[assurance.levels]]
+name = "loa-high"
+alternatives = [["knowledge", "hardware_key"]]
+
+[second_factor]
+passwordless = true
+"#;
+
+/// A started provider on the `localhost` issuer with the native client,
+/// the user and, with `policy`, that policy file.
+fn localhost_server(policy: Option<&str>) -> (Server, String) {
+    let server = Server::prepare();
+    let issuer = format!("http://localhost:{}", server.port);
+    server.set_configured_issuer(&issuer);
+    if let Some(policy) = policy {
+        let path = server.scratch().join("policy.toml");
+        std::fs::write(&path, policy).unwrap();
+        server.prepend_config(&format!("policy_file = {:?}\n", path.display().to_string()));
+    }
+    add_clients(&server);
+    add_user(&server, USER, PASSWORD, &[]);
+    server.start();
+    (server, issuer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_mf_1_passkey_signs_in_without_password_when_the_policy_allows_it() {
+    let Some(executable) = chromium() else {
+        return;
+    };
+    let (server, issuer) = localhost_server(Some(PASSWORDLESS_POLICY));
+    let (port, mut callbacks) = callback_server().await;
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let chromium = Chromium::launch(executable).await;
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    page.execute(EnableParams::default()).await.unwrap();
+    let options = VirtualAuthenticatorOptions::builder()
+        .protocol(AuthenticatorProtocol::Ctap2)
+        .transport(AuthenticatorTransport::Internal)
+        .has_resident_key(true)
+        .has_user_verification(true)
+        .is_user_verified(true)
+        .automatic_presence_simulation(true)
+        .build()
+        .unwrap();
+    let authenticator = page
+        .execute(AddVirtualAuthenticatorParams::new(options))
+        .await
+        .unwrap()
+        .result
+        .authenticator_id;
+
+    // First login: password, then `loa-high` asks for a hardware key, which
+    // the user enrols as a passkey (with user verification, since the
+    // policy allows passwordless sign-in).
+    let (url, verifier) = authorize_url(&issuer, &redirect, &[("acr_values", "loa-high")]);
+    page.goto(url.as_str()).await.unwrap();
+    type_and_submit(&page, USER, PASSWORD).await;
+    wait_for(&page, &server, "#enrol-webauthn button[value=start]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, &server, "#webauthn-label")
+        .await
+        .click()
+        .await
+        .unwrap()
+        .type_str("Laptop")
+        .await
+        .unwrap();
+    page.find_element("#webauthn-start")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, &server, "form[action='/login/continue'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let code = code_at_callback(&mut callbacks, &page, &server).await;
+    let claims = id_token_claims(&server, &code, &redirect, &verifier).await;
+    assert_eq!(claims["acr"], "loa-high", "{claims}");
+    let stored = page
+        .execute(GetCredentialsParams::new(authenticator.clone()))
+        .await
+        .unwrap()
+        .result
+        .credentials;
+    assert_eq!(stored.len(), 1, "one passkey on the authenticator");
+    assert!(
+        stored[0].is_resident_credential,
+        "the passkey is discoverable"
+    );
+
+    // The provider's cookies go (a browser without a session); the virtual
+    // authenticator stays. The passkey link of the login page signs in
+    // without a user name or password.
+    page.execute(ClearBrowserCookiesParams::default())
+        .await
+        .unwrap();
+    let (url, verifier) = authorize_url(&issuer, &redirect, &[("acr_values", "loa-substantial")]);
+    page.goto(url.as_str()).await.unwrap();
+    wait_for(&page, &server, "#login-passkey")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, &server, "#webauthn-start")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let code = code_at_callback(&mut callbacks, &page, &server).await;
+    chromium.close().await;
+    let claims = id_token_claims(&server, &code, &redirect, &verifier).await;
+    assert_eq!(claims["acr"], "loa-substantial", "{claims}");
+    let methods = amr(&claims);
+    assert!(methods.iter().any(|m| m == "hwk"), "amr {methods:?}");
+    assert!(!methods.iter().any(|m| m == "pwd"), "amr {methods:?}");
+
+    let kinds = audit_kinds(&server, USER);
+    assert_eq!(count(&kinds, "factor_enrolled"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "factor_verified"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "factor_failed"), 0, "{kinds:?}");
+}
+
+/// The login page's HTML for a new authorization request (following the
+/// provider's redirects to it).
+async fn login_page_html(issuer: &str) -> String {
+    let (mut url, _) = authorize_url(issuer, "http://127.0.0.1:9/callback", &[]);
+    for _ in 0..5 {
+        let response = plain_client().get(&url).send().await.unwrap();
+        if let Some(location) = response.headers().get("location") {
+            let base = Url::parse(&url).unwrap();
+            url = base.join(location.to_str().unwrap()).unwrap().to_string();
+            continue;
+        }
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        return response.text().await.unwrap();
+    }
+    panic!("too many redirects from {url}");
+}
+
+#[tokio::test]
+async fn r_mf_1_passkey_link_only_when_the_policy_allows_passwordless() {
+    let (server, issuer) = localhost_server(None);
+    let html = login_page_html(&issuer).await;
+    assert!(
+        html.contains("id=\"password\""),
+        "not the login page: {html}"
+    );
+    assert!(
+        !html.contains("login-passkey"),
+        "passkey link offered: {html}"
+    );
+    server.stop();
+
+    let (_server, issuer) = localhost_server(Some(PASSWORDLESS_POLICY));
+    let html = login_page_html(&issuer).await;
+    assert!(
+        html.contains("id=\"login-passkey\""),
+        "no passkey link: {html}"
+    );
 }
