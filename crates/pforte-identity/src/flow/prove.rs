@@ -186,6 +186,33 @@ impl IdentityService {
         .await
     }
 
+    /// The code of this login already on its way by `method`, if any: the
+    /// page that asks for it names where it went.
+    pub async fn pending_login_code(
+        &self,
+        txn: &LoginTxn,
+        method: Method,
+    ) -> Result<Option<CodeSent>, IdentityError> {
+        let account = Self::account_of(txn)?;
+        let kit = self.kit()?;
+        let Some(challenge) = kit
+            .challenges
+            .current_challenge(account, &txn.code_purpose())
+            .await?
+            .filter(|challenge| challenge.method == method)
+        else {
+            return Ok(None);
+        };
+        let Some(factor_id) = challenge.factor_id else {
+            return Ok(None);
+        };
+        Ok(kit.factors.factor(factor_id).await?.map(|factor| CodeSent {
+            destination: factor.label,
+            resend_at: challenge.sent_at + self.assurance().otp.resend_after,
+            valid_until: challenge.expires_at,
+        }))
+    }
+
     /// Sends a code to a factor's destination under `purpose` (shared by
     /// login and enrolment).
     #[allow(clippy::too_many_arguments)]

@@ -139,7 +139,12 @@ pub async fn factor_get(
         {
             Ok(sent) => Some(sent),
             // A code is already on its way; the page just asks for it.
-            Err(IdentityError::ResendTooSoon { .. }) => None,
+            Err(IdentityError::ResendTooSoon { .. }) => state
+                .identity
+                .pending_login_code(&step.txn, method)
+                .await
+                .ok()
+                .flatten(),
             Err(IdentityError::Delivery(detail)) => {
                 tracing::warn!(request_id = step.request_id, detail, "code not delivered");
                 error = Some(state.pages.message(step.locale, "factor_delivery_failed"));
@@ -310,6 +315,16 @@ pub async fn factor_submit(
     if let Err(response) = flow::save_txn(&state, &step, &txn).await {
         return response;
     }
+    let sent = if sends_code(method) {
+        state
+            .identity
+            .pending_login_code(&txn, method)
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
     page(
         &state,
         &step,
@@ -317,7 +332,7 @@ pub async fn factor_submit(
             class,
             method,
             methods: &methods,
-            sent: None,
+            sent: sent.as_ref(),
             error: Some(state.pages.message(step.locale, message_key)),
         },
     )

@@ -564,3 +564,54 @@ async fn r_mf_3_codes_are_resent_only_after_the_interval() {
     assert_eq!(recovery.status, 200, "{}", recovery.body);
     assert!(recovery.text_by_id("recovery-codes").is_some());
 }
+
+#[tokio::test]
+async fn r_mf_4_the_code_page_names_the_masked_number_also_after_a_wrong_code() {
+    let setup = setup().await;
+    let identity = &setup.server.app.identity;
+    let context = RequestContext::default();
+    let (factor, _) = identity
+        .begin_code_enrolment(
+            setup.erika,
+            pforte_types::Method::SmsTan,
+            "+49 171 1234578",
+            None,
+            "de",
+            &context,
+        )
+        .await
+        .unwrap();
+    let outbox = OutboxQuery::default();
+    let code = setup.server.app.store.outbox(&outbox).await.unwrap()[0].params["code"].clone();
+    identity
+        .confirm_code_enrolment(setup.erika, factor, &code, None, &context)
+        .await
+        .unwrap();
+    let prove = password_step(
+        &setup,
+        &authorize_url(&setup, &[("acr_values", "loa-substantial")]),
+    )
+    .await;
+    assert_eq!(
+        prove.text_by_id("factor-destination").as_deref(),
+        Some("+49 ••• ••• 78")
+    );
+    let wrong = submit_code(&setup, &prove, "000000", "verify").await;
+    assert!(wrong.alert().is_some());
+    assert_eq!(
+        wrong.text_by_id("factor-destination").as_deref(),
+        Some("+49 ••• ••• 78"),
+        "{}",
+        wrong.body
+    );
+    // Reloading the page within the resend interval sends nothing new.
+    let again = setup.browser.get(&prove.url).await.unwrap();
+    assert_eq!(
+        again.text_by_id("factor-destination").as_deref(),
+        Some("+49 ••• ••• 78")
+    );
+    assert_eq!(
+        setup.server.app.store.outbox(&outbox).await.unwrap().len(),
+        2
+    );
+}
