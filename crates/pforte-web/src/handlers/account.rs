@@ -31,6 +31,7 @@ use std::net::SocketAddr;
 
 use crate::csrf;
 use crate::respond;
+use crate::security;
 use crate::state::AppState;
 
 /// The path of the page (and of its forms).
@@ -47,6 +48,10 @@ struct Record {
     pending: Option<FactorId>,
     /// A sensitive change that waits for the password.
     waiting: Option<Change>,
+    /// The server-side state of a passkey registration in progress; used
+    /// once (WebAuthn §13.4.3).
+    #[serde(default)]
+    passkey_state: Option<String>,
 }
 
 /// A sensitive change as the form asked for it.
@@ -80,6 +85,9 @@ struct SecurityForm {
     code: String,
     #[serde(default)]
     password: String,
+    /// The authenticator's answer to a passkey registration (JSON).
+    #[serde(default)]
+    response: String,
 }
 
 /// The record's key: a digest, so that the session id itself is never a key
@@ -281,6 +289,11 @@ pub async fn security_submit(
             Ok(Done::Show(View::default()))
         }
         "confirm" => confirm(&mut ctx, &form.code).await,
+        "passkey_finish" => finish_passkey(&mut ctx, &form.response, &form.label).await,
+        "cancel_passkey" => {
+            ctx.record.passkey_state = None;
+            Ok(Done::Show(View::default()))
+        }
         "resend" => resend(&ctx).await,
         "cancel_enrol" => {
             ctx.record.pending = None;
@@ -306,13 +319,65 @@ pub async fn security_submit(
     match done {
         Done::Show(view) => render(&ctx, view).await,
         Done::Codes(codes) => recovery_codes_page(&ctx, &codes),
+        Done::Passkey(options) => passkey_page(&ctx, &options),
     }
 }
 
-/// The result of an action: the page again, or the new recovery codes.
+/// Finishes a passkey registration started on this page: the state is taken
+/// out of the record first, so an answer works once.
+async fn finish_passkey(
+    ctx: &mut Ctx<'_>,
+    response: &str,
+    label: &str,
+) -> Result<Done, IdentityError> {
+    let Some(state) = ctx.record.passkey_state.take() else {
+        return Ok(Done::Show(View {
+            error: Some("account_form_expired"),
+            ..View::default()
+        }));
+    };
+    let account = ctx.session.account_id;
+    let identity = &ctx.state.identity;
+    identity
+        .finish_webauthn_registration(account, &state, response, label, None, &ctx.audit)
+        .await?;
+    if identity.assurance().recovery_codes > 0 && identity.recovery_codes_left(account).await? == 0
+    {
+        let codes = identity.issue_recovery_codes(account, &ctx.audit).await?;
+        return Ok(Done::Codes(codes));
+    }
+    Ok(Done::Show(View {
+        notice: Some("account_added"),
+        ..View::default()
+    }))
+}
+
+/// The page that runs the browser's passkey registration and posts its
+/// answer back here; scripts from our own origin are allowed on it only.
+fn passkey_page(ctx: &Ctx<'_>, options: &serde_json::Value) -> Response {
+    let mut context = tera::Context::new();
+    context.insert("account_page", PATH);
+    context.insert("csrf_token", &ctx.record.csrf_token);
+    context.insert("mode", "register");
+    context.insert("options_json", &super::webauthn::script_json(options));
+    context.insert("error_message", &None::<String>);
+    context.insert("other_methods", &Vec::<&str>::new());
+    respond::page(
+        ctx.state,
+        StatusCode::OK,
+        "webauthn.html",
+        ctx.locale,
+        &context,
+        Some(security::webauthn_csp(None)),
+    )
+}
+
+/// The result of an action: the page again, the new recovery codes, or the
+/// page of a passkey registration with its options.
 enum Done {
     Show(View),
     Codes(Vec<String>),
+    Passkey(serde_json::Value),
 }
 
 /// The message key of an error the user can act on; `None` for a failure
@@ -328,6 +393,9 @@ fn message_of(error: &IdentityError) -> Option<&'static str> {
         IdentityError::InvalidDestination(_) => "enrol_invalid_destination",
         IdentityError::Delivery(_) => "factor_delivery_failed",
         IdentityError::MembershipNotProven => "enrol_membership_wrong",
+        IdentityError::SecurityKeyRejected => "webauthn_failed",
+        IdentityError::SecurityKeyExpired => "webauthn_expired",
+        IdentityError::SecurityKeyTaken => "webauthn_taken",
         IdentityError::MembershipUnavailable => "enrol_membership_unavailable",
         IdentityError::InvalidCredentials
         | IdentityError::InvalidIdentifier(_)
@@ -395,6 +463,11 @@ async fn perform(ctx: &mut Ctx<'_>, change: &Change) -> Result<Done, IdentityErr
                 .filter(|method| addable(ctx.state).contains(method))
                 .ok_or(IdentityError::NoSuchFactor)?;
             let factor = match method {
+                Method::Webauthn => {
+                    let ceremony = identity.begin_webauthn_registration(account, None).await?;
+                    ctx.record.passkey_state = Some(ceremony.state);
+                    return Ok(Done::Passkey(ceremony.options));
+                }
                 Method::Totp => identity.begin_totp_enrolment(account).await?.factor_id,
                 _ => {
                     identity
@@ -465,7 +538,7 @@ async fn resend(ctx: &Ctx<'_>) -> Result<Done, IdentityError> {
 }
 
 /// The methods this page can add: those of the possession class the policy
-/// allows that need no script (a passkey is registered elsewhere).
+/// allows; a passkey only where the issuer can be a WebAuthn relying party.
 fn addable(state: &AppState) -> Vec<Method> {
     state
         .identity
@@ -477,6 +550,7 @@ fn addable(state: &AppState) -> Vec<Method> {
                 .copied()
                 .filter(|method| {
                     matches!(method, Method::Totp | Method::SmsTan | Method::EmailCode)
+                        || (*method == Method::Webauthn && state.identity.webauthn_available())
                 })
                 .collect()
         })

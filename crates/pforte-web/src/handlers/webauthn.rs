@@ -106,7 +106,7 @@ async fn current(
 /// Embeds JSON in a `<script type="application/json">` element: the
 /// element's text is not entity-decoded, so `<`, `>` and `&` (which can only
 /// occur inside JSON strings, e.g. a user name) become `\u` escapes instead.
-fn script_json(value: &serde_json::Value) -> String {
+pub(crate) fn script_json(value: &serde_json::Value) -> String {
     value
         .to_string()
         .replace('<', "\\u003c")

@@ -443,3 +443,61 @@ async fn r_mf_2_a_post_without_the_session_bound_token_is_refused() {
     assert!(elsewhere.text_by_id("account-sign-in").is_some());
     assert_eq!(factor_ids(&signed).await.len(), 2);
 }
+
+#[tokio::test]
+async fn r_mf_1_the_user_starts_a_passkey_registration_whose_answer_works_once() {
+    // Browsers refuse an IP address as WebAuthn relying party: the issuer
+    // names the host.
+    let server = TestServer::start_with(|settings| {
+        settings.issuer = settings.issuer.replace("127.0.0.1", "localhost");
+    })
+    .await
+    .unwrap();
+    let signed = signed_in(server, 1).await;
+    let page = security_page(&signed).await;
+    let ceremony = press(&signed, &page, "start", Some(("method", "webauthn")), &[]).await;
+    assert_eq!(ceremony.status, 200, "{}", ceremony.body);
+    let options = ceremony.text_by_id("webauthn-options").unwrap();
+    assert!(options.contains("challenge"), "{options}");
+    let csp = ceremony.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let form = ceremony
+        .forms()
+        .into_iter()
+        .find(|form| form.value("action") == Some("passkey_finish"))
+        .expect("the registration form posts back to this page");
+    assert_eq!(form.value("response"), Some(""));
+
+    // A made-up answer is refused and adds nothing.
+    let mut forged = form.clone();
+    assert!(forged.set("response", r#"{"id":"x","type":"public-key"}"#));
+    let refused = signed
+        .browser
+        .submit(&ceremony, &forged, None)
+        .await
+        .unwrap();
+    assert!(refused.alert().is_some(), "{}", refused.body);
+    assert_eq!(factor_ids(&signed).await.len(), 1);
+    // The ceremony was used up: the same answer again finds none.
+    let again = signed
+        .browser
+        .submit(&ceremony, &forged, None)
+        .await
+        .unwrap();
+    assert!(again.alert().is_some(), "{}", again.body);
+    assert_eq!(factor_ids(&signed).await.len(), 1);
+}
+
+#[tokio::test]
+async fn r_mf_1_no_passkey_is_offered_where_the_issuer_is_an_ip_address() {
+    let signed = signed_in(server().await, 1).await;
+    let page = security_page(&signed).await;
+    assert!(
+        !page
+            .forms()
+            .iter()
+            .any(|form| form.value("method") == Some("webauthn")),
+        "{}",
+        page.body
+    );
+}
