@@ -4,14 +4,14 @@ use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
 use pforte_factors::code::CodeDigester;
 use pforte_identity::factor::Channel;
-use pforte_identity::ports::LockoutStore;
 use pforte_identity::ports::{ChallengeStore, Notifier};
+use pforte_identity::ports::{EphemeralStore, LockoutStore, SessionStore};
 use pforte_identity::{FactorKit, IdentityService, LoginGuard};
 use pforte_notify::{ChannelRouter, HttpSmsGateway, OutboxNotifier, SmtpNotifier};
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
 use pforte_policy::ResolvedPolicy;
-use pforte_store::{CachedClientStore, MemoryStore, SqlStore};
+use pforte_store::{CachedClientStore, MemoryStore, RedisStore, SqlStore};
 use pforte_types::Clock;
 use pforte_web::{AppState, Pages, WebSettings};
 use std::future::Future;
@@ -54,7 +54,13 @@ pub enum ServerError {
 pub struct App {
     pub settings: Settings,
     pub store: SqlStore,
+    /// The in-process session store; the one in use unless
+    /// `session.store = "redis"`.
     pub memory: Arc<MemoryStore>,
+    /// Provider sessions, as `session.store` chose (R-SE, R-OP-5).
+    pub sessions: Arc<dyn SessionStore>,
+    /// Pending logins between browser round trips, from the same store.
+    pub ephemeral: Arc<dyn EphemeralStore>,
     pub master: MasterKey,
     pub secrets: SecretDigester,
     pub hasher: Arc<PasswordHasher>,
@@ -132,10 +138,11 @@ impl App {
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
+        let (sessions, ephemeral) = session_stores(&settings, &memory).await?;
         let identity = Arc::new(
             IdentityService::new(
                 Arc::new(store.clone()),
-                memory.clone(),
+                sessions.clone(),
                 hasher.clone(),
                 clock.clone(),
                 Duration::from_secs(settings.session.ttl_secs),
@@ -160,6 +167,8 @@ impl App {
             settings,
             store,
             memory,
+            sessions,
+            ephemeral,
             master,
             secrets,
             hasher,
@@ -178,8 +187,8 @@ impl App {
         let state = AppState {
             oauth: self.provider.clone(),
             identity: self.identity.clone(),
-            sessions: self.memory.clone(),
-            ephemeral: self.memory.clone(),
+            sessions: self.sessions.clone(),
+            ephemeral: self.ephemeral.clone(),
             pages: Arc::new(pages),
             settings: Arc::new(WebSettings {
                 issuer: self.settings.issuer.clone(),
@@ -337,6 +346,27 @@ impl Maintenance {
 /// The Argon2id parameters new hashes are made with (R-PW-1): the policy
 /// file's `[password.hashing]` when a policy file is configured, otherwise
 /// `[password_hashing]` of the configuration.
+/// The session and flow-state stores `session.store` names: the in-process
+/// one, or Redis shared by several nodes (R-OP-5). Redis must answer at start,
+/// so a wrong URL is reported at once rather than at the first login.
+async fn session_stores(
+    settings: &Settings,
+    memory: &Arc<MemoryStore>,
+) -> Result<(Arc<dyn SessionStore>, Arc<dyn EphemeralStore>), ServerError> {
+    match (settings.session.store.as_str(), &settings.session.redis_url) {
+        ("redis", Some(url)) => {
+            let redis =
+                Arc::new(RedisStore::connect(url, &settings.session.redis_key_prefix).await?);
+            Ok((redis.clone(), redis))
+        }
+        ("redis", None) => Err(crate::config::ConfigError::Problems(vec![
+            "session.redis_url: required when session.store is \"redis\"".to_owned(),
+        ])
+        .into()),
+        _ => Ok((memory.clone(), memory.clone())),
+    }
+}
+
 fn hashing_params(settings: &Settings, policy: &ResolvedPolicy) -> Argon2Params {
     if settings.policy_file.is_some() {
         let hashing = policy.password.hashing;
@@ -459,6 +489,86 @@ mod tests {
 
     fn start() -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    /// Redis for the two-node test: `PFORTE_TEST_REDIS_URL` or the local
+    /// default; unreachable is a skip outside CI and a failure under `CI=true`.
+    fn test_redis_url() -> Option<String> {
+        let url = std::env::var("PFORTE_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let reachable = url::Url::parse(&url).ok().is_some_and(|parsed| {
+            let host = parsed.host_str().unwrap_or("localhost").to_owned();
+            let port = parsed.port().unwrap_or(6379);
+            std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                .ok()
+                .and_then(|mut addresses| addresses.next())
+                .is_some_and(|address| {
+                    std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_ok()
+                })
+        });
+        match reachable {
+            true => Some(url),
+            false if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("the Redis session store test cannot run under CI: nothing answers at {url}")
+            }
+            false => {
+                eprintln!("skipping the Redis session store test: nothing answers at {url}");
+                None
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn r_op_5_two_nodes_share_sessions_and_pending_logins_through_redis() {
+        let Some(url) = test_redis_url() else { return };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let prefix = format!("pforte-app-test-{}-{nanos}", std::process::id());
+        let dir = tempfile::tempdir().unwrap();
+        let mut redis_settings = settings(dir.path());
+        redis_settings.session.store = "redis".to_owned();
+        redis_settings.session.redis_url = Some(url);
+        redis_settings.session.redis_key_prefix = prefix;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let one = App::build(redis_settings.clone(), clock.clone())
+            .await
+            .unwrap();
+        let other = App::build(redis_settings, clock.clone()).await.unwrap();
+
+        let now = clock.now();
+        let session = pforte_identity::session::ProviderSession {
+            sid: "sid-1".to_owned(),
+            account_id: pforte_types::AccountId::new(),
+            auth_time: now,
+            acr: "loa-low".to_owned(),
+            amr: vec!["pwd".to_owned()],
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(60),
+            clients: vec![],
+            evidence: vec![],
+        };
+        one.sessions.put_session(&session).await.unwrap();
+        other
+            .sessions
+            .add_session_client("sid-1", "app")
+            .await
+            .unwrap();
+        let seen = one.sessions.get_session("sid-1").await.unwrap().unwrap();
+        assert_eq!(seen.clients, vec!["app"]);
+        assert_eq!(one.memory.get_session("sid-1").await.unwrap(), None);
+
+        one.ephemeral
+            .put_ephemeral("flow", b"pending", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            other.ephemeral.take_ephemeral("flow").await.unwrap(),
+            Some(b"pending".to_vec())
+        );
+        one.sessions.delete_session("sid-1").await.unwrap();
+        assert_eq!(other.sessions.get_session("sid-1").await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -93,6 +93,13 @@ pub struct SessionSettings {
     pub ttl_secs: u64,
     /// How long a login page may wait before the request must start over.
     pub interaction_ttl_secs: u64,
+    /// Where provider sessions and pending logins live: `memory` (this
+    /// process; one node) or `redis` (shared by several nodes, R-OP-5).
+    pub store: String,
+    /// `redis://` or `rediss://` URL; required when `store` is `redis`.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several installations can share one Redis.
+    pub redis_key_prefix: String,
 }
 
 /// Argon2id parameters (R-PW-1).
@@ -152,6 +159,9 @@ impl Default for SessionSettings {
         Self {
             ttl_secs: 8 * 3600,
             interaction_ttl_secs: 900,
+            store: "memory".to_owned(),
+            redis_url: None,
+            redis_key_prefix: "pforte".to_owned(),
         }
     }
 }

@@ -10,6 +10,8 @@
 //!   recovery code never both win (DESIGN.md §3, R-MF-3).
 //! * [`MemoryStore`]: provider sessions and short-lived flow state in process,
 //!   expiring by the injected [`pforte_types::Clock`].
+//! * [`RedisStore`]: the same two ports in Redis, shared by several nodes
+//!   (R-OP-5).
 //!
 //! This is the only crate that knows table names (`entities`). The schema itself
 //! lives in `pforte-migrations`. Errors are reported as [`pforte_types::StoreError`].
@@ -18,9 +20,11 @@ mod client_cache;
 mod entities;
 mod error;
 mod memory;
+mod redis_store;
 mod sql;
 
 pub use client_cache::CachedClientStore;
 pub use memory::MemoryStore;
 pub use pforte_migrations::Migrator;
+pub use redis_store::RedisStore;
 pub use sql::SqlStore;

@@ -446,3 +446,24 @@ fn client_cache_lifetime_is_0_to_300_seconds() {
     );
     assert!(load("[tokens]\nclient_cache_ttl_secs = 300", &[]).is_ok());
 }
+
+#[test]
+fn r_op_5_session_store_is_memory_or_redis_with_a_url() {
+    assert_problem("[session]\nstore = \"disk\"", "session.store");
+    assert_problem("[session]\nstore = \"redis\"", "session.redis_url");
+    assert_problem(
+        "[session]\nstore = \"redis\"\nredis_url = \"http://cache\"",
+        "session.redis_url",
+    );
+    assert_problem(
+        "[session]\nstore = \"redis\"\nredis_url = \"redis://cache\"\nredis_key_prefix = \"\"",
+        "session.redis_key_prefix",
+    );
+    assert!(
+        load(
+            "[session]\nstore = \"redis\"\nredis_url = \"rediss://cache:6380\"",
+            &[]
+        )
+        .is_ok()
+    );
+}

@@ -37,6 +37,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
             "session.interaction_ttl_secs",
             settings.session.interaction_ttl_secs,
         ),
+        session_store(&settings.session),
         argon2(hashing.memory_kib, hashing.iterations, hashing.parallelism),
         log_format(&settings.log.format),
         log_level(&settings.log.level),
@@ -244,5 +245,28 @@ fn notify(notify: &super::NotifySettings) -> Option<String> {
         None
     } else {
         Some(problems.join("; "))
+    }
+}
+
+/// `session.store` names a known store, and Redis has a URL and a prefix
+/// (R-OP-5: several nodes share sessions through Redis).
+pub(super) fn session_store(session: &super::SessionSettings) -> Option<String> {
+    match session.store.as_str() {
+        "memory" => None,
+        "redis" => match session.redis_url.as_deref() {
+            None | Some("") => {
+                Some("session.redis_url: required when session.store is \"redis\"".to_owned())
+            }
+            Some(url) if !(url.starts_with("redis://") || url.starts_with("rediss://")) => {
+                Some("session.redis_url: must start with redis:// or rediss://".to_owned())
+            }
+            Some(_) if session.redis_key_prefix.trim().is_empty() => {
+                Some("session.redis_key_prefix: must not be empty".to_owned())
+            }
+            Some(_) => None,
+        },
+        other => Some(format!(
+            "session.store: must be \"memory\" or \"redis\", not {other:?}"
+        )),
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! `store_suite!` turns every suite function into two tests, `sqlite::<name>` on
 //! a fresh database file and `postgres::<name>` in a fresh schema, so both
-//! backends prove the same rules. The in-process `MemoryStore` has its own module.
+//! backends prove the same rules. The in-process `MemoryStore` has its own module,
+//! and so has `RedisStore`, run against Redis when it is reachable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -21,6 +22,7 @@ mod lockout;
 mod memory;
 mod outbox;
 mod profile;
+mod redis;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
 /// `<module>::<name>(&SqlStore)`.
