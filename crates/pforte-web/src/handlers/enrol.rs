@@ -48,19 +48,7 @@ pub(crate) async fn wanted(
     state: &AppState,
     step: &Step,
 ) -> Result<Option<(FactorClass, Vec<Method>)>, Response> {
-    let plan = state
-        .identity
-        .plan_for(&step.record.target)
-        .map_err(|error| {
-            respond::internal_error_page(state, step.locale, &error, &step.request_id)
-        })?;
-    let next = state
-        .identity
-        .next_prompt(&plan, &step.txn)
-        .await
-        .map_err(|error| {
-            respond::internal_error_page(state, step.locale, &error, &step.request_id)
-        })?;
+    let next = step.next_prompt(state).await?;
     let assurance = state.identity.assurance();
     let possession = |assurance: &pforte_identity::policy::AssurancePolicy| -> Vec<Method> {
         assurance
@@ -216,14 +204,7 @@ pub async fn enrol_submit(
     };
     let context = step.context.clone();
     if form.action == "cancel" {
-        return super::login::cancel_interaction(
-            &state,
-            &headers,
-            &step.id,
-            step.locale,
-            &step.request_id,
-        )
-        .await;
+        return step.cancel(&state, &headers).await;
     }
     let (class, methods) = match wanted(&state, &step).await {
         Ok(Some(wanted)) => wanted,

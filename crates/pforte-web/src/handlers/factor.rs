@@ -176,22 +176,10 @@ pub(crate) async fn prompt(
     state: &AppState,
     step: &Step,
 ) -> Result<Option<(FactorClass, Vec<Method>)>, Response> {
-    let plan = state
-        .identity
-        .plan_for(&step.record.target)
-        .map_err(|error| {
-            respond::internal_error_page(state, step.locale, &error, &step.request_id)
-        })?;
-    match state.identity.next_prompt(&plan, &step.txn).await {
-        Ok(Next::Prove { class, methods }) => Ok(Some((class, methods))),
-        Ok(_) => Ok(None),
-        Err(error) => Err(respond::internal_error_page(
-            state,
-            step.locale,
-            &error,
-            &step.request_id,
-        )),
-    }
+    Ok(match step.next_prompt(state).await? {
+        Next::Prove { class, methods } => Some((class, methods)),
+        _ => None,
+    })
 }
 
 pub async fn factor_submit(
@@ -215,14 +203,7 @@ pub async fn factor_submit(
     };
     let context = step.context.clone();
     if form.action == "cancel" {
-        return super::login::cancel_interaction(
-            &state,
-            &headers,
-            &step.id,
-            step.locale,
-            &step.request_id,
-        )
-        .await;
+        return step.cancel(&state, &headers).await;
     }
     let (class, methods) = match prompt(&state, &step).await {
         Ok(Some(prompt)) => prompt,

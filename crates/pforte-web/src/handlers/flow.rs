@@ -268,6 +268,29 @@ pub(crate) struct Step {
 }
 
 impl Step {
+    /// The planner's next prompt for this step's transaction; a failure is
+    /// already the error page.
+    pub(crate) async fn next_prompt(&self, state: &AppState) -> Result<Next, Response> {
+        let error_page = |error: pforte_identity::IdentityError| {
+            respond::internal_error_page(state, self.locale, &error, &self.request_id)
+        };
+        let plan = state
+            .identity
+            .plan_for(&self.record.target)
+            .map_err(error_page)?;
+        state
+            .identity
+            .next_prompt(&plan, &self.txn)
+            .await
+            .map_err(error_page)
+    }
+
+    /// The user abandoned the login on this step (`access_denied`).
+    pub(crate) async fn cancel(&self, state: &AppState, headers: &HeaderMap) -> Response {
+        super::login::cancel_interaction(state, headers, &self.id, self.locale, &self.request_id)
+            .await
+    }
+
     /// Hands the login with `txn` to [`advance`].
     pub(crate) async fn advance(
         &self,

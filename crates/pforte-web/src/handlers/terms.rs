@@ -82,14 +82,7 @@ pub async fn terms_submit(
         Err(response) => return response,
     };
     if form.action != "accept" {
-        return super::login::cancel_interaction(
-            &state,
-            &headers,
-            &step.id,
-            step.locale,
-            &step.request_id,
-        )
-        .await;
+        return step.cancel(&state, &headers).await;
     }
     let context = step.context.clone();
     let (Some(account), Some(version)) = (

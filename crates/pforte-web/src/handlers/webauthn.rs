@@ -273,14 +273,7 @@ pub async fn webauthn_submit(
     };
     let context = step.context.clone();
     if form.action == "cancel" {
-        return super::login::cancel_interaction(
-            &state,
-            &headers,
-            &step.id,
-            step.locale,
-            &step.request_id,
-        )
-        .await;
+        return step.cancel(&state, &headers).await;
     }
     let mode = Mode::parse(&form.mode);
     let (class, methods) = match current(&state, &step, mode).await {
