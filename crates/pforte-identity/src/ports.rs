@@ -5,7 +5,7 @@ use crate::audit::{AuditEvent, AuditQuery};
 use crate::factor::{
     ChallengeAttempt, Channel, CodeChallenge, EnrolledFactor, FactorId, OutboundMessage,
 };
-use crate::session::ProviderSession;
+use crate::session::{EndedSession, ProviderSession};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pforte_policy::LockState;
@@ -42,6 +42,15 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, sid: &str) -> Result<(), StoreError>;
     /// Records that `client_id` received tokens in this session (for logout).
     async fn add_session_client(&self, sid: &str, client_id: &str) -> Result<(), StoreError>;
+}
+
+/// Told after a provider session has ended, so that its relying parties can
+/// be notified (OpenID Back-Channel Logout 1.0, R-SE-2). The session is
+/// already deleted when this runs; a listener never fails the caller:
+/// delivery problems are its own to retry, log and audit.
+#[async_trait]
+pub trait SessionEndListener: Send + Sync {
+    async fn session_ended(&self, ended: &EndedSession);
 }
 
 /// Short-lived state between browser round trips (a pending authorization

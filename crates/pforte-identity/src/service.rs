@@ -168,6 +168,8 @@ pub struct IdentityService {
     pub(crate) throttle: SourceThrottle,
     /// Second factors (R-MF); `None` refuses every factor operation.
     pub(crate) factors: Option<FactorKit>,
+    /// Told whenever a session ends (back-channel logout, R-SE-2).
+    pub(crate) session_end: Option<Arc<dyn crate::ports::SessionEndListener>>,
 }
 
 /// What second factors need: their storage, the outbound messages, the
@@ -221,7 +223,17 @@ impl IdentityService {
             guard: None,
             throttle: SourceThrottle::default(),
             factors: None,
+            session_end: None,
         }
+    }
+
+    /// Tells `listener` about every session that ends (R-SE-2).
+    pub fn with_session_end_listener(
+        mut self,
+        listener: Arc<dyn crate::ports::SessionEndListener>,
+    ) -> Self {
+        self.session_end = Some(listener);
+        self
     }
 
     /// Adds second factors (R-MF); without them, only password logins work.
@@ -296,10 +308,31 @@ impl IdentityService {
             .filter(|session| session.is_live(now)))
     }
 
-    /// Ends a session (R-SE-2). Ending an unknown session is not an error.
-    pub async fn end_session(&self, sid: &str) -> Result<(), IdentityError> {
+    /// Ends a session (R-SE-2) and tells the session-end listener. Ending an
+    /// unknown or already ended session is not an error and returns `None`;
+    /// otherwise the ended session (with its relying parties) is returned, e.g.
+    /// for front-channel logout.
+    pub async fn end_session(
+        &self,
+        sid: &str,
+        reason: crate::session::SessionEndReason,
+    ) -> Result<Option<ProviderSession>, IdentityError> {
+        if sid.is_empty() {
+            return Ok(None);
+        }
+        let Some(session) = self.sessions.get_session(sid).await? else {
+            return Ok(None);
+        };
         self.sessions.delete_session(sid).await?;
-        Ok(())
+        if let Some(listener) = &self.session_end {
+            listener
+                .session_ended(&crate::session::EndedSession {
+                    session: session.clone(),
+                    reason,
+                })
+                .await;
+        }
+        Ok(Some(session))
     }
 
     /// Records that `client_id` was answered in this session, so that logout

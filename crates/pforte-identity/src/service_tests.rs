@@ -329,7 +329,10 @@ async fn r_se_2_ended_session_is_gone_and_clients_are_recorded_once() {
         .unwrap()
         .unwrap();
     assert_eq!(live.clients, ["portal", "app"]);
-    fx.service.end_session(&session.sid).await.unwrap();
+    fx.service
+        .end_session(&session.sid, crate::session::SessionEndReason::Logout)
+        .await
+        .unwrap();
     assert!(
         fx.service
             .live_session(&session.sid)
@@ -337,7 +340,10 @@ async fn r_se_2_ended_session_is_gone_and_clients_are_recorded_once() {
             .unwrap()
             .is_none()
     );
-    fx.service.end_session(&session.sid).await.unwrap();
+    fx.service
+        .end_session(&session.sid, crate::session::SessionEndReason::Logout)
+        .await
+        .unwrap();
 }
 
 /// R-LO-4: an unknown username costs exactly one Argon2 verification, like a

@@ -38,3 +38,43 @@ impl ProviderSession {
         }
     }
 }
+
+/// Why a provider session ended. Listeners use it to decide whom to tell:
+/// every reason reaches the relying parties of the session (OpenID
+/// Back-Channel Logout 1.0 §2.7: the OP notifies RPs when the session ends,
+/// whatever ended it), and the audit trail records it (R-SE-2, R-SE-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEndReason {
+    /// RP-initiated or user-initiated logout at the provider.
+    Logout,
+    /// A new login in the same browser replaced the session.
+    Replaced,
+    /// The user ended it from the self-service session list (R-SE-3).
+    SelfService,
+    /// An operator ended it (CLI or admin console).
+    Operator,
+    /// The password was reset or changed and every other session ends (R-RC).
+    CredentialChange,
+}
+
+impl SessionEndReason {
+    /// The stable name used in audit events and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionEndReason::Logout => "logout",
+            SessionEndReason::Replaced => "replaced",
+            SessionEndReason::SelfService => "self_service",
+            SessionEndReason::Operator => "operator",
+            SessionEndReason::CredentialChange => "credential_change",
+        }
+    }
+}
+
+/// A session that has just been deleted, handed to the
+/// [`crate::ports::SessionEndListener`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedSession {
+    pub session: ProviderSession,
+    pub reason: SessionEndReason,
+}

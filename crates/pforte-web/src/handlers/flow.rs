@@ -189,7 +189,13 @@ async fn finish(
 ) -> Response {
     let secure = state.settings.secure_cookies;
     if let Some(old_sid) = cookies::read(headers, CookieKind::Session, secure)
-        && let Err(error) = state.identity.end_session(&old_sid).await
+        && let Err(error) = state
+            .identity
+            .end_session(
+                &old_sid,
+                pforte_identity::session::SessionEndReason::Replaced,
+            )
+            .await
     {
         tracing::warn!(request_id, %error, "previous session not ended");
     }

@@ -180,7 +180,10 @@ async fn finish(
     request_id: &str,
 ) -> Response {
     if let Some(sid) = sid
-        && let Err(error) = state.identity.end_session(sid).await
+        && let Err(error) = state
+            .identity
+            .end_session(sid, pforte_identity::session::SessionEndReason::Logout)
+            .await
     {
         return respond::internal_error_page(state, locale, &error, request_id);
     }
