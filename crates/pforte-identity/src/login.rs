@@ -58,7 +58,7 @@ impl IdentityService {
 
         if let Some(ip) = context.ip
             && let ThrottleDecision::Throttle { retry_after } =
-                self.throttle.check(&policy.throttle, ip, now)
+                self.throttle.check(&policy.throttle, ip, now).await?
         {
             let event =
                 AuditEvent::new(AuditKind::LoginFailed, now, None, &name, context).with_detail(
@@ -101,7 +101,9 @@ impl IdentityService {
                 guard.lockout.append_audit(&[event]).await?;
             }
             if let Some(ip) = context.ip {
-                self.throttle.record_failure(&policy.throttle, ip, now);
+                self.throttle
+                    .record_failure(&policy.throttle, ip, now)
+                    .await?;
             }
             return Err(IdentityError::InvalidCredentials);
         };

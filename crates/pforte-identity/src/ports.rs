@@ -8,7 +8,7 @@ use crate::factor::{
 use crate::session::{EndedSession, ProviderSession};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use pforte_policy::LockState;
+use pforte_policy::{LockState, ThrottleKey, ThrottleLimit, WindowCounter};
 use pforte_types::{AccountId, StoreError};
 use std::time::Duration;
 
@@ -62,6 +62,32 @@ pub trait EphemeralStore: Send + Sync {
     async fn get_ephemeral(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Atomically removes and returns the value (single use).
     async fn take_ephemeral(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+/// The per-source failure counters of login throttling (R-LO-5): one
+/// fixed-window counter per [`ThrottleKey`]. In process for one node
+/// ([`crate::throttle::MemoryThrottleStore`]); in Redis when several nodes must
+/// see one another's failures. The rules (when a window starts and ends, when a
+/// source is refused) are `pforte_policy::lockout::throttle`'s; a store only
+/// keeps the counters and counts atomically.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// The counter of `key` as stored, `None` when there is none. The caller
+    /// decides with the policy whether its window is still open.
+    async fn throttle_counter(
+        &self,
+        key: &ThrottleKey,
+    ) -> Result<Option<WindowCounter>, StoreError>;
+    /// Counts one failure of `key` at `now` as
+    /// `pforte_policy::lockout::throttle::record_failure` does (a window that
+    /// has ended starts anew at `now`), atomically: parallel failures, on one
+    /// node or many, are each counted once. Returns the counter after.
+    async fn count_throttle_failure(
+        &self,
+        key: &ThrottleKey,
+        limit: &ThrottleLimit,
+        now: DateTime<Utc>,
+    ) -> Result<WindowCounter, StoreError>;
 }
 
 /// The lockout counter of one login name (R-LO-1 … R-LO-4): an account's id for

@@ -236,6 +236,13 @@ impl IdentityService {
         self
     }
 
+    /// Keeps the per-source throttling counters (R-LO-5) in `store` instead
+    /// of in process, so that several nodes count failures together.
+    pub fn with_throttle_store(mut self, store: Arc<dyn crate::ports::ThrottleStore>) -> Self {
+        self.throttle = SourceThrottle::new(store);
+        self
+    }
+
     /// Adds second factors (R-MF); without them, only password logins work.
     pub fn with_factors(mut self, kit: FactorKit) -> Self {
         self.factors = Some(kit);

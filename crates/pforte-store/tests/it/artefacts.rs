@@ -3,16 +3,16 @@
 //! Core 9), revoked access tokens stay revoked (RFC 7009), and purging removes
 //! exactly what has expired.
 
-use crate::fixtures::{client_with_grant, code, pushed_request, refresh_token, secs, t0};
+use crate::fixtures::{
+    GrantBackend, client_with_grant, code, pushed_request, refresh_token, secs, t0,
+};
 use pforte_oauth::model::{CodeConsumption, RefreshConsumption};
-use pforte_oauth::ports::GrantStore;
-use pforte_store::SqlStore;
 use std::sync::Arc;
 use tokio::sync::Barrier;
 
 const PARALLEL_TAKERS: usize = 50;
 
-pub async fn rfc9126_pushed_request_is_taken_exactly_once(store: &SqlStore) {
+pub async fn rfc9126_pushed_request_is_taken_exactly_once<S: GrantBackend>(store: &S) {
     let request = pushed_request("par-1", "web");
     store.insert_pushed_request(&request).await.unwrap();
 
@@ -27,7 +27,9 @@ pub async fn rfc9126_pushed_request_is_taken_exactly_once(store: &SqlStore) {
     );
 }
 
-pub async fn rfc9126_pushed_request_is_taken_by_one_of_many_parallel_takers(store: &SqlStore) {
+pub async fn rfc9126_pushed_request_is_taken_by_one_of_many_parallel_takers<S: GrantBackend>(
+    store: &S,
+) {
     store
         .insert_pushed_request(&pushed_request("contested", "web"))
         .await
@@ -52,7 +54,7 @@ pub async fn rfc9126_pushed_request_is_taken_by_one_of_many_parallel_takers(stor
     assert_eq!(taken, 1);
 }
 
-pub async fn rfc7523_assertion_jti_replay_is_detected_per_client(store: &SqlStore) {
+pub async fn rfc7523_assertion_jti_replay_is_detected_per_client<S: GrantBackend>(store: &S) {
     let expires = t0() + secs(300);
     assert!(
         store
@@ -76,7 +78,7 @@ pub async fn rfc7523_assertion_jti_replay_is_detected_per_client(store: &SqlStor
     );
 }
 
-pub async fn rfc7009_access_token_revocation_is_remembered(store: &SqlStore) {
+pub async fn rfc7009_access_token_revocation_is_remembered<S: GrantBackend>(store: &S) {
     assert!(!store.is_access_token_revoked("at-1").await.unwrap());
     store
         .revoke_access_token("at-1", t0() + secs(600))
@@ -90,7 +92,7 @@ pub async fn rfc7009_access_token_revocation_is_remembered(store: &SqlStore) {
     assert!(!store.is_access_token_revoked("at-2").await.unwrap());
 }
 
-pub async fn purge_expired_deletes_only_expired_artefacts(store: &SqlStore) {
+pub async fn purge_expired_deletes_only_expired_artefacts<S: GrantBackend>(store: &S) {
     let grant = client_with_grant(store, "web", "g-1").await;
     let now = t0() + secs(1_000);
 

@@ -5,7 +5,6 @@
 use crate::fixtures::{secs, t0};
 use pforte_identity::factor::{ChallengeAttempt, CodeChallenge, FactorId};
 use pforte_identity::ports::ChallengeStore;
-use pforte_store::SqlStore;
 use pforte_types::{AccountId, Method};
 
 const PURPOSE: &str = "login:tx-1";
@@ -24,7 +23,11 @@ fn challenge(account: AccountId, id: &str, digest: &str) -> CodeChallenge {
     }
 }
 
-pub async fn r_mf_3_a_right_code_matches_once_and_the_challenge_is_gone(store: &SqlStore) {
+pub async fn r_mf_3_a_right_code_matches_once_and_the_challenge_is_gone<
+    S: ChallengeStore + Clone + 'static,
+>(
+    store: &S,
+) {
     let erika = AccountId::new();
     let sent = challenge(erika, "ch-1", "digest-right");
     store.put_challenge(&sent).await.unwrap();
@@ -50,7 +53,11 @@ pub async fn r_mf_3_a_right_code_matches_once_and_the_challenge_is_gone(store: &
     assert_eq!(store.current_challenge(erika, PURPOSE).await.unwrap(), None);
 }
 
-pub async fn r_mf_3_wrong_codes_count_down_and_then_the_challenge_is_exhausted(store: &SqlStore) {
+pub async fn r_mf_3_wrong_codes_count_down_and_then_the_challenge_is_exhausted<
+    S: ChallengeStore + Clone + 'static,
+>(
+    store: &S,
+) {
     let erika = AccountId::new();
     store
         .put_challenge(&challenge(erika, "ch-1", "digest-right"))
@@ -84,7 +91,11 @@ pub async fn r_mf_3_wrong_codes_count_down_and_then_the_challenge_is_exhausted(s
     assert_eq!(stored.attempts_left, 0);
 }
 
-pub async fn r_mf_3_twenty_parallel_wrong_attempts_use_exactly_three_tries(store: &SqlStore) {
+pub async fn r_mf_3_twenty_parallel_wrong_attempts_use_exactly_three_tries<
+    S: ChallengeStore + Clone + 'static,
+>(
+    store: &S,
+) {
     let erika = AccountId::new();
     store
         .put_challenge(&challenge(erika, "ch-1", "digest-right"))
@@ -115,7 +126,9 @@ pub async fn r_mf_3_twenty_parallel_wrong_attempts_use_exactly_three_tries(store
     assert_eq!(exhausted, 17);
 }
 
-pub async fn r_mf_3_a_resent_code_replaces_the_old_one(store: &SqlStore) {
+pub async fn r_mf_3_a_resent_code_replaces_the_old_one<S: ChallengeStore + Clone + 'static>(
+    store: &S,
+) {
     let erika = AccountId::new();
     store
         .put_challenge(&challenge(erika, "ch-1", "digest-old"))
@@ -159,7 +172,9 @@ pub async fn r_mf_3_a_resent_code_replaces_the_old_one(store: &SqlStore) {
     );
 }
 
-pub async fn r_mf_3_an_expired_code_is_refused_and_deleted(store: &SqlStore) {
+pub async fn r_mf_3_an_expired_code_is_refused_and_deleted<S: ChallengeStore + Clone + 'static>(
+    store: &S,
+) {
     let erika = AccountId::new();
     let sent = challenge(erika, "ch-1", "digest-right");
     store.put_challenge(&sent).await.unwrap();
@@ -179,7 +194,11 @@ pub async fn r_mf_3_an_expired_code_is_refused_and_deleted(store: &SqlStore) {
     );
 }
 
-pub async fn r_mf_3_a_code_counts_only_for_its_account_and_purpose(store: &SqlStore) {
+pub async fn r_mf_3_a_code_counts_only_for_its_account_and_purpose<
+    S: ChallengeStore + Clone + 'static,
+>(
+    store: &S,
+) {
     let erika = AccountId::new();
     let max = AccountId::new();
     store
@@ -218,7 +237,9 @@ pub async fn r_mf_3_a_code_counts_only_for_its_account_and_purpose(store: &SqlSt
     );
 }
 
-pub async fn purging_deletes_only_expired_challenges(store: &SqlStore) {
+pub async fn purging_deletes_only_expired_challenges<S: ChallengeStore + Clone + 'static>(
+    store: &S,
+) {
     let erika = AccountId::new();
     let max = AccountId::new();
     store

@@ -9,7 +9,7 @@ use pforte_oauth::model::{
     PushedRequest, RefreshToken, SigningKeyRecord,
 };
 use pforte_oauth::ports::{ClientStore, GrantStore};
-use pforte_store::SqlStore;
+use pforte_store::{RedisGrantStore, SqlStore};
 use pforte_types::AccountId;
 use serde_json::json;
 
@@ -167,9 +167,31 @@ pub fn signing_key(kid: &str, created_at: DateTime<Utc>) -> SigningKeyRecord {
     }
 }
 
+/// A [`GrantStore`] under test together with the SQL store its clients live
+/// in: the SQL store itself, or the Redis store of one-time artefacts over it.
+pub trait GrantBackend: GrantStore + Clone + 'static {
+    fn sql(&self) -> &SqlStore;
+}
+
+impl GrantBackend for SqlStore {
+    fn sql(&self) -> &SqlStore {
+        self
+    }
+}
+
+impl GrantBackend for RedisGrantStore<SqlStore> {
+    fn sql(&self) -> &SqlStore {
+        self.durable()
+    }
+}
+
 /// Inserts a client and a grant for it, as the token flow would before issuing.
-pub async fn client_with_grant(store: &SqlStore, client_id: &str, grant_id: &str) -> Grant {
-    store.insert_client(&client(client_id)).await.unwrap();
+pub async fn client_with_grant<S: GrantBackend>(
+    store: &S,
+    client_id: &str,
+    grant_id: &str,
+) -> Grant {
+    store.sql().insert_client(&client(client_id)).await.unwrap();
     let grant = grant(grant_id, client_id);
     store.insert_grant(&grant).await.unwrap();
     grant

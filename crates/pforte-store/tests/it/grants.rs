@@ -3,17 +3,15 @@
 //! RFC 6749 4.1.2, RFC 9700 2.2.2 and 4.14.2), and reuse is reported with the
 //! grant to revoke.
 
-use crate::fixtures::{client_with_grant, code, grant, refresh_token, secs, t0};
+use crate::fixtures::{GrantBackend, client_with_grant, code, grant, refresh_token, secs, t0};
 use pforte_oauth::model::{CodeConsumption, RefreshConsumption};
-use pforte_oauth::ports::GrantStore;
-use pforte_store::SqlStore;
 use pforte_types::StoreError;
 use std::sync::Arc;
 use tokio::sync::Barrier;
 
 const PARALLEL_REDEEMERS: usize = 50;
 
-pub async fn grants_round_trip_and_keep_their_first_revocation_time(store: &SqlStore) {
+pub async fn grants_round_trip_and_keep_their_first_revocation_time<S: GrantBackend>(store: &S) {
     let grant = client_with_grant(store, "web", "g-1").await;
     assert_eq!(store.get_grant("g-1").await.unwrap(), Some(grant.clone()));
     assert_eq!(store.get_grant("g-unknown").await.unwrap(), None);
@@ -27,7 +25,7 @@ pub async fn grants_round_trip_and_keep_their_first_revocation_time(store: &SqlS
     store.revoke_grant("g-unknown", t0()).await.unwrap();
 }
 
-pub async fn code_round_trips_and_is_fresh_on_first_consumption(store: &SqlStore) {
+pub async fn code_round_trips_and_is_fresh_on_first_consumption<S: GrantBackend>(store: &S) {
     let grant = client_with_grant(store, "web", "g-1").await;
     let issued = code("code-digest-1", &grant);
     store.insert_code(&issued).await.unwrap();
@@ -44,7 +42,7 @@ pub async fn code_round_trips_and_is_fresh_on_first_consumption(store: &SqlStore
     );
 }
 
-pub async fn code_is_consumed_exactly_once_under_parallel_redemption(store: &SqlStore) {
+pub async fn code_is_consumed_exactly_once_under_parallel_redemption<S: GrantBackend>(store: &S) {
     let grant = client_with_grant(store, "web", "g-race").await;
     store.insert_code(&code("contested", &grant)).await.unwrap();
 
@@ -73,7 +71,7 @@ pub async fn code_is_consumed_exactly_once_under_parallel_redemption(store: &Sql
     assert_eq!(fresh, 1, "exactly one redemption wins");
 }
 
-pub async fn consuming_an_unknown_code_reports_unknown(store: &SqlStore) {
+pub async fn consuming_an_unknown_code_reports_unknown<S: GrantBackend>(store: &S) {
     assert_eq!(
         store.consume_code("never-issued").await.unwrap(),
         CodeConsumption::Unknown
@@ -81,7 +79,7 @@ pub async fn consuming_an_unknown_code_reports_unknown(store: &SqlStore) {
 }
 
 /// Codes and refresh tokens belong to a grant that must exist first.
-pub async fn code_for_an_unknown_grant_is_rejected(store: &SqlStore) {
+pub async fn code_for_an_unknown_grant_is_rejected<S: GrantBackend>(store: &S) {
     let orphan = code("orphan", &grant("g-missing", "web"));
     let inserted = store.insert_code(&orphan).await;
     assert!(
@@ -94,7 +92,7 @@ pub async fn code_for_an_unknown_grant_is_rejected(store: &SqlStore) {
     );
 }
 
-pub async fn rfc9700_refresh_rotation_reports_reuse_of_a_rotated_token(store: &SqlStore) {
+pub async fn rfc9700_refresh_rotation_reports_reuse_of_a_rotated_token<S: GrantBackend>(store: &S) {
     let grant = client_with_grant(store, "web", "g-1").await;
     let first = refresh_token("rt-1", &grant);
     store.insert_refresh_token(&first).await.unwrap();
@@ -136,7 +134,7 @@ pub async fn rfc9700_refresh_rotation_reports_reuse_of_a_rotated_token(store: &S
     );
 }
 
-pub async fn refresh_token_rotates_exactly_once_under_parallel_use(store: &SqlStore) {
+pub async fn refresh_token_rotates_exactly_once_under_parallel_use<S: GrantBackend>(store: &S) {
     let grant = client_with_grant(store, "web", "g-race").await;
     store
         .insert_refresh_token(&refresh_token("contested", &grant))
@@ -168,8 +166,10 @@ pub async fn refresh_token_rotates_exactly_once_under_parallel_use(store: &SqlSt
     assert_eq!(fresh, 1, "exactly one rotation wins");
 }
 
-pub async fn active_refresh_token_is_found_only_while_unused_and_its_grant_stands(
-    store: &SqlStore,
+pub async fn active_refresh_token_is_found_only_while_unused_and_its_grant_stands<
+    S: GrantBackend,
+>(
+    store: &S,
 ) {
     let grant = client_with_grant(store, "web", "g-1").await;
     let used = refresh_token("rt-used", &grant);

@@ -5,6 +5,12 @@
 //! a fresh database file and `postgres::<name>` in a fresh schema, so both
 //! backends prove the same rules. The in-process `MemoryStore` has its own module,
 //! and so has `RedisStore`, run against Redis when it is reachable.
+//!
+//! `redis_suite!` runs the suite functions of codes, PAR requests, assertion
+//! `jti`s and code challenges a third time, as `on_redis::<name>`, on the
+//! Redis stores of one-time artefacts (over SQLite for the durable rest), so
+//! Redis keeps exactly the semantics of the SQL store. Throttle counters have
+//! their own suite (`throttle`), run in process and on Redis.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -23,6 +29,8 @@ mod memory;
 mod outbox;
 mod profile;
 mod redis;
+mod redis_artefacts;
+mod throttle;
 
 /// Defines `sqlite::<name>` and `postgres::<name>` for each suite function
 /// `<module>::<name>(&SqlStore)`.
@@ -113,6 +121,68 @@ store_suite! {
     profile::r_mf_4_the_sealed_card_serial_is_stored_and_replaced,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
+}
+
+/// Defines `on_redis::<name>` for each suite function: the grant functions get
+/// a `RedisGrantStore` over a fresh SQLite store, the challenge functions a
+/// `RedisChallengeStore`, both under a fresh Redis key prefix. Skipped with a
+/// message when Redis is absent, a failure under `CI=true`.
+macro_rules! redis_suite {
+    (
+        grants: [$($gm:ident :: $gn:ident),* $(,)?],
+        challenges: [$($cm:ident :: $cn:ident),* $(,)?] $(,)?
+    ) => {
+        mod on_redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $gn() {
+                    let Some(redis) = crate::redis_artefacts::redis().await else {
+                        return;
+                    };
+                    let sql = crate::backends::sqlite().await;
+                    crate::$gm::$gn(&redis.grants(sql.store.clone())).await;
+                    redis.clean_up().await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $cn() {
+                    let Some(redis) = crate::redis_artefacts::redis().await else {
+                        return;
+                    };
+                    crate::$cm::$cn(&redis.challenges()).await;
+                    redis.clean_up().await;
+                }
+            )*
+        }
+    };
+}
+
+// Purging is the SQL store's job only: Redis expires artefacts by itself
+// (checked through their TTLs in `redis_artefacts`).
+redis_suite! {
+    grants: [
+        grants::grants_round_trip_and_keep_their_first_revocation_time,
+        grants::code_round_trips_and_is_fresh_on_first_consumption,
+        grants::code_is_consumed_exactly_once_under_parallel_redemption,
+        grants::consuming_an_unknown_code_reports_unknown,
+        grants::code_for_an_unknown_grant_is_rejected,
+        grants::rfc9700_refresh_rotation_reports_reuse_of_a_rotated_token,
+        grants::refresh_token_rotates_exactly_once_under_parallel_use,
+        grants::active_refresh_token_is_found_only_while_unused_and_its_grant_stands,
+        artefacts::rfc9126_pushed_request_is_taken_exactly_once,
+        artefacts::rfc9126_pushed_request_is_taken_by_one_of_many_parallel_takers,
+        artefacts::rfc7523_assertion_jti_replay_is_detected_per_client,
+        artefacts::rfc7009_access_token_revocation_is_remembered,
+    ],
+    challenges: [
+        challenges::r_mf_3_a_right_code_matches_once_and_the_challenge_is_gone,
+        challenges::r_mf_3_wrong_codes_count_down_and_then_the_challenge_is_exhausted,
+        challenges::r_mf_3_twenty_parallel_wrong_attempts_use_exactly_three_tries,
+        challenges::r_mf_3_a_resent_code_replaces_the_old_one,
+        challenges::r_mf_3_an_expired_code_is_refused_and_deleted,
+        challenges::r_mf_3_a_code_counts_only_for_its_account_and_purpose,
+    ],
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
