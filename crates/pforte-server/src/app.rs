@@ -5,13 +5,16 @@ use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, Sig
 use pforte_factors::code::CodeDigester;
 use pforte_identity::factor::Channel;
 use pforte_identity::ports::{ChallengeStore, Notifier};
-use pforte_identity::ports::{EphemeralStore, LockoutStore, SessionStore};
+use pforte_identity::ports::{EphemeralStore, LockoutStore, SessionStore, ThrottleStore};
 use pforte_identity::{FactorKit, IdentityService, LoginGuard};
 use pforte_notify::{ChannelRouter, HttpSmsGateway, OutboxNotifier, SmtpNotifier};
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
 use pforte_policy::ResolvedPolicy;
-use pforte_store::{CachedClientStore, MemoryStore, RedisStore, SqlStore};
+use pforte_store::{
+    CachedClientStore, MemoryStore, RedisChallengeStore, RedisConnection, RedisGrantStore,
+    RedisStore, RedisThrottleStore, SqlStore,
+};
 use pforte_types::Clock;
 use pforte_web::{AppState, Pages, WebSettings};
 use std::future::Future;
@@ -61,6 +64,12 @@ pub struct App {
     pub sessions: Arc<dyn SessionStore>,
     /// Pending logins between browser round trips, from the same store.
     pub ephemeral: Arc<dyn EphemeralStore>,
+    /// Grants and the one-time protocol artefacts (codes, PAR requests,
+    /// assertion `jti`s): all in SQL, or the one-time ones in Redis when
+    /// `session.store = "redis"` (R-OP-5).
+    pub grants: Arc<dyn GrantStore>,
+    /// One-time code challenges, in SQL or Redis like `grants`.
+    pub challenges: Arc<dyn ChallengeStore>,
     pub master: MasterKey,
     pub secrets: SecretDigester,
     pub hasher: Arc<PasswordHasher>,
@@ -116,6 +125,7 @@ impl App {
             .await
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
+        let artefacts = artefact_stores(&settings, &store, &clock).await?;
         let ports = ProviderPorts {
             // Only the protocol core reads clients through the cache; the CLI
             // and administration use the store directly.
@@ -124,7 +134,7 @@ impl App {
                 clock.clone(),
                 Duration::from_secs(settings.tokens.client_cache_ttl_secs),
             )),
-            grants: Arc::new(store.clone()),
+            grants: artefacts.grants.clone(),
             claims: Arc::new(store.clone()),
         };
         let provider = Arc::new(
@@ -139,36 +149,40 @@ impl App {
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
         let (sessions, ephemeral) = session_stores(&settings, &memory).await?;
-        let identity = Arc::new(
-            IdentityService::new(
-                Arc::new(store.clone()),
-                sessions.clone(),
-                hasher.clone(),
-                clock.clone(),
-                Duration::from_secs(settings.session.ttl_secs),
-            )
-            .with_login_guard(LoginGuard {
-                policy: policy.clone(),
-                lockout: Arc::new(store.clone()),
-                credentials: Arc::new(store.clone()),
-            })
-            .with_factors(FactorKit {
-                factors: Arc::new(store.clone()),
-                challenges: Arc::new(store.clone()),
-                profiles: Arc::new(store.clone()),
-                notifier: Arc::new(notifier(&settings.notify, &store)?),
-                master: Arc::new(master.clone()),
-                codes: CodeDigester::from_master(&master),
-                totp_issuer: settings.notify.totp_issuer.clone(),
-                webauthn: webauthn_relying_party(&settings),
-            }),
-        );
+        let mut identity = IdentityService::new(
+            Arc::new(store.clone()),
+            sessions.clone(),
+            hasher.clone(),
+            clock.clone(),
+            Duration::from_secs(settings.session.ttl_secs),
+        )
+        .with_login_guard(LoginGuard {
+            policy: policy.clone(),
+            lockout: Arc::new(store.clone()),
+            credentials: Arc::new(store.clone()),
+        })
+        .with_factors(FactorKit {
+            factors: Arc::new(store.clone()),
+            challenges: artefacts.challenges.clone(),
+            profiles: Arc::new(store.clone()),
+            notifier: Arc::new(notifier(&settings.notify, &store)?),
+            master: Arc::new(master.clone()),
+            codes: CodeDigester::from_master(&master),
+            totp_issuer: settings.notify.totp_issuer.clone(),
+            webauthn: webauthn_relying_party(&settings),
+        });
+        if let Some(throttle) = artefacts.throttle {
+            identity = identity.with_throttle_store(throttle);
+        }
+        let identity = Arc::new(identity);
         Ok(App {
             settings,
             store,
             memory,
             sessions,
             ephemeral,
+            grants: artefacts.grants,
+            challenges: artefacts.challenges,
             master,
             secrets,
             hasher,
@@ -364,6 +378,46 @@ async fn session_stores(
         ])
         .into()),
         _ => Ok((memory.clone(), memory.clone())),
+    }
+}
+
+/// Where the one-time artefacts live (see [`artefact_stores`]).
+struct ArtefactStores {
+    grants: Arc<dyn GrantStore>,
+    challenges: Arc<dyn ChallengeStore>,
+    /// `None`: the identity service's in-process counters.
+    throttle: Option<Arc<dyn ThrottleStore>>,
+}
+
+/// With `session.store = "redis"`, authorization codes, PAR requests,
+/// assertion `jti`s, code challenges and the login throttling counters live in
+/// Redis next to the sessions, so that every node sees them and a code issued
+/// by one node is redeemed on another (R-OP-5, R-LO-5); grants, refresh
+/// tokens and revocations stay in SQL. Otherwise everything stays in SQL and
+/// the throttling counters in process. Redis must answer at start.
+async fn artefact_stores(
+    settings: &Settings,
+    store: &SqlStore,
+    clock: &Arc<dyn Clock>,
+) -> Result<ArtefactStores, ServerError> {
+    match (settings.session.store.as_str(), &settings.session.redis_url) {
+        ("redis", Some(url)) => {
+            let redis = RedisConnection::connect(url, &settings.session.redis_key_prefix).await?;
+            Ok(ArtefactStores {
+                grants: Arc::new(RedisGrantStore::new(
+                    store.clone(),
+                    redis.clone(),
+                    clock.clone(),
+                )),
+                challenges: Arc::new(RedisChallengeStore::new(redis.clone(), clock.clone())),
+                throttle: Some(Arc::new(RedisThrottleStore::new(redis))),
+            })
+        }
+        _ => Ok(ArtefactStores {
+            grants: Arc::new(store.clone()),
+            challenges: Arc::new(store.clone()),
+            throttle: None,
+        }),
     }
 }
 
@@ -569,6 +623,258 @@ mod tests {
         );
         one.sessions.delete_session("sid-1").await.unwrap();
         assert_eq!(other.sessions.get_session("sid-1").await.unwrap(), None);
+    }
+
+    /// Two nodes on one database and one Redis, with a manual clock.
+    async fn two_redis_nodes(
+        url: String,
+        prefix: &str,
+        dir: &Path,
+        clock: &ManualClock,
+    ) -> (App, App) {
+        let mut redis_settings = settings(dir);
+        redis_settings.session.store = "redis".to_owned();
+        redis_settings.session.redis_url = Some(url);
+        redis_settings.session.redis_key_prefix = prefix.to_owned();
+        let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+        let one = App::build(redis_settings.clone(), clock.clone())
+            .await
+            .unwrap();
+        let other = App::build(redis_settings, clock).await.unwrap();
+        (one, other)
+    }
+
+    fn unique_prefix(name: &str) -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        format!("pforte-app-test-{name}-{}-{nanos}", std::process::id())
+    }
+
+    /// A code stored by one node is redeemed at the token endpoint of the
+    /// other; presenting it again on the first node is reuse, which revokes
+    /// the grant (RFC 6749 4.1.2, RFC 9700 4.5, R-OP-5).
+    #[tokio::test]
+    async fn r_op_5_a_code_issued_on_one_node_is_redeemed_once_on_another() {
+        use pforte_crypto::random::sha256_b64url;
+        use pforte_oauth::model::{
+            ApplicationType, AuthContext, AuthorizationCode, Client, ClientAuthMethod, Grant,
+            GrantType,
+        };
+        use pforte_oauth::ports::ClientStore;
+
+        let Some(url) = test_redis_url() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(start());
+        let (one, other) = two_redis_nodes(url, &unique_prefix("code"), dir.path(), &clock).await;
+        const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let redirect_uri = "http://127.0.0.1/callback";
+        one.store
+            .insert_client(&Client {
+                client_id: "app".to_owned(),
+                name: Some("App".to_owned()),
+                secret_digest: None,
+                auth_method: ClientAuthMethod::None,
+                jwks: None,
+                redirect_uris: vec![redirect_uri.to_owned()],
+                post_logout_redirect_uris: vec![],
+                application_type: ApplicationType::Native,
+                require_par: false,
+                require_pkce: true,
+                grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+                extra_scopes: vec![],
+                id_token_alg: SigningAlg::RS256,
+                default_acr_values: Vec::new(),
+                minimum_acr: None,
+                created_at: start(),
+            })
+            .await
+            .unwrap();
+        let account = pforte_types::AccountId::new();
+        pforte_identity::ports::AccountStore::insert_account(
+            &one.store,
+            &pforte_identity::account::Account {
+                id: account,
+                username: "erika".to_owned(),
+                password_hash: "$argon2id$not-used-here".to_owned(),
+                email: None,
+                email_verified: false,
+                given_name: None,
+                family_name: None,
+                phone: None,
+                phone_verified: false,
+                totp_secret_encrypted: None,
+                created_at: start(),
+                updated_at: start(),
+            },
+        )
+        .await
+        .unwrap();
+        let grant = Grant {
+            grant_id: "g-1".to_owned(),
+            client_id: "app".to_owned(),
+            account_id: account,
+            scope: "openid".to_owned(),
+            created_at: start(),
+            revoked_at: None,
+        };
+        one.grants.insert_grant(&grant).await.unwrap();
+        let code = "code-from-node-one";
+        one.grants
+            .insert_code(&AuthorizationCode {
+                code_digest: sha256_b64url(code),
+                grant_id: "g-1".to_owned(),
+                client_id: "app".to_owned(),
+                account_id: account,
+                redirect_uri: redirect_uri.to_owned(),
+                scope: "openid".to_owned(),
+                nonce: None,
+                code_challenge: Some(CHALLENGE.to_owned()),
+                claims_request: None,
+                auth: AuthContext {
+                    auth_time: start(),
+                    acr: "loa-low".to_owned(),
+                    amr: vec!["pwd".to_owned()],
+                    sid: None,
+                },
+                expires_at: start() + chrono::Duration::seconds(60),
+            })
+            .await
+            .unwrap();
+        clock.advance(chrono::Duration::seconds(5));
+        let token_request = pforte_oauth::Params::new(
+            [
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                ("client_id", "app"),
+                ("code_verifier", VERIFIER),
+            ]
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect(),
+        );
+        let tokens = other.provider.token(&token_request, None).await;
+        assert!(tokens.is_ok(), "{:?}", tokens.err());
+        let again = one.provider.token(&token_request, None).await;
+        assert!(again.is_err(), "a code is redeemed once");
+        assert!(
+            one.store
+                .get_grant("g-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_at
+                .is_some(),
+            "reuse of the code revokes its grant"
+        );
+        assert_eq!(
+            one.store.consume_code(&sha256_b64url(code)).await.unwrap(),
+            pforte_oauth::model::CodeConsumption::Unknown,
+            "the code never was in the SQL store"
+        );
+    }
+
+    /// A code sent by one node is checked on the other, and the tries are
+    /// counted together (R-MF-3, R-OP-5).
+    #[tokio::test]
+    async fn r_op_5_an_otp_challenge_sent_on_one_node_is_checked_on_another() {
+        use pforte_identity::factor::{ChallengeAttempt, CodeChallenge};
+
+        let Some(url) = test_redis_url() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(start());
+        let (one, other) = two_redis_nodes(url, &unique_prefix("otp"), dir.path(), &clock).await;
+        let account = pforte_types::AccountId::new();
+        one.challenges
+            .put_challenge(&CodeChallenge {
+                id: "ch-1".to_owned(),
+                account_id: account,
+                purpose: "login:tx-1".to_owned(),
+                method: pforte_types::Method::SmsTan,
+                factor_id: None,
+                code_digest: "digest-right".to_owned(),
+                sent_at: start(),
+                expires_at: start() + chrono::Duration::seconds(300),
+                attempts_left: 3,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            other
+                .challenges
+                .attempt_challenge(account, "login:tx-1", "digest-wrong", clock.now())
+                .await
+                .unwrap(),
+            ChallengeAttempt::Wrong { attempts_left: 2 }
+        );
+        assert_eq!(
+            one.challenges
+                .attempt_challenge(account, "login:tx-1", "digest-right", clock.now())
+                .await
+                .unwrap(),
+            ChallengeAttempt::Matched
+        );
+        assert_eq!(
+            pforte_identity::ports::ChallengeStore::current_challenge(
+                &one.store,
+                account,
+                "login:tx-1"
+            )
+            .await
+            .unwrap(),
+            None,
+            "the challenge never was in the SQL store"
+        );
+    }
+
+    /// Failed logins from one address on two nodes are counted together:
+    /// after the per-IP limit (20 by default) the next attempt is throttled on
+    /// either node (R-LO-5, R-OP-5).
+    #[tokio::test]
+    async fn r_lo_5_two_nodes_count_failures_of_one_address_together() {
+        use pforte_identity::{AuditQuery, IdentityError, RequestContext};
+
+        let Some(url) = test_redis_url() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(start());
+        let (one, other) =
+            two_redis_nodes(url, &unique_prefix("throttle"), dir.path(), &clock).await;
+        let context = RequestContext {
+            ip: Some("192.0.2.44".parse().unwrap()),
+            ..RequestContext::default()
+        };
+        let limit = one.policy.throttle.per_ip.unwrap().max_failures;
+        for n in 0..limit {
+            let node = if n % 2 == 0 { &one } else { &other };
+            let outcome = node
+                .identity
+                .login(&format!("sprayed{n}"), "wrong password", &context)
+                .await;
+            assert!(matches!(outcome, Err(IdentityError::InvalidCredentials)));
+        }
+        let outcome = one
+            .identity
+            .login("sprayedlast", "wrong password", &context)
+            .await;
+        assert!(matches!(outcome, Err(IdentityError::InvalidCredentials)));
+        let events = one
+            .store
+            .audit_events(&AuditQuery {
+                username: Some("sprayedlast".to_owned()),
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            events.iter().any(|event| event
+                .detail
+                .as_deref()
+                .is_some_and(|detail| detail.starts_with("throttled"))),
+            "{events:?}"
+        );
     }
 
     #[tokio::test]
