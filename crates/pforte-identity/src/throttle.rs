@@ -203,6 +203,45 @@ mod tests {
         );
     }
 
+    /// A store that cannot be reached.
+    struct Unreachable;
+
+    #[async_trait]
+    impl ThrottleStore for Unreachable {
+        async fn throttle_counter(
+            &self,
+            _key: &ThrottleKey,
+        ) -> Result<Option<WindowCounter>, StoreError> {
+            Err(StoreError::Unavailable("down".to_owned()))
+        }
+
+        async fn count_throttle_failure(
+            &self,
+            _key: &ThrottleKey,
+            _limit: &ThrottleLimit,
+            _now: DateTime<Utc>,
+        ) -> Result<WindowCounter, StoreError> {
+            Err(StoreError::Unavailable("down".to_owned()))
+        }
+    }
+
+    /// An unreachable counter store is an error, never a silent "allow":
+    /// otherwise an outage of the shared store would switch throttling off.
+    #[tokio::test]
+    async fn r_lo_5_an_unreachable_counter_store_is_reported_not_ignored() {
+        let throttle = SourceThrottle::new(Arc::new(Unreachable));
+        let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let address: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(matches!(
+            throttle.check(&policy(), address, now).await,
+            Err(StoreError::Unavailable(_))
+        ));
+        assert!(matches!(
+            throttle.record_failure(&policy(), address, now).await,
+            Err(StoreError::Unavailable(_))
+        ));
+    }
+
     #[tokio::test]
     async fn r_lo_5_memory_counters_start_a_new_window_after_the_old_one() {
         let store = MemoryThrottleStore::default();

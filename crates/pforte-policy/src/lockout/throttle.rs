@@ -5,8 +5,10 @@
 //!
 //! The counter is a fixed window per key: failures are counted from the first
 //! failure of the window; once `max_failures` are reached, further attempts from
-//! that key are refused until the window ends. The shared store keeps one
-//! counter per [`ThrottleKey`] (on Redis an `INCR` with an expiry of the window).
+//! that key are refused until the window ends. A store keeps one counter per
+//! [`ThrottleKey`] (`pforte_identity::ports::ThrottleStore`: in process, or on
+//! Redis one key per counter, incremented atomically and expiring with the
+//! window); the decisions stay here.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
