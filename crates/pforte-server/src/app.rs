@@ -139,29 +139,34 @@ impl App {
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
         let (sessions, ephemeral) = session_stores(&settings, &memory).await?;
+        let mut identity = IdentityService::new(
+            Arc::new(store.clone()),
+            sessions.clone(),
+            hasher.clone(),
+            clock.clone(),
+            Duration::from_secs(settings.session.ttl_secs),
+        );
+        if settings.session.idle_timeout_secs > 0 {
+            identity =
+                identity.with_idle_timeout(Duration::from_secs(settings.session.idle_timeout_secs));
+        }
         let identity = Arc::new(
-            IdentityService::new(
-                Arc::new(store.clone()),
-                sessions.clone(),
-                hasher.clone(),
-                clock.clone(),
-                Duration::from_secs(settings.session.ttl_secs),
-            )
-            .with_login_guard(LoginGuard {
-                policy: policy.clone(),
-                lockout: Arc::new(store.clone()),
-                credentials: Arc::new(store.clone()),
-            })
-            .with_factors(FactorKit {
-                factors: Arc::new(store.clone()),
-                challenges: Arc::new(store.clone()),
-                profiles: Arc::new(store.clone()),
-                notifier: Arc::new(notifier(&settings.notify, &store)?),
-                master: Arc::new(master.clone()),
-                codes: CodeDigester::from_master(&master),
-                totp_issuer: settings.notify.totp_issuer.clone(),
-                webauthn: webauthn_relying_party(&settings),
-            }),
+            identity
+                .with_login_guard(LoginGuard {
+                    policy: policy.clone(),
+                    lockout: Arc::new(store.clone()),
+                    credentials: Arc::new(store.clone()),
+                })
+                .with_factors(FactorKit {
+                    factors: Arc::new(store.clone()),
+                    challenges: Arc::new(store.clone()),
+                    profiles: Arc::new(store.clone()),
+                    notifier: Arc::new(notifier(&settings.notify, &store)?),
+                    master: Arc::new(master.clone()),
+                    codes: CodeDigester::from_master(&master),
+                    totp_issuer: settings.notify.totp_issuer.clone(),
+                    webauthn: webauthn_relying_party(&settings),
+                }),
         );
         Ok(App {
             settings,
@@ -548,6 +553,8 @@ mod tests {
             expires_at: now + chrono::Duration::seconds(60),
             clients: vec![],
             evidence: vec![],
+            last_seen_at: None,
+            idle_timeout_secs: None,
         };
         one.sessions.put_session(&session).await.unwrap();
         other
