@@ -47,6 +47,28 @@ pub enum Command {
     /// Read the dev outbox (messages stored instead of sent).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// List and end provider sessions (R-SE-3; needs session.store = "redis").
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Print the live sessions of a user, one per line.
+    List {
+        #[arg(long, value_name = "USERNAME")]
+        username: String,
+    },
+    /// End sessions; their relying parties are notified.
+    End {
+        /// The session: its id (the `sid` of an ID token) or, with
+        /// --username, the handle `session list` prints.
+        #[arg(long, value_name = "SID")]
+        sid: Option<String>,
+        /// Every session of this user (or, with --sid, the one of theirs).
+        #[arg(long, value_name = "USERNAME", required_unless_present = "sid")]
+        username: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

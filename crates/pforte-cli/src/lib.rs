@@ -15,7 +15,7 @@ pub mod rules;
 
 use args::{
     AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, OutboxCommand,
-    UserCommand, UserFactorsCommand,
+    SessionCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -96,6 +96,12 @@ pub fn main() -> ExitCode {
                 commands::outbox::list(config, args).await
             }
             Command::Keys(KeysCommand::Rotate) => commands::keys::rotate(config).await,
+            Command::Session(SessionCommand::List { username }) => {
+                commands::session::list(config, &username).await
+            }
+            Command::Session(SessionCommand::End { sid, username }) => {
+                commands::session::end(config, sid.as_deref(), username.as_deref()).await
+            }
         }
     });
     match result {

@@ -840,3 +840,6 @@ mod lockout;
 
 #[path = "cli/outbox.rs"]
 mod outbox;
+
+#[path = "cli/session.rs"]
+mod session;

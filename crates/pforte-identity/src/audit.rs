@@ -35,10 +35,13 @@ pub enum AuditKind {
     StepUpSucceeded,
     TermsAccepted,
     ContactVerified,
+    /// A provider session ended; the detail names the reason and the
+    /// session's handle (R-SE-2, R-SE-3).
+    SessionEnded,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 19] = [
+    pub const ALL: [AuditKind; 20] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -58,6 +61,7 @@ impl AuditKind {
         Self::StepUpSucceeded,
         Self::TermsAccepted,
         Self::ContactVerified,
+        Self::SessionEnded,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -81,6 +85,7 @@ impl AuditKind {
             Self::StepUpSucceeded => "step_up_succeeded",
             Self::TermsAccepted => "terms_accepted",
             Self::ContactVerified => "contact_verified",
+            Self::SessionEnded => "session_ended",
         }
     }
 

@@ -25,6 +25,7 @@ pub mod ports;
 pub mod reauth;
 pub mod service;
 pub mod session;
+pub mod sessions;
 pub mod throttle;
 pub mod webauthn;
 

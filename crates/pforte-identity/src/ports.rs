@@ -35,10 +35,29 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// Provider (SSO) sessions. In process by default; Redis for several nodes.
+///
+/// A store keeps a session until [`ProviderSession::ends_at`] (the earlier of
+/// its absolute end and its idle end, R-SE-1) and never returns one whose end
+/// has passed.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// Stores the session and indexes it under its account (R-SE-3).
     async fn put_session(&self, session: &ProviderSession) -> Result<(), StoreError>;
     async fn get_session(&self, sid: &str) -> Result<Option<ProviderSession>, StoreError>;
+    /// Records a use at `at`: sets `last_seen_at` and moves the store's expiry
+    /// to the new [`ProviderSession::ends_at`] (R-SE-1). Returns the updated
+    /// session; `None` when it has ended (a session is never revived).
+    async fn touch_session(
+        &self,
+        sid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ProviderSession>, StoreError>;
+    /// The live sessions of an account, in no particular order (R-SE-3). An
+    /// index may hold entries of ended sessions; they are filtered out here.
+    async fn sessions_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ProviderSession>, StoreError>;
     async fn delete_session(&self, sid: &str) -> Result<(), StoreError>;
     /// Records that `client_id` received tokens in this session (for logout).
     async fn add_session_client(&self, sid: &str, client_id: &str) -> Result<(), StoreError>;

@@ -5,13 +5,14 @@
 //! [`crate::operator`]; this file holds the service, its error and sessions.
 
 use crate::account::Account;
+use crate::audit::RequestContext;
 use crate::ports::{
     AccountStore, ChallengeStore, CredentialStore, FactorStore, LockoutStore, Notifier,
     ProfileStore, SessionStore,
 };
 use crate::session::ProviderSession;
 use crate::throttle::SourceThrottle;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use pforte_crypto::MasterKey;
 use pforte_crypto::PasswordHasher;
 use pforte_factors::code::CodeDigester;
@@ -163,6 +164,8 @@ pub struct IdentityService {
     pub(crate) clock: Arc<dyn Clock>,
     /// Absolute lifetime of a provider session (R-SE-1).
     pub(crate) session_ttl: Duration,
+    /// Idle timeout of a provider session (R-SE-1); `None` for none.
+    pub(crate) session_idle: Option<Duration>,
     pub(crate) guard: Option<LoginGuard>,
     /// Per-IP / per-network failure counters (R-LO-5).
     pub(crate) throttle: SourceThrottle,
@@ -220,6 +223,7 @@ impl IdentityService {
             hasher,
             clock,
             session_ttl,
+            session_idle: None,
             guard: None,
             throttle: SourceThrottle::default(),
             factors: None,
@@ -240,6 +244,13 @@ impl IdentityService {
     /// of in process, so that several nodes count failures together.
     pub fn with_throttle_store(mut self, store: Arc<dyn crate::ports::ThrottleStore>) -> Self {
         self.throttle = SourceThrottle::new(store);
+        self
+    }
+
+    /// Ends sessions that were not used for `idle` (R-SE-1; seen in the seeds:
+    /// 15 minutes), on top of the absolute lifetime.
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
+        self.session_idle = Some(idle);
         self
     }
 
@@ -274,31 +285,44 @@ impl IdentityService {
         account_id: AccountId,
     ) -> Result<ProviderSession, IdentityError> {
         let now = self.clock.now();
-        let ttl = TimeDelta::from_std(self.session_ttl).unwrap_or(TimeDelta::MAX);
-        let expires_at = now
-            .checked_add_signed(ttl)
-            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         let session = ProviderSession {
-            sid: pforte_crypto::random::random_token(),
-            account_id,
-            auth_time: now,
             acr: self
                 .assurance()
                 .levels
                 .first()
                 .map_or_else(|| PASSWORD_ACR.to_owned(), |level| level.name.clone()),
             amr: vec![PASSWORD_AMR.to_owned()],
-            created_at: now,
-            expires_at,
-            clients: Vec::new(),
             evidence: vec![pforte_types::Evidence {
                 method: pforte_types::Method::Password,
                 class: pforte_types::FactorClass::Knowledge,
                 at: now,
             }],
+            ..self.new_session(account_id, now)
         };
         self.sessions.put_session(&session).await?;
         Ok(session)
+    }
+
+    /// A fresh session of `account_id` starting `now`: a random `sid`, the
+    /// absolute end after the configured lifetime and the idle timeout in
+    /// force (R-SE-1). The caller sets acr, amr and evidence.
+    pub(crate) fn new_session(&self, account_id: AccountId, now: DateTime<Utc>) -> ProviderSession {
+        let ttl = TimeDelta::from_std(self.session_ttl).unwrap_or(TimeDelta::MAX);
+        ProviderSession {
+            sid: pforte_crypto::random::random_token(),
+            account_id,
+            auth_time: now,
+            acr: String::new(),
+            amr: Vec::new(),
+            created_at: now,
+            expires_at: now
+                .checked_add_signed(ttl)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            clients: Vec::new(),
+            evidence: Vec::new(),
+            last_seen_at: Some(now),
+            idle_timeout_secs: self.session_idle.map(|idle| idle.as_secs().max(1)),
+        }
     }
 
     /// The session with this id while it is live; an expired or unknown one is
@@ -319,10 +343,25 @@ impl IdentityService {
     /// unknown or already ended session is not an error and returns `None`;
     /// otherwise the ended session (with its relying parties) is returned, e.g.
     /// for front-channel logout.
+    ///
+    /// Every ended session is an audit event `session_ended` naming the
+    /// reason (R-SE-3, R-OP-3); [`Self::end_session_by`] adds who asked.
     pub async fn end_session(
         &self,
         sid: &str,
         reason: crate::session::SessionEndReason,
+    ) -> Result<Option<ProviderSession>, IdentityError> {
+        self.end_session_by(sid, reason, &RequestContext::default())
+            .await
+    }
+
+    /// [`Self::end_session`] with the request (or operator) that asked, for
+    /// the audit trail.
+    pub async fn end_session_by(
+        &self,
+        sid: &str,
+        reason: crate::session::SessionEndReason,
+        context: &RequestContext,
     ) -> Result<Option<ProviderSession>, IdentityError> {
         if sid.is_empty() {
             return Ok(None);
@@ -339,6 +378,9 @@ impl IdentityService {
                 })
                 .await;
         }
+        // After the listener, so that a trail that cannot be written does not
+        // keep the relying parties from hearing of the end.
+        self.audit_session_end(&session, reason, context).await?;
         Ok(Some(session))
     }
 

@@ -91,6 +91,30 @@ impl SessionStore for FakeSessions {
         self.sessions.lock().unwrap().remove(sid);
         Ok(())
     }
+    async fn touch_session(
+        &self,
+        sid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ProviderSession>, StoreError> {
+        let mut sessions = self.sessions.lock().unwrap();
+        Ok(sessions.get_mut(sid).map(|session| {
+            session.last_seen_at = Some(at);
+            session.clone()
+        }))
+    }
+    async fn sessions_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ProviderSession>, StoreError> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|session| session.account_id == account)
+            .cloned()
+            .collect())
+    }
     async fn add_session_client(&self, sid: &str, client_id: &str) -> Result<(), StoreError> {
         if let Some(session) = self.sessions.lock().unwrap().get_mut(sid)
             && !session.clients.iter().any(|known| known == client_id)

@@ -26,6 +26,8 @@ pub enum ClientEndpoint {
     Par,
     Introspection,
     Revocation,
+    /// The session status endpoint (R-SE-1); confidential clients only.
+    SessionStatus,
 }
 
 impl ClientEndpoint {
@@ -35,6 +37,7 @@ impl ClientEndpoint {
             Self::Par => paths::PAR,
             Self::Introspection => paths::INTROSPECT,
             Self::Revocation => paths::REVOKE,
+            Self::SessionStatus => paths::SESSION_STATUS,
         }
     }
 }
@@ -224,6 +227,11 @@ impl Provider {
         if endpoint == ClientEndpoint::Introspection && client.is_public() {
             return Err(OAuthError::invalid_client(
                 "public clients may not use the introspection endpoint",
+            ));
+        }
+        if endpoint == ClientEndpoint::SessionStatus && client.is_public() {
+            return Err(OAuthError::invalid_client(
+                "public clients may not use the session status endpoint",
             ));
         }
         Ok(client)

@@ -99,6 +99,9 @@ pub mod paths {
     pub const INTROSPECT: &str = "/introspect";
     pub const REVOKE: &str = "/revoke";
     pub const END_SESSION: &str = "/logout";
+    /// Pforte's own session status endpoint for relying parties (R-SE-1,
+    /// docs/integration/session-status.md).
+    pub const SESSION_STATUS: &str = "/session/status";
     pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 }

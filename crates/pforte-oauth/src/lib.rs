@@ -31,6 +31,7 @@ pub mod ports;
 pub mod provider;
 pub mod released_claims;
 pub mod revocation;
+pub mod session_status;
 pub mod token;
 pub mod userinfo;
 

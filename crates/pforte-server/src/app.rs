@@ -155,22 +155,27 @@ impl App {
             hasher.clone(),
             clock.clone(),
             Duration::from_secs(settings.session.ttl_secs),
-        )
-        .with_login_guard(LoginGuard {
-            policy: policy.clone(),
-            lockout: Arc::new(store.clone()),
-            credentials: Arc::new(store.clone()),
-        })
-        .with_factors(FactorKit {
-            factors: Arc::new(store.clone()),
-            challenges: artefacts.challenges.clone(),
-            profiles: Arc::new(store.clone()),
-            notifier: Arc::new(notifier(&settings.notify, &store)?),
-            master: Arc::new(master.clone()),
-            codes: CodeDigester::from_master(&master),
-            totp_issuer: settings.notify.totp_issuer.clone(),
-            webauthn: webauthn_relying_party(&settings),
-        });
+        );
+        if settings.session.idle_timeout_secs > 0 {
+            identity =
+                identity.with_idle_timeout(Duration::from_secs(settings.session.idle_timeout_secs));
+        }
+        identity = identity
+            .with_login_guard(LoginGuard {
+                policy: policy.clone(),
+                lockout: Arc::new(store.clone()),
+                credentials: Arc::new(store.clone()),
+            })
+            .with_factors(FactorKit {
+                factors: Arc::new(store.clone()),
+                challenges: artefacts.challenges.clone(),
+                profiles: Arc::new(store.clone()),
+                notifier: Arc::new(notifier(&settings.notify, &store)?),
+                master: Arc::new(master.clone()),
+                codes: CodeDigester::from_master(&master),
+                totp_issuer: settings.notify.totp_issuer.clone(),
+                webauthn: webauthn_relying_party(&settings),
+            });
         if let Some(throttle) = artefacts.throttle {
             identity = identity.with_throttle_store(throttle);
         }
@@ -602,6 +607,8 @@ mod tests {
             expires_at: now + chrono::Duration::seconds(60),
             clients: vec![],
             evidence: vec![],
+            last_seen_at: None,
+            idle_timeout_secs: None,
         };
         one.sessions.put_session(&session).await.unwrap();
         other

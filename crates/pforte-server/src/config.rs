@@ -91,6 +91,9 @@ pub struct TokenSettings {
 pub struct SessionSettings {
     /// Absolute lifetime of a provider session.
     pub ttl_secs: u64,
+    /// A provider session ends when it was not used for this long (R-SE-1;
+    /// the seeds show 15 minutes). 0 switches the idle timeout off.
+    pub idle_timeout_secs: u64,
     /// How long a login page may wait before the request must start over.
     pub interaction_ttl_secs: u64,
     /// Where provider sessions and pending logins live: `memory` (this
@@ -158,6 +161,7 @@ impl Default for SessionSettings {
     fn default() -> Self {
         Self {
             ttl_secs: 8 * 3600,
+            idle_timeout_secs: 900,
             interaction_ttl_secs: 900,
             store: "memory".to_owned(),
             redis_url: None,

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use pforte_identity::ports::{EphemeralStore, SessionStore};
 use pforte_identity::session::ProviderSession;
-use pforte_types::{Clock, StoreError};
+use pforte_types::{AccountId, Clock, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -80,6 +80,28 @@ impl<V> Expiring<V> {
         self.entries.insert(key.to_owned(), (value, expires_at));
     }
 
+    /// Moves the expiry of a live entry and hands it out for changing.
+    fn get_mut_reexpire(
+        &mut self,
+        key: &str,
+        now: DateTime<Utc>,
+        expiry: impl FnOnce(&mut V) -> DateTime<Utc>,
+    ) -> Option<&V> {
+        let (value, expires_at) = self
+            .entries
+            .get_mut(key)
+            .filter(|(_, expires_at)| now < *expires_at)?;
+        *expires_at = expiry(value);
+        Some(&*value)
+    }
+
+    fn live_values(&self, now: DateTime<Utc>) -> impl Iterator<Item = &V> {
+        self.entries
+            .values()
+            .filter(move |(_, expires_at)| now < *expires_at)
+            .map(|(value, _)| value)
+    }
+
     fn take(&mut self, key: &str, now: DateTime<Utc>) -> Option<V> {
         self.entries
             .remove(key)
@@ -108,13 +130,15 @@ fn expiry_after(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
 
 #[async_trait]
 impl SessionStore for MemoryStore {
+    /// Keeps the session until its end (the earlier of the absolute and the
+    /// idle end, R-SE-1).
     async fn put_session(&self, session: &ProviderSession) -> Result<(), StoreError> {
         let now = self.clock.now();
-        lock(&self.sessions).insert(&session.sid, session.clone(), session.expires_at, now);
+        lock(&self.sessions).insert(&session.sid, session.clone(), session.ends_at(), now);
         Ok(())
     }
 
-    /// The session while it is live (`now < expires_at`, R-SE).
+    /// The session while it is live (`now < ends_at`, R-SE-1).
     async fn get_session(&self, sid: &str) -> Result<Option<ProviderSession>, StoreError> {
         let now = self.clock.now();
         Ok(lock(&self.sessions).get(sid, now).cloned())
@@ -123,6 +147,35 @@ impl SessionStore for MemoryStore {
     async fn delete_session(&self, sid: &str) -> Result<(), StoreError> {
         lock(&self.sessions).remove(sid);
         Ok(())
+    }
+
+    /// Records the use and moves the entry's expiry to the new end.
+    async fn touch_session(
+        &self,
+        sid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ProviderSession>, StoreError> {
+        let now = self.clock.now();
+        Ok(lock(&self.sessions)
+            .get_mut_reexpire(sid, now, |session| {
+                session.last_seen_at = Some(at);
+                session.ends_at()
+            })
+            .cloned())
+    }
+
+    /// A scan of the live sessions: one process holds few enough sessions
+    /// that an index would not pay for its upkeep (R-SE-3).
+    async fn sessions_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ProviderSession>, StoreError> {
+        let now = self.clock.now();
+        Ok(lock(&self.sessions)
+            .live_values(now)
+            .filter(|session| session.account_id == account)
+            .cloned()
+            .collect())
     }
 
     /// Adds the client once; a session that has ended is left alone.

@@ -6,14 +6,24 @@
 //! # What is stored
 //!
 //! * `{prefix}:session:{sid}`: one provider session as JSON. Written with
-//!   `SET … PXAT <expires_at>`, so Redis drops it at the session's own end and
-//!   no sweeper is needed. A session whose end has already passed is never
-//!   visible.
+//!   `SET … PXAT <end>`, where the end is [`ProviderSession::ends_at`], the
+//!   earlier of the absolute end and the idle end (R-SE-1), so Redis drops it
+//!   at the session's own end and no sweeper is needed. A use of the session
+//!   ([`SessionStore::touch_session`]) rewrites it with the new end. A session
+//!   whose end has already passed is never visible.
+//! * `{prefix}:account-sessions:{account_id}`: the per-account index (R-SE-3),
+//!   a sorted set of session ids scored by their absolute end in
+//!   milliseconds. The key expires with the latest absolute end among its
+//!   members. Entries may be stale (a session that ended idle, or was deleted
+//!   on another node between two commands); listing reads each session and
+//!   removes the entries whose session is gone.
 //! * `{prefix}:eph:{key}`: one short-lived value (a pending authorization
 //!   request while the user logs in), written with `SET … PX <ttl>`.
 //!
-//! Every key names exactly one value and no operation touches two keys, so the
-//! layout works unchanged on Redis Cluster (no hash tags needed). The prefix
+//! Every key names exactly one value and no command or script touches two
+//! keys, so the layout works unchanged on Redis Cluster (no hash tags needed):
+//! a session and its index entry live in different slots and are written by
+//! separate commands, which is why the index tolerates stale entries. The prefix
 //! keeps several installations (or test runs) on one Redis apart.
 //!
 //! # Atomicity
@@ -37,9 +47,10 @@
 //! request. Grants, refresh tokens and accounts stay in the SQL store.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use pforte_identity::ports::{EphemeralStore, SessionStore};
 use pforte_identity::session::ProviderSession;
-use pforte_types::StoreError;
+use pforte_types::{AccountId, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, Script};
 use std::time::Duration;
@@ -61,7 +72,8 @@ const MAX_TTL_MS: u64 = 365 * 24 * 60 * 60 * 1000;
 /// is far more than the number of clients a session ever receives at once.
 const MAX_CAS_ATTEMPTS: usize = 64;
 
-/// Replaces `KEYS[1]` by `ARGV[2]` if it still holds `ARGV[1]`, keeping its TTL.
+/// Replaces `KEYS[1]` by `ARGV[2]` if it still holds `ARGV[1]`; keeps its TTL,
+/// or, when `ARGV[3]` is given, makes it expire at that Unix time in ms.
 /// Returns 1 when replaced, 0 when the key is gone, -1 when it changed.
 const COMPARE_AND_SET: &str = r"
 local current = redis.call('GET', KEYS[1])
@@ -71,7 +83,23 @@ end
 if current ~= ARGV[1] then
   return -1
 end
-redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+if ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+end
+return 1
+";
+
+/// Adds member `ARGV[2]` with score `ARGV[1]` (an end in Unix ms) to the
+/// sorted set `KEYS[1]` and lets the set live at least until that end
+/// (`PEXPIRETIME`, Redis 7.0).
+const INDEX_ADD: &str = r"
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local current = redis.call('PEXPIRETIME', KEYS[1])
+if current < tonumber(ARGV[1]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
 return 1
 ";
 
@@ -81,6 +109,7 @@ pub struct RedisStore {
     connection: ConnectionManager,
     key_prefix: String,
     compare_and_set: Script,
+    index_add: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -109,11 +138,16 @@ impl RedisStore {
             connection,
             key_prefix: key_prefix.to_owned(),
             compare_and_set: Script::new(COMPARE_AND_SET),
+            index_add: Script::new(INDEX_ADD),
         })
     }
 
     fn session_key(&self, sid: &str) -> String {
         format!("{}:session:{sid}", self.key_prefix)
+    }
+
+    fn account_index_key(&self, account: AccountId) -> String {
+        format!("{}:account-sessions:{account}", self.key_prefix)
     }
 
     fn ephemeral_key(&self, key: &str) -> String {
@@ -138,6 +172,12 @@ fn encode_session(session: &ProviderSession) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(session).map_err(|err| StoreError::Corrupt(format!("session: {err}")))
 }
 
+/// The session's end as `PXAT` takes it. PXAT must be positive; any time at
+/// or before the epoch has passed.
+fn end_millis(session: &ProviderSession) -> i64 {
+    session.ends_at().timestamp_millis().max(1)
+}
+
 /// The TTL in milliseconds as Redis accepts it: at least 1 (`PX 0` is an
 /// error) and at most [`MAX_TTL_MS`].
 fn ttl_millis(ttl: Duration) -> u64 {
@@ -148,18 +188,24 @@ fn ttl_millis(ttl: Duration) -> u64 {
 
 #[async_trait]
 impl SessionStore for RedisStore {
-    /// Stores the session until its `expires_at` (R-SE). An end in the past
-    /// makes Redis drop the key at once.
+    /// Stores the session until its end (R-SE-1) and indexes it under its
+    /// account (R-SE-3). An end in the past makes Redis drop the key at once.
     async fn put_session(&self, session: &ProviderSession) -> Result<(), StoreError> {
         let value = encode_session(session)?;
-        // PXAT must be positive; any time at or before the epoch has passed.
-        let expires_at_ms = session.expires_at.timestamp_millis().max(1);
         let _: () = redis::cmd("SET")
             .arg(self.session_key(&session.sid))
             .arg(value)
             .arg("PXAT")
-            .arg(expires_at_ms)
+            .arg(end_millis(session))
             .query_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        let _: i64 = self
+            .index_add
+            .key(self.account_index_key(session.account_id))
+            .arg(session.expires_at.timestamp_millis().max(1))
+            .arg(&session.sid)
+            .invoke_async(&mut self.connection())
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -174,18 +220,114 @@ impl SessionStore for RedisStore {
         raw.as_deref().map(decode_session).transpose()
     }
 
+    /// `GETDEL`, so that the index entry of the deleted session can be
+    /// removed as well (a second command; a lost one leaves a stale entry that
+    /// listing filters out).
     async fn delete_session(&self, sid: &str) -> Result<(), StoreError> {
-        let _: i64 = redis::cmd("DEL")
+        let raw: Option<Vec<u8>> = redis::cmd("GETDEL")
             .arg(self.session_key(sid))
             .query_async(&mut self.connection())
             .await
             .map_err(unavailable)?;
+        if let Some(session) = raw.as_deref().and_then(|raw| decode_session(raw).ok()) {
+            let _: i64 = redis::cmd("ZREM")
+                .arg(self.account_index_key(session.account_id))
+                .arg(sid)
+                .query_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(())
+    }
+
+    /// Records the use and moves the key's expiry to the session's new end,
+    /// by compare-and-set like [`SessionStore::add_session_client`]. A
+    /// session that has ended (at `at`) is left alone and `None` returned.
+    async fn touch_session(
+        &self,
+        sid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ProviderSession>, StoreError> {
+        self.update_session(sid, true, |session| {
+            if !session.is_live(at) {
+                return Update::Gone;
+            }
+            session.last_seen_at = Some(at);
+            Update::Write
+        })
+        .await
+    }
+
+    /// The index's members, each read with its own `GET` (never `MGET`
+    /// across slots); members whose session is gone or belongs to another
+    /// account are removed from the index.
+    async fn sessions_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ProviderSession>, StoreError> {
+        let index = self.account_index_key(account);
+        let mut connection = self.connection();
+        let sids: Vec<String> = redis::cmd("ZRANGE")
+            .arg(&index)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        let mut sessions = Vec::with_capacity(sids.len());
+        let mut stale = Vec::new();
+        for sid in sids {
+            match self.get_session(&sid).await? {
+                Some(session) if session.account_id == account => sessions.push(session),
+                _ => stale.push(sid),
+            }
+        }
+        if !stale.is_empty() {
+            let _: i64 = redis::cmd("ZREM")
+                .arg(&index)
+                .arg(stale)
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(sessions)
     }
 
     /// Adds the client once, keeping the session's expiry; a session that has
     /// ended is left alone (as in the memory store).
     async fn add_session_client(&self, sid: &str, client_id: &str) -> Result<(), StoreError> {
+        self.update_session(sid, false, |session| {
+            if session.clients.iter().any(|known| known == client_id) {
+                return Update::Unchanged;
+            }
+            session.clients.push(client_id.to_owned());
+            Update::Write
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+/// What a change of a stored session decided.
+enum Update {
+    /// Write the changed session.
+    Write,
+    /// Nothing to write; the session as it is.
+    Unchanged,
+    /// Treat the session as ended.
+    Gone,
+}
+
+impl RedisStore {
+    /// Read, change in Rust, and write back by compare-and-set, retried when
+    /// another writer came first. With `reexpire` the key then expires at
+    /// the session's new end; otherwise its TTL is kept.
+    async fn update_session(
+        &self,
+        sid: &str,
+        reexpire: bool,
+        change: impl Fn(&mut ProviderSession) -> Update,
+    ) -> Result<Option<ProviderSession>, StoreError> {
         let key = self.session_key(sid);
         let mut connection = self.connection();
         for _ in 0..MAX_CAS_ATTEMPTS {
@@ -195,28 +337,33 @@ impl SessionStore for RedisStore {
                 .await
                 .map_err(unavailable)?;
             let Some(raw) = raw else {
-                return Ok(());
+                return Ok(None);
             };
             let mut session = decode_session(&raw)?;
-            if session.clients.iter().any(|known| known == client_id) {
-                return Ok(());
+            match change(&mut session) {
+                Update::Write => {}
+                Update::Unchanged => return Ok(Some(session)),
+                Update::Gone => return Ok(None),
             }
-            session.clients.push(client_id.to_owned());
             let updated = encode_session(&session)?;
-            let outcome: i64 = self
-                .compare_and_set
-                .key(&key)
-                .arg(raw)
-                .arg(updated)
+            let mut invocation = self.compare_and_set.key(&key);
+            invocation.arg(raw).arg(updated);
+            if reexpire {
+                invocation.arg(end_millis(&session));
+            }
+            let outcome: i64 = invocation
                 .invoke_async(&mut connection)
                 .await
                 .map_err(unavailable)?;
-            if outcome >= 0 {
-                return Ok(());
+            match outcome {
+                1 => return Ok(Some(session)),
+                0 => return Ok(None),
+                _ => {}
             }
         }
         Err(StoreError::Unavailable(format!(
-            "redis: session kept changing while adding client {client_id}"
+            "redis: session {} kept changing while being updated",
+            pforte_identity::session::handle_of(sid)
         )))
     }
 }

@@ -29,8 +29,9 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
-    account, assets, authorize, consent, demo, discovery, enrol, factor, health, introspect, login,
-    logout, par, password_change, revoke, terms, token, userinfo, webauthn,
+    account, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
+    introspect, login, logout, par, password_change, revoke, session, terms, token, userinfo,
+    webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -100,11 +101,18 @@ pub fn router(state: AppState) -> Router {
             get(account::security_get).post(account::security_submit),
         )
         .route(
+            account_sessions::PATH,
+            get(account_sessions::sessions_get).post(account_sessions::sessions_submit),
+        )
+        .route(session::EXTEND_PATH, post(session::extend_post))
+        .route(session::STATUS_PATH, post(session::status_post))
+        .route(
             "/consent",
             get(consent::consent_page).post(consent::consent_submit),
         )
         .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
-        .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script));
+        .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script))
+        .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script));
     if state.settings.demo_enabled {
         routes = routes.route(
             "/demo/callback",

@@ -9,6 +9,10 @@
 //! - `static/webauthn.js`: the one script, for the WebAuthn pages only, served
 //!   at [`WEBAUTHN_SCRIPT_PATH`] and linked with its content hash as `?v=`,
 //!   so that it can be cached long and a changed file is fetched at once.
+//! - `static/session.js`: the idle countdown of pages for a logged-in user
+//!   (R-SE-1), served at [`SESSION_SCRIPT_PATH`] and versioned the same way.
+//!   The pages work without it: it only updates the remaining time and
+//!   brings the "stay logged in" button forward in the last minute.
 //!
 //! Reading at run time lets a brand change texts and markup without a rebuild
 //! (R-OP-2); brand overrides on top of `base` arrive with the theming issue.
@@ -23,6 +27,9 @@ pub const STYLESHEET_PATH: &str = "/assets/pforte.css";
 
 /// Where the WebAuthn script is served.
 pub const WEBAUTHN_SCRIPT_PATH: &str = "/assets/webauthn.js";
+
+/// Where the session countdown script is served.
+pub const SESSION_SCRIPT_PATH: &str = "/assets/session.js";
 
 /// The pages every theme must provide.
 const TEMPLATES: &[&str] = &[
@@ -42,6 +49,7 @@ const TEMPLATES: &[&str] = &[
     "terms.html",
     "account_security.html",
     "webauthn.html",
+    "account_sessions.html",
 ];
 
 pub struct Pages {
@@ -51,6 +59,9 @@ pub struct Pages {
     webauthn_script: String,
     /// `WEBAUTHN_SCRIPT_PATH?v=<hash of the file>`.
     webauthn_script_url: String,
+    session_script: String,
+    /// `SESSION_SCRIPT_PATH?v=<hash of the file>`.
+    session_script_url: String,
 }
 
 impl std::fmt::Debug for Pages {
@@ -99,19 +110,18 @@ impl Pages {
         let css_path = base.join("static").join("pforte.css");
         let stylesheet = std::fs::read_to_string(&css_path)
             .map_err(|error| ThemeError(format!("{}: {error}", css_path.display())))?;
-        let script_path = base.join("static").join("webauthn.js");
-        let webauthn_script = std::fs::read_to_string(&script_path)
-            .map_err(|error| ThemeError(format!("{}: {error}", script_path.display())))?;
-        let version: String = pforte_crypto::random::sha256_b64url(&webauthn_script)
-            .chars()
-            .take(16)
-            .collect();
+        let (webauthn_script, webauthn_script_url) =
+            read_script(&base, "webauthn.js", WEBAUTHN_SCRIPT_PATH)?;
+        let (session_script, session_script_url) =
+            read_script(&base, "session.js", SESSION_SCRIPT_PATH)?;
         Ok(Self {
             tera,
             catalogs,
             stylesheet,
             webauthn_script,
-            webauthn_script_url: format!("{WEBAUTHN_SCRIPT_PATH}?v={version}"),
+            webauthn_script_url,
+            session_script,
+            session_script_url,
         })
     }
 
@@ -129,6 +139,9 @@ impl Pages {
         full.insert("t", catalog);
         full.insert("stylesheet", STYLESHEET_PATH);
         full.insert("webauthn_script", &self.webauthn_script_url);
+        full.insert("session_script", &self.session_script_url);
+        // Pages for a logged-in user set this (R-SE-1); null hides it.
+        full.insert("session_countdown", &serde_json::Value::Null);
         full.extend(context.clone());
         self.tera
             .render(template, &full)
@@ -153,6 +166,10 @@ impl Pages {
         &self.webauthn_script
     }
 
+    pub fn session_script(&self) -> &str {
+        &self.session_script
+    }
+
     fn catalog(&self, locale: &str) -> (&str, &serde_json::Map<String, serde_json::Value>) {
         match self.catalogs.get_key_value(locale) {
             Some((locale, catalog)) => (locale, catalog),
@@ -163,6 +180,18 @@ impl Pages {
                 .unwrap_or((DEFAULT_LOCALE, &EMPTY_CATALOG)),
         }
     }
+}
+
+/// A theme's script and the URL that names its content hash as `?v=`.
+fn read_script(base: &Path, file: &str, path: &str) -> Result<(String, String), ThemeError> {
+    let script_path = base.join("static").join(file);
+    let script = std::fs::read_to_string(&script_path)
+        .map_err(|error| ThemeError(format!("{}: {error}", script_path.display())))?;
+    let version: String = pforte_crypto::random::sha256_b64url(&script)
+        .chars()
+        .take(16)
+        .collect();
+    Ok((script, format!("{path}?v={version}")))
 }
 
 static EMPTY_CATALOG: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =

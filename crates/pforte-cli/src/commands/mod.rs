@@ -10,6 +10,7 @@ pub mod lockout;
 pub mod migrate;
 pub mod outbox;
 pub mod serve;
+pub mod session;
 pub mod user;
 
 use anyhow::Context;

@@ -149,19 +149,12 @@ impl IdentityService {
     ) -> Result<ProviderSession, IdentityError> {
         let account_id = txn.account_id.ok_or(IdentityError::InvalidCredentials)?;
         let now = self.clock.now();
-        let ttl = TimeDelta::from_std(self.session_ttl).unwrap_or(TimeDelta::MAX);
         let session = ProviderSession {
-            sid: pforte_crypto::random::random_token(),
-            account_id,
             auth_time: reached.auth_time,
             acr: reached.acr.clone(),
             amr: reached.amr.clone(),
-            created_at: now,
-            expires_at: now
-                .checked_add_signed(ttl)
-                .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
-            clients: Vec::new(),
             evidence: reached.evidence.clone(),
+            ..self.new_session(account_id, now)
         };
         self.sessions.put_session(&session).await?;
         if txn.step_up

@@ -467,3 +467,19 @@ fn r_op_5_session_store_is_memory_or_redis_with_a_url() {
         .is_ok()
     );
 }
+
+#[test]
+fn r_se_1_idle_timeout_is_off_or_between_two_minutes_and_the_absolute_lifetime() {
+    assert_eq!(Settings::default().session.idle_timeout_secs, 900);
+    assert_problem(
+        "[session]\nidle_timeout_secs = 119",
+        "session.idle_timeout_secs",
+    );
+    assert_problem(
+        "[session]\nttl_secs = 3600\nidle_timeout_secs = 3601",
+        "session.idle_timeout_secs",
+    );
+    assert!(load("[session]\nidle_timeout_secs = 0", &[]).is_ok());
+    assert!(load("[session]\nidle_timeout_secs = 120", &[]).is_ok());
+    assert!(load("[session]\nttl_secs = 3600\nidle_timeout_secs = 3600", &[]).is_ok());
+}

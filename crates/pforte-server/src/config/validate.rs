@@ -37,6 +37,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
             "session.interaction_ttl_secs",
             settings.session.interaction_ttl_secs,
         ),
+        idle_timeout(&settings.session),
         session_store(&settings.session),
         argon2(hashing.memory_kib, hashing.iterations, hashing.parallelism),
         log_format(&settings.log.format),
@@ -246,6 +247,26 @@ fn notify(notify: &super::NotifySettings) -> Option<String> {
     } else {
         Some(problems.join("; "))
     }
+}
+
+/// The shortest idle timeout: the "stay logged in" action appears a minute
+/// before the end (R-SE-1), so a shorter window would show it at once.
+pub(super) const MIN_IDLE_TIMEOUT_SECS: u64 = 120;
+
+/// `session.idle_timeout_secs` is 0 (off) or between
+/// [`MIN_IDLE_TIMEOUT_SECS`] and the absolute lifetime (a longer one would
+/// never apply).
+pub(super) fn idle_timeout(session: &super::SessionSettings) -> Option<String> {
+    let idle = session.idle_timeout_secs;
+    (idle != 0
+        && !(MIN_IDLE_TIMEOUT_SECS..=session.ttl_secs.max(MIN_IDLE_TIMEOUT_SECS)).contains(&idle))
+    .then(|| {
+        format!(
+            "session.idle_timeout_secs: must be 0 (off) or between {MIN_IDLE_TIMEOUT_SECS} \
+                 and session.ttl_secs ({}), got {idle}",
+            session.ttl_secs
+        )
+    })
 }
 
 /// `session.store` names a known store, and Redis has a URL and a prefix

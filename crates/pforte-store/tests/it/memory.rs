@@ -5,7 +5,7 @@ use crate::fixtures::{secs, t0};
 use pforte_identity::ports::{EphemeralStore, SessionStore};
 use pforte_identity::session::ProviderSession;
 use pforte_store::MemoryStore;
-use pforte_types::{AccountId, ManualClock};
+use pforte_types::{AccountId, Clock, ManualClock};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Barrier;
@@ -26,6 +26,17 @@ fn session(sid: &str, lifetime_secs: i64) -> ProviderSession {
         created_at: t0(),
         expires_at: t0() + secs(lifetime_secs),
         clients: vec![],
+        last_seen_at: Some(t0()),
+        idle_timeout_secs: None,
+    }
+}
+
+/// A session with the seeds' numbers: 8 h absolute, 15 min idle.
+fn idle_session(sid: &str, account: AccountId) -> ProviderSession {
+    ProviderSession {
+        account_id: account,
+        idle_timeout_secs: Some(900),
+        ..session(sid, 8 * 3_600)
     }
 }
 
@@ -158,4 +169,88 @@ async fn deleted_session_is_gone() {
     store.delete_session("sid-1").await.unwrap();
     store.delete_session("sid-1").await.unwrap();
     assert_eq!(store.get_session("sid-1").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn r_se_1_an_unused_session_ends_at_its_idle_end() {
+    let (store, clock) = store();
+    store
+        .put_session(&idle_session("sid-1", AccountId::new()))
+        .await
+        .unwrap();
+    clock.advance(secs(899));
+    assert!(store.get_session("sid-1").await.unwrap().is_some());
+    clock.advance(secs(1));
+    assert_eq!(store.get_session("sid-1").await.unwrap(), None);
+    assert_eq!(
+        store.touch_session("sid-1", clock.now()).await.unwrap(),
+        None,
+        "an ended session is not revived"
+    );
+}
+
+#[tokio::test]
+async fn r_se_1_a_touch_moves_the_idle_end_but_not_past_the_absolute_end() {
+    let (store, clock) = store();
+    store
+        .put_session(&idle_session("sid-1", AccountId::new()))
+        .await
+        .unwrap();
+    clock.advance(secs(600));
+    let touched = store
+        .touch_session("sid-1", clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(touched.last_seen_at, Some(t0() + secs(600)));
+    clock.advance(secs(899));
+    assert!(store.get_session("sid-1").await.unwrap().is_some());
+    clock.advance(secs(1));
+    assert_eq!(store.get_session("sid-1").await.unwrap(), None);
+
+    // Used every 10 minutes, the session still ends at 8 h.
+    store
+        .put_session(&idle_session("sid-2", AccountId::new()))
+        .await
+        .unwrap();
+    clock.set(t0());
+    for _ in 0..47 {
+        clock.advance(secs(600));
+        store.touch_session("sid-2", clock.now()).await.unwrap();
+    }
+    clock.set(t0() + secs(8 * 3_600 - 1));
+    assert!(store.get_session("sid-2").await.unwrap().is_some());
+    clock.advance(secs(1));
+    assert_eq!(store.get_session("sid-2").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn r_se_3_sessions_of_an_account_are_listed_without_ended_ones() {
+    let (store, clock) = store();
+    let erika = AccountId::new();
+    store.put_session(&idle_session("a", erika)).await.unwrap();
+    store.put_session(&idle_session("b", erika)).await.unwrap();
+    store
+        .put_session(&idle_session("other", AccountId::new()))
+        .await
+        .unwrap();
+    let mut sids: Vec<String> = store
+        .sessions_of_account(erika)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|session| session.sid)
+        .collect();
+    sids.sort();
+    assert_eq!(sids, ["a", "b"]);
+
+    store.delete_session("a").await.unwrap();
+    clock.advance(secs(600));
+    store.touch_session("b", clock.now()).await.unwrap();
+    clock.advance(secs(600));
+    let listed = store.sessions_of_account(erika).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].sid, "b");
+    clock.advance(secs(300));
+    assert!(store.sessions_of_account(erika).await.unwrap().is_empty());
 }

@@ -39,6 +39,15 @@ impl RedisBackend {
             .unwrap()
     }
 
+    /// The Unix time in ms at which a key expires (`PEXPIRETIME`).
+    async fn pexpiretime(&self, key: &str) -> i64 {
+        ::redis::cmd("PEXPIRETIME")
+            .arg(format!("{}:{key}", self.prefix))
+            .query_async(&mut self.raw.clone())
+            .await
+            .unwrap()
+    }
+
     async fn set_raw(&self, key: &str, value: &str) {
         let _: () = ::redis::cmd("SET")
             .arg(format!("{}:{key}", self.prefix))
@@ -151,6 +160,8 @@ fn session(sid: &str, lifetime_secs: i64) -> ProviderSession {
         created_at: now,
         expires_at: now + TimeDelta::seconds(lifetime_secs),
         clients: vec![],
+        last_seen_at: Some(now),
+        idle_timeout_secs: None,
     }
 }
 
@@ -360,4 +371,115 @@ async fn r_op_5_an_unreachable_redis_is_reported_unavailable() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_se_1_the_key_expires_at_the_idle_end_when_that_comes_first() {
+    let Some(redis) = redis().await else { return };
+    let mut stored = session("s", 8 * 3_600);
+    stored.idle_timeout_secs = Some(900);
+    redis.store.put_session(&stored).await.unwrap();
+    assert_ttl_close(redis.pttl("session:s").await, 900_000);
+    redis.clean_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_se_1_a_touch_moves_the_ttl_to_the_new_idle_end_capped_by_the_absolute_end() {
+    let Some(redis) = redis().await else { return };
+    let store = &redis.store;
+    // Started 10 minutes ago, last used then: 5 minutes of the idle window left.
+    let mut stored = session("s", 8 * 3_600);
+    let started = stored.created_at - TimeDelta::minutes(10);
+    stored.created_at = started;
+    stored.last_seen_at = Some(started);
+    stored.idle_timeout_secs = Some(900);
+    store.put_session(&stored).await.unwrap();
+    assert_ttl_close(redis.pttl("session:s").await, 300_000);
+
+    let at = now();
+    let touched = store.touch_session("s", at).await.unwrap().unwrap();
+    assert_eq!(touched.last_seen_at, Some(at));
+    assert_eq!(
+        redis.pexpiretime("session:s").await,
+        (at + TimeDelta::seconds(900)).timestamp_millis()
+    );
+    assert_eq!(store.get_session("s").await.unwrap(), Some(touched));
+
+    // Near the absolute end the TTL stops there, whatever the idle window.
+    let mut late = session("late", 120);
+    late.idle_timeout_secs = Some(900);
+    store.put_session(&late).await.unwrap();
+    store.touch_session("late", now()).await.unwrap().unwrap();
+    assert_eq!(
+        redis.pexpiretime("session:late").await,
+        late.expires_at.timestamp_millis()
+    );
+    redis.clean_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_se_1_touching_an_ended_or_unknown_session_revives_nothing() {
+    let Some(redis) = redis().await else { return };
+    let mut stored = session("s", 600);
+    stored.idle_timeout_secs = Some(900);
+    redis.store.put_session(&stored).await.unwrap();
+    let after_end = stored.expires_at + TimeDelta::seconds(1);
+    assert_eq!(
+        redis.store.touch_session("s", after_end).await.unwrap(),
+        None
+    );
+    assert_ttl_close(redis.pttl("session:s").await, 600_000);
+    assert_eq!(
+        redis.store.touch_session("gone", now()).await.unwrap(),
+        None
+    );
+    assert_eq!(redis.pttl("session:gone").await, -2);
+    redis.clean_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_se_3_sessions_of_an_account_come_from_an_index_that_heals_itself() {
+    let Some(redis) = redis().await else { return };
+    let store = &redis.store;
+    let erika = AccountId::new();
+    let mut short = session("a", 600);
+    short.account_id = erika;
+    let mut long = session("b", 3_600);
+    long.account_id = erika;
+    store.put_session(&short).await.unwrap();
+    store.put_session(&long).await.unwrap();
+    store.put_session(&session("other", 600)).await.unwrap();
+
+    let index = format!("account-sessions:{erika}");
+    assert_eq!(
+        redis.pexpiretime(&index).await,
+        long.expires_at.timestamp_millis(),
+        "the index lives as long as its longest session"
+    );
+    let mut sids: Vec<String> = store
+        .sessions_of_account(erika)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|session| session.sid)
+        .collect();
+    sids.sort();
+    assert_eq!(sids, ["a", "b"]);
+
+    // Deleting removes the entry; a session that vanished by expiry leaves a
+    // stale entry, which listing filters and removes.
+    store.delete_session("a").await.unwrap();
+    let _: i64 = ::redis::cmd("DEL")
+        .arg(format!("{}:session:b", redis.prefix))
+        .query_async(&mut redis.raw.clone())
+        .await
+        .unwrap();
+    assert!(store.sessions_of_account(erika).await.unwrap().is_empty());
+    let left: i64 = ::redis::cmd("ZCARD")
+        .arg(format!("{}:{index}", redis.prefix))
+        .query_async(&mut redis.raw.clone())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    redis.clean_up().await;
 }

@@ -116,7 +116,7 @@ struct View {
     error: Option<&'static str>,
 }
 
-fn audit_context(
+pub(crate) fn audit_context(
     headers: &HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request_id: &str,
@@ -589,7 +589,7 @@ async fn render(ctx: &Ctx<'_>, view: View) -> Response {
             "account_security.html",
             ctx.locale,
             &context,
-            None,
+            Some(super::session::countdown_csp()),
         ),
         Err(error) => respond::internal_error_page(ctx.state, ctx.locale, &error, &ctx.request_id),
     }
@@ -614,6 +614,11 @@ async fn page_context(ctx: &Ctx<'_>, view: &View) -> Result<tera::Context, Ident
     let mut context = tera::Context::new();
     context.insert("signed_in", &true);
     context.insert("path", PATH);
+    context.insert("sessions_path", super::account_sessions::PATH);
+    context.insert(
+        "session_countdown",
+        &super::session::countdown(&ctx.session, ctx.state.clock.now(), PATH),
+    );
     context.insert("csrf_token", &ctx.record.csrf_token);
     context.insert("username", &username);
     context.insert("factors", &factors);

@@ -23,7 +23,16 @@ pub async fn stylesheet(State(state): State<AppState>) -> Response {
 /// The WebAuthn script. Pages link it with its content hash as `?v=`, so a
 /// year of caching never serves an old version after a theme change.
 pub async fn webauthn_script(State(state): State<AppState>) -> Response {
-    let mut response = state.pages.webauthn_script().to_owned().into_response();
+    script(state.pages.webauthn_script())
+}
+
+/// The session countdown script (R-SE-1), cached like the WebAuthn script.
+pub async fn session_script(State(state): State<AppState>) -> Response {
+    script(state.pages.session_script())
+}
+
+fn script(text: &str) -> Response {
+    let mut response = text.to_owned().into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

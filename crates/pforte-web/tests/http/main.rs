@@ -9,4 +9,5 @@ mod lockout;
 mod login;
 mod pages;
 mod second_factor;
+mod sessions;
 mod support;
