@@ -35,10 +35,16 @@ pub enum AuditKind {
     StepUpSucceeded,
     TermsAccepted,
     ContactVerified,
+    /// A logout token reached a relying party (BCL 1.0 §2.8, R-SE-2).
+    BackchannelLogoutDelivered,
+    /// One attempt to deliver a logout token failed; it is retried.
+    BackchannelLogoutFailed,
+    /// A logout token was given up: refused by the RP or out of attempts.
+    BackchannelLogoutAbandoned,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 19] = [
+    pub const ALL: [AuditKind; 22] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -58,6 +64,9 @@ impl AuditKind {
         Self::StepUpSucceeded,
         Self::TermsAccepted,
         Self::ContactVerified,
+        Self::BackchannelLogoutDelivered,
+        Self::BackchannelLogoutFailed,
+        Self::BackchannelLogoutAbandoned,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -81,6 +90,9 @@ impl AuditKind {
             Self::StepUpSucceeded => "step_up_succeeded",
             Self::TermsAccepted => "terms_accepted",
             Self::ContactVerified => "contact_verified",
+            Self::BackchannelLogoutDelivered => "backchannel_logout_delivered",
+            Self::BackchannelLogoutFailed => "backchannel_logout_failed",
+            Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
         }
     }
 

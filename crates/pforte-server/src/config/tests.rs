@@ -467,3 +467,36 @@ fn r_op_5_session_store_is_memory_or_redis_with_a_url() {
         .is_ok()
     );
 }
+
+#[test]
+fn r_se_2_logout_delivery_settings_are_bounded() {
+    let settings = load(
+        "[logout]\nbackchannel_max_attempts = 3\nbackchannel_retry_base_secs = 2\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(settings.logout.backchannel_max_attempts, 3);
+    assert_eq!(settings.logout.backchannel_retry_base_secs, 2);
+    assert_eq!(
+        settings.logout.token_ttl_secs, 120,
+        "unset keys keep defaults"
+    );
+    assert_problem("[logout]\ntoken_ttl_secs = 0\n", "logout.token_ttl_secs");
+    assert_problem("[logout]\ntoken_ttl_secs = 3600\n", "logout.token_ttl_secs");
+    assert_problem(
+        "[logout]\nbackchannel_timeout_secs = 61\n",
+        "logout.backchannel_timeout_secs",
+    );
+    assert_problem(
+        "[logout]\nbackchannel_max_attempts = 0\n",
+        "logout.backchannel_max_attempts",
+    );
+    assert_problem(
+        "[logout]\nbackchannel_retry_base_secs = 60\nbackchannel_retry_max_secs = 10\n",
+        "logout.backchannel_retry_max_secs",
+    );
+    assert_problem(
+        "[logout]\nbackchannel_poll_interval_secs = 0\n",
+        "logout.backchannel_poll_interval_secs",
+    );
+}
