@@ -15,7 +15,7 @@
 //! * The answer (§2.8): 200 OK is success, and 204 is accepted as well since
 //!   some frameworks answer an empty 200 that way. A 4xx other than 408 and
 //!   429 means the RP refused the token; the same token shape would be refused
-//!   again, so it is given up at once (docs/adr/0007). Everything else
+//!   again, so it is given up at once (ADR 0004). Everything else
 //!   (5xx, 408, 429, redirects, network errors, timeouts) is retried with
 //!   exponential back-off for a bounded number of attempts.
 

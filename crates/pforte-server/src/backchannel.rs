@@ -16,8 +16,8 @@
 //!
 //! Rows survive a restart; a row claimed by a node that stopped mid-delivery
 //! becomes due again when its claim lapses (the POST timeout plus a margin),
-//! so a token may then arrive twice, which RPs tolerate (the session is
-//! already gone; §2.6 asks them to accept repeated logouts).
+//! so a token may then arrive twice; for the RP the second one names a
+//! session it has already ended (docs/integration/logout.md).
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
