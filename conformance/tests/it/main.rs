@@ -15,6 +15,7 @@ mod support;
 
 mod acr_rp;
 mod authorize_errors;
+mod backchannel_logout;
 mod browser;
 mod browser_lockout;
 mod browser_webauthn;

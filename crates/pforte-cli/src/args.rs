@@ -197,6 +197,23 @@ pub struct ClientAddArgs {
     /// No code is issued to this client for a login below this level (R-AC-2).
     #[arg(long = "minimum-acr", value_name = "LEVEL")]
     pub minimum_acr: Option<String>,
+    /// Where logout tokens are POSTed when a session of this client ends
+    /// (OpenID Back-Channel Logout 1.0 `backchannel_logout_uri`).
+    #[arg(long = "backchannel-logout-uri", value_name = "URI")]
+    pub backchannel_logout_uri: Option<String>,
+    /// The client needs `sid` in logout tokens
+    /// (`backchannel_logout_session_required`; Pforte always sends it).
+    #[arg(long = "backchannel-logout-session-required")]
+    pub backchannel_logout_session_required: bool,
+    /// A page of the client the logout page loads in a hidden iframe (OpenID
+    /// Front-Channel Logout 1.0 `frontchannel_logout_uri`); same scheme, host
+    /// and port as a redirect URI.
+    #[arg(long = "frontchannel-logout-uri", value_name = "URI")]
+    pub frontchannel_logout_uri: Option<String>,
+    /// Add `iss` and `sid` to the front-channel logout URI
+    /// (`frontchannel_logout_session_required`).
+    #[arg(long = "frontchannel-logout-session-required")]
+    pub frontchannel_logout_session_required: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -38,10 +38,16 @@ pub enum AuditKind {
     /// A provider session ended; the detail names the reason and the
     /// session's handle (R-SE-2, R-SE-3).
     SessionEnded,
+    /// A logout token reached a relying party (BCL 1.0 §2.8, R-SE-2).
+    BackchannelLogoutDelivered,
+    /// One attempt to deliver a logout token failed; it is retried.
+    BackchannelLogoutFailed,
+    /// A logout token was given up: refused by the RP or out of attempts.
+    BackchannelLogoutAbandoned,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 20] = [
+    pub const ALL: [AuditKind; 23] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -62,6 +68,9 @@ impl AuditKind {
         Self::TermsAccepted,
         Self::ContactVerified,
         Self::SessionEnded,
+        Self::BackchannelLogoutDelivered,
+        Self::BackchannelLogoutFailed,
+        Self::BackchannelLogoutAbandoned,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -86,6 +95,9 @@ impl AuditKind {
             Self::TermsAccepted => "terms_accepted",
             Self::ContactVerified => "contact_verified",
             Self::SessionEnded => "session_ended",
+            Self::BackchannelLogoutDelivered => "backchannel_logout_delivered",
+            Self::BackchannelLogoutFailed => "backchannel_logout_failed",
+            Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
         }
     }
 

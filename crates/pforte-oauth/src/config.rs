@@ -31,6 +31,9 @@ pub struct ProviderConfig {
     /// The tenant's minimum level: no code is issued for a login below it
     /// (R-AC-2). `None`: the lowest level is enough.
     pub minimum_acr: Option<String>,
+    /// Lifetime of a back-channel logout token (BCL 1.0 §2.4: `exp`, "a few
+    /// minutes" at most; it is sent the moment it is signed).
+    pub logout_token_ttl: Duration,
 }
 
 impl ProviderConfig {
@@ -47,6 +50,7 @@ impl ProviderConfig {
             clock_skew: Duration::from_secs(30),
             acr_levels: DEFAULT_ACR_LEVELS.iter().map(|&l| l.to_owned()).collect(),
             minimum_acr: None,
+            logout_token_ttl: Duration::from_secs(120),
         }
     }
 
@@ -85,7 +89,9 @@ impl ProviderConfig {
     /// JWKS at least this long (issue acceptance: the previous key stays until its
     /// tokens can have expired).
     pub fn longest_signed_token_lifetime(&self) -> Duration {
-        self.access_token_ttl.max(self.id_token_ttl)
+        self.access_token_ttl
+            .max(self.id_token_ttl)
+            .max(self.logout_token_ttl)
     }
 }
 

@@ -103,6 +103,13 @@ fn openid_configuration(config: &ProviderConfig) -> Value {
         "claim_types_supported": ["normal"],
         "prompt_values_supported": ["none", "login", "consent"],
         "display_values_supported": ["page"],
+        // BCL 1.0 §2.1 and FCL 1.0 §3 (R-SE-2): logout tokens are posted to
+        // registered back-channel URIs and always carry `sid`; the logout
+        // page loads front-channel URIs with `iss` and `sid` on request.
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+        "frontchannel_logout_supported": true,
+        "frontchannel_logout_session_supported": true,
     });
     if let Value::Object(extra) = extra {
         metadata.extend(extra);
@@ -139,6 +146,19 @@ mod tests {
         assert_eq!(doc["token_endpoint"], "https://login.example/token");
         assert_eq!(doc["jwks_uri"], "https://login.example/jwks");
         assert_eq!(doc["end_session_endpoint"], "https://login.example/logout");
+    }
+
+    #[test]
+    fn r_se_2_back_and_front_channel_logout_are_advertised_with_sessions() {
+        let doc = document();
+        for key in [
+            "backchannel_logout_supported",
+            "backchannel_logout_session_supported",
+            "frontchannel_logout_supported",
+            "frontchannel_logout_session_supported",
+        ] {
+            assert_eq!(doc[key], true, "{key}");
+        }
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! Owns: the authorization pipeline ([`authorize`]), PAR (RFC 9126), the token
 //! endpoint grants, client authentication, ID and access token issuance,
 //! userinfo, introspection (RFC 7662), revocation (RFC 7009), RP-initiated
-//! logout, discovery and the signing keys in force ([`keys`]). Key types:
-//! [`Provider`], [`OAuthError`], [`AuthorizeOutcome`]. It defines its storage
-//! ports ([`ports`]); pforte-store implements them.
+//! logout and the logout notifications to RPs (back-channel logout tokens,
+//! front-channel URIs), discovery and the signing keys in force ([`keys`]).
+//! Key types: [`Provider`], [`OAuthError`], [`AuthorizeOutcome`]. It defines
+//! its storage ports ([`ports`]); pforte-store implements them.
 //!
 //! Must not depend on axum, tera, sea-orm, reqwest or pforte-identity
 //! (DESIGN.md §2): it meets the login flow only through
@@ -13,12 +14,14 @@
 
 pub mod access_token;
 pub mod authorize;
+pub mod backchannel_logout;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod config;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
+pub mod frontchannel_logout;
 pub mod grants;
 pub mod id_token;
 mod id_token_hint;

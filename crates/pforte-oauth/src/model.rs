@@ -128,7 +128,34 @@ pub struct Client {
     /// No code is issued to this client for a login below this level (R-AC-2).
     #[serde(default)]
     pub minimum_acr: Option<String>,
+    /// Where the client wants to hear that a session ended (OpenID
+    /// Back-Channel Logout 1.0 §2.2, Front-Channel Logout 1.0 §2, R-SE-2).
+    #[serde(default)]
+    pub logout: LogoutEndpoints,
     pub created_at: DateTime<Utc>,
+}
+
+/// The logout notification endpoints of a client, as registered (OpenID
+/// Back-Channel Logout 1.0 §2.2 and Front-Channel Logout 1.0 §2 client
+/// metadata). A client with neither URI is told nothing when a session ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutEndpoints {
+    /// `backchannel_logout_uri`: the RP's endpoint that receives logout tokens
+    /// by POST from the provider.
+    #[serde(default)]
+    pub backchannel_uri: Option<String>,
+    /// `backchannel_logout_session_required`: the logout token must carry
+    /// `sid`. Pforte always sends `sid`; the flag is kept as registered.
+    #[serde(default)]
+    pub backchannel_session_required: bool,
+    /// `frontchannel_logout_uri`: rendered in an iframe by the provider's
+    /// logout page.
+    #[serde(default)]
+    pub frontchannel_uri: Option<String>,
+    /// `frontchannel_logout_session_required`: `iss` and `sid` are added as
+    /// query parameters to the front-channel URI.
+    #[serde(default)]
+    pub frontchannel_session_required: bool,
 }
 
 impl Client {

@@ -4,6 +4,7 @@
 //! Every one-time artefact is consumed atomically in the store (DESIGN.md §3), so
 //! two nodes racing on the same code or refresh token never both win.
 
+use crate::backchannel_logout::LogoutDelivery;
 use crate::model::{
     AuthorizationCode, Client, CodeConsumption, Grant, PushedRequest, RefreshConsumption,
     RefreshToken, SigningKeyRecord, SubjectClaims,
@@ -95,4 +96,39 @@ pub trait SubjectClaimsSource: Send + Sync {
         &self,
         account_id: AccountId,
     ) -> Result<Option<SubjectClaims>, StoreError>;
+}
+
+/// The durable queue of back-channel logout tokens still to be delivered
+/// (BCL 1.0 §2.7, R-SE-2). Several nodes work on one queue: a delivery is
+/// handed to one node at a time by [`LogoutDeliveryStore::claim_logout_deliveries`].
+#[async_trait]
+pub trait LogoutDeliveryStore: Send + Sync {
+    async fn enqueue_logout_deliveries(
+        &self,
+        deliveries: &[LogoutDelivery],
+    ) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` deliveries that are due at `now` and not claimed
+    /// by anyone (or whose claim has lapsed), until `claimed_until`. Each row
+    /// is claimed by one conditional update, so a row goes to one caller
+    /// only, whichever node it runs on.
+    async fn claim_logout_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        claimed_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<LogoutDelivery>, StoreError>;
+
+    /// Records a failed attempt and releases the claim: the delivery is due
+    /// again at `next_attempt_at`.
+    async fn reschedule_logout_delivery(
+        &self,
+        id: uuid::Uuid,
+        attempts: u32,
+        next_attempt_at: DateTime<Utc>,
+        last_error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes a delivery that succeeded or was given up.
+    async fn remove_logout_delivery(&self, id: uuid::Uuid) -> Result<(), StoreError>;
 }

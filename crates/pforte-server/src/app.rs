@@ -1,5 +1,6 @@
 //! Wiring: stores, keys, the protocol core, the login service and the router.
 
+use crate::backchannel::{BackchannelDelivery, BackchannelLogoutListener, DeliveryOptions};
 use crate::config::Settings;
 use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
 use pforte_factors::code::CodeDigester;
@@ -8,6 +9,7 @@ use pforte_identity::ports::{ChallengeStore, Notifier};
 use pforte_identity::ports::{EphemeralStore, LockoutStore, SessionStore, ThrottleStore};
 use pforte_identity::{FactorKit, IdentityService, LoginGuard};
 use pforte_notify::{ChannelRouter, HttpSmsGateway, OutboxNotifier, SmtpNotifier};
+use pforte_oauth::backchannel_logout::RetrySchedule;
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
 use pforte_policy::ResolvedPolicy;
@@ -79,6 +81,9 @@ pub struct App {
     /// The password, lockout and throttling policy in force.
     pub policy: Arc<ResolvedPolicy>,
     pub clock: Arc<dyn Clock>,
+    /// Wakes this node's back-channel logout worker when a logout here
+    /// queued logout tokens (R-SE-2).
+    pub logout_wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for App {
@@ -149,6 +154,15 @@ impl App {
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
         let (sessions, ephemeral) = session_stores(&settings, &memory).await?;
+        let logout_wake = Arc::new(tokio::sync::Notify::new());
+        // Every ended session reaches its clients' back-channel logout
+        // endpoints, whatever ended it (BCL 1.0 §2.7, R-SE-2).
+        let logout_listener = Arc::new(BackchannelLogoutListener::new(
+            Arc::new(store.clone()),
+            provider.clone(),
+            clock.clone(),
+            logout_wake.clone(),
+        ));
         let mut identity = IdentityService::new(
             Arc::new(store.clone()),
             sessions.clone(),
@@ -175,7 +189,8 @@ impl App {
                 codes: CodeDigester::from_master(&master),
                 totp_issuer: settings.notify.totp_issuer.clone(),
                 webauthn: webauthn_relying_party(&settings),
-            });
+            })
+            .with_session_end_listener(logout_listener);
         if let Some(throttle) = artefacts.throttle {
             identity = identity.with_throttle_store(throttle);
         }
@@ -196,6 +211,7 @@ impl App {
             identity,
             policy,
             clock,
+            logout_wake,
         })
     }
 
@@ -230,6 +246,30 @@ impl App {
             keys: self.keys.clone(),
             clock: self.clock.clone(),
         }
+    }
+
+    /// The back-channel logout worker of this node (see
+    /// [`BackchannelDelivery`]); `pforte serve` runs it beside the
+    /// maintenance job, tests call [`BackchannelDelivery::run_once`].
+    pub fn backchannel_delivery(&self) -> Result<BackchannelDelivery, ServerError> {
+        let logout = &self.settings.logout;
+        let options = DeliveryOptions {
+            timeout: Duration::from_secs(logout.backchannel_timeout_secs),
+            schedule: RetrySchedule {
+                max_attempts: logout.backchannel_max_attempts,
+                base: Duration::from_secs(logout.backchannel_retry_base_secs),
+                max_delay: Duration::from_secs(logout.backchannel_retry_max_secs),
+            },
+        };
+        BackchannelDelivery::new(
+            Arc::new(self.store.clone()),
+            self.provider.clone(),
+            Arc::new(self.store.clone()),
+            self.clock.clone(),
+            self.logout_wake.clone(),
+            options,
+        )
+        .map_err(|error| ServerError::Config(crate::config::ConfigError::Invalid(error)))
     }
 
     /// Serves until `shutdown` completes, then finishes open requests.
@@ -458,6 +498,7 @@ fn provider_config(settings: &Settings) -> Result<ProviderConfig, ServerError> {
     config.refresh_token_ttl = Duration::from_secs(tokens.refresh_token_ttl_secs);
     config.par_ttl = Duration::from_secs(tokens.par_ttl_secs);
     config.access_token_alg = access_token_alg;
+    config.logout_token_ttl = Duration::from_secs(settings.logout.token_ttl_secs);
     Ok(config)
 }
 

@@ -36,6 +36,41 @@ pub struct Settings {
     pub password_hashing: PasswordHashingSettings,
     pub log: LogSettings,
     pub notify: NotifySettings,
+    pub logout: LogoutSettings,
+}
+
+/// Logout notifications to relying parties (R-SE-2): the back-channel
+/// logout token and its delivery (OpenID Back-Channel Logout 1.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogoutSettings {
+    /// Lifetime of a logout token (`exp` − `iat`), 1 to 600 seconds: it is
+    /// signed the moment it is sent, so it only needs to cover clock skew.
+    pub token_ttl_secs: u64,
+    /// How long one POST to a `backchannel_logout_uri` may take, 1 to 60.
+    pub backchannel_timeout_secs: u64,
+    /// Attempts per logout token before it is given up (1 to 20).
+    pub backchannel_max_attempts: u32,
+    /// Wait after the first failed attempt; each further one doubles it.
+    pub backchannel_retry_base_secs: u64,
+    /// The longest wait between two attempts.
+    pub backchannel_retry_max_secs: u64,
+    /// How often a node looks for due deliveries (new ones on the same node
+    /// are sent at once).
+    pub backchannel_poll_interval_secs: u64,
+}
+
+impl Default for LogoutSettings {
+    fn default() -> Self {
+        Self {
+            token_ttl_secs: 120,
+            backchannel_timeout_secs: 5,
+            backchannel_max_attempts: 6,
+            backchannel_retry_base_secs: 10,
+            backchannel_retry_max_secs: 900,
+            backchannel_poll_interval_secs: 5,
+        }
+    }
 }
 
 /// Where outbound messages go (R-MF-3, R-MF-4): each channel to a real
@@ -139,6 +174,7 @@ impl Default for Settings {
             password_hashing: PasswordHashingSettings::default(),
             log: LogSettings::default(),
             notify: NotifySettings::default(),
+            logout: LogoutSettings::default(),
         }
     }
 }

@@ -3,12 +3,14 @@
 //! Owns: the operator configuration ([`config::Settings`], the only place that
 //! reads files and the environment), the wiring of stores, keys, the protocol
 //! core, the login service and the router into an [`app::App`], first-start
-//! provisioning of the demo client and user ([`demo`]), and serving.
+//! provisioning of the demo client and user ([`demo`]), serving, and the
+//! background delivery of back-channel logout tokens ([`backchannel`]).
 //!
 //! Everything below it is handed its dependencies from here; there is no global
 //! state (DESIGN.md §2).
 
 pub mod app;
+pub mod backchannel;
 pub mod config;
 pub mod demo;
 pub mod malloc_tuning;

@@ -89,9 +89,67 @@ pub fn form_post_csp(nonce: &str, redirect_uri: &str) -> String {
     )
 }
 
+/// The policy of the logged-out page that notifies relying parties by
+/// front-channel logout (OpenID Front-Channel Logout 1.0 §4): frames only
+/// from the origins of `frame_urls`, and, when the page continues to a
+/// post-logout redirect URI, the one inline script allowed by `nonce`.
+/// Everything else stays as in [`DEFAULT_CSP`].
+pub fn frontchannel_logout_csp(frame_urls: &[String], nonce: Option<&str>) -> String {
+    let mut frames: Vec<String> = Vec::new();
+    for source in frame_urls.iter().filter_map(|url| frame_source(url)) {
+        if !frames.contains(&source) {
+            frames.push(source);
+        }
+    }
+    let frame_src = if frames.is_empty() {
+        "'none'".to_owned()
+    } else {
+        frames.join(" ")
+    };
+    let script = nonce
+        .map(|nonce| format!(" script-src 'nonce-{nonce}';"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'none';{script} style-src 'self'; img-src 'self'; frame-src {frame_src}; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// The CSP source of an http(s) URL loaded in a frame: its origin. `None` for
+/// anything else, which is then not framed at all.
+pub fn frame_source(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return None;
+    }
+    form_action_source(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fcl_4_logout_page_frames_exactly_the_clients_origins() {
+        let urls = vec![
+            "https://portal.example/fcl?iss=x&sid=y".to_owned(),
+            "https://portal.example/other".to_owned(),
+            "http://127.0.0.1:4000/fcl".to_owned(),
+        ];
+        let csp = frontchannel_logout_csp(&urls, None);
+        assert!(
+            csp.contains("frame-src https://portal.example http://127.0.0.1:4000;"),
+            "{csp}"
+        );
+        assert!(!csp.contains("script-src"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        let csp = frontchannel_logout_csp(&urls[..1], Some("n0nce"));
+        assert!(csp.contains("script-src 'nonce-n0nce';"), "{csp}");
+        assert!(!csp.contains("unsafe"));
+        assert!(frontchannel_logout_csp(&[], None).contains("frame-src 'none'"));
+        assert_eq!(frame_source("javascript:alert(1)"), None);
+        assert_eq!(frame_source("com.example.app:/x"), None);
+    }
 
     #[test]
     fn form_action_source_is_the_origin_or_the_private_scheme() {

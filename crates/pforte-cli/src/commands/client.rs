@@ -7,12 +7,12 @@
 //! private_key_jwt clients register public keys only.
 
 use crate::args::ClientAddArgs;
-use crate::rules::{fields, jwks, redirect_uri};
+use crate::rules::{fields, jwks, logout_uri, redirect_uri};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use pforte_crypto::SecretDigester;
 use pforte_crypto::random::random_token;
-use pforte_oauth::model::{ApplicationType, Client, ClientAuthMethod, GrantType};
+use pforte_oauth::model::{ApplicationType, Client, ClientAuthMethod, GrantType, LogoutEndpoints};
 use pforte_oauth::ports::ClientStore;
 use pforte_types::StoreError;
 use std::path::Path;
@@ -112,6 +112,8 @@ pub fn plan(
         fields::acr("--minimum-acr", level)?;
     }
 
+    let logout = logout_endpoints(args, &redirect_uris)?;
+
     let (secret, secret_generated) = if auth_method.uses_secret() {
         match &args.secret {
             Some(secret) => {
@@ -157,12 +159,42 @@ pub fn plan(
         id_token_alg: args.id_token_alg.into(),
         default_acr_values,
         minimum_acr: args.minimum_acr.clone(),
+        logout,
         created_at: now,
     };
     Ok(Planned {
         client,
         secret,
         secret_generated,
+    })
+}
+
+/// The logout notification endpoints (R-SE-2): each URI checked by
+/// [`logout_uri`]; a `…-session-required` flag needs its URI.
+fn logout_endpoints(
+    args: &ClientAddArgs,
+    redirect_uris: &[String],
+) -> Result<LogoutEndpoints, String> {
+    if let Some(uri) = &args.backchannel_logout_uri {
+        logout_uri::backchannel(uri).map_err(|e| format!("--backchannel-logout-uri {e}"))?;
+    } else if args.backchannel_logout_session_required {
+        return Err(
+            "--backchannel-logout-session-required needs --backchannel-logout-uri".to_owned(),
+        );
+    }
+    if let Some(uri) = &args.frontchannel_logout_uri {
+        logout_uri::frontchannel(uri, redirect_uris)
+            .map_err(|e| format!("--frontchannel-logout-uri {e}"))?;
+    } else if args.frontchannel_logout_session_required {
+        return Err(
+            "--frontchannel-logout-session-required needs --frontchannel-logout-uri".to_owned(),
+        );
+    }
+    Ok(LogoutEndpoints {
+        backchannel_uri: args.backchannel_logout_uri.clone(),
+        backchannel_session_required: args.backchannel_logout_session_required,
+        frontchannel_uri: args.frontchannel_logout_uri.clone(),
+        frontchannel_session_required: args.frontchannel_logout_session_required,
     })
 }
 
@@ -296,6 +328,10 @@ mod tests {
             id_token_alg: IdTokenAlgArg::RS256,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: false,
         }
     }
 
@@ -475,5 +511,52 @@ mod tests {
         let mut bad = args;
         bad.default_acr_values = vec![String::new()];
         assert!(run(&bad, None).unwrap_err().contains("--default-acr"));
+    }
+
+    #[test]
+    fn r_se_2_logout_uris_are_checked_and_carried() {
+        let mut args = args();
+        args.backchannel_logout_uri = Some("https://bcl.portal.example/logout".to_owned());
+        args.backchannel_logout_session_required = true;
+        args.frontchannel_logout_uri = Some("https://portal.example/fcl".to_owned());
+        args.frontchannel_logout_session_required = true;
+        let client = run(&args, None).unwrap().client;
+        assert_eq!(
+            client.logout,
+            LogoutEndpoints {
+                backchannel_uri: Some("https://bcl.portal.example/logout".to_owned()),
+                backchannel_session_required: true,
+                frontchannel_uri: Some("https://portal.example/fcl".to_owned()),
+                frontchannel_session_required: true,
+            }
+        );
+
+        let mut bad = args.clone();
+        bad.frontchannel_logout_uri = Some("https://bcl.portal.example/fcl".to_owned());
+        assert!(
+            run(&bad, None)
+                .unwrap_err()
+                .contains("--frontchannel-logout-uri")
+        );
+        let mut bad = args.clone();
+        bad.backchannel_logout_uri = Some("http://portal.example/logout".to_owned());
+        assert!(
+            run(&bad, None)
+                .unwrap_err()
+                .contains("--backchannel-logout-uri")
+        );
+        let mut bad = args;
+        bad.backchannel_logout_uri = None;
+        assert!(
+            run(&bad, None)
+                .unwrap_err()
+                .contains("needs --backchannel-logout-uri")
+        );
+    }
+
+    #[test]
+    fn r_se_2_clients_without_logout_uris_get_no_notifications() {
+        let client = run(&args(), None).unwrap().client;
+        assert_eq!(client.logout, LogoutEndpoints::default());
     }
 }

@@ -1,6 +1,6 @@
 //! `pforte serve`: logging, the provider, demo provisioning on first start,
-//! the listener, background maintenance, and a graceful stop on SIGINT or
-//! SIGTERM (open requests finish first).
+//! the listener, background maintenance and back-channel logout delivery,
+//! and a graceful stop on SIGINT or SIGTERM (open requests finish first).
 
 use anyhow::Context;
 use pforte_server::App;
@@ -10,6 +10,7 @@ use pforte_server::demo::{self, DemoOutcome};
 use pforte_types::SystemClock;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
@@ -44,8 +45,16 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     }
     tracing::info!(%address, issuer = %app.settings.issuer, "Pforte is listening");
     let maintenance = tokio::spawn(app.maintenance().run(MAINTENANCE_INTERVAL));
+    let logout_delivery = tokio::spawn(
+        app.backchannel_delivery()
+            .context("back-channel logout delivery")?
+            .run(Duration::from_secs(
+                app.settings.logout.backchannel_poll_interval_secs,
+            )),
+    );
     let served = serve_router(router, listener, shutdown).await;
     maintenance.abort();
+    logout_delivery.abort();
     served.context("the server stopped with an error")?;
     tracing::info!("Pforte stopped");
     Ok(())

@@ -4,4 +4,5 @@
 pub mod base32;
 pub mod fields;
 pub mod jwks;
+pub mod logout_uri;
 pub mod redirect_uri;

@@ -483,3 +483,36 @@ fn r_se_1_idle_timeout_is_off_or_between_two_minutes_and_the_absolute_lifetime()
     assert!(load("[session]\nidle_timeout_secs = 120", &[]).is_ok());
     assert!(load("[session]\nttl_secs = 3600\nidle_timeout_secs = 3600", &[]).is_ok());
 }
+
+#[test]
+fn r_se_2_logout_delivery_settings_are_bounded() {
+    let settings = load(
+        "[logout]\nbackchannel_max_attempts = 3\nbackchannel_retry_base_secs = 2\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(settings.logout.backchannel_max_attempts, 3);
+    assert_eq!(settings.logout.backchannel_retry_base_secs, 2);
+    assert_eq!(
+        settings.logout.token_ttl_secs, 120,
+        "unset keys keep defaults"
+    );
+    assert_problem("[logout]\ntoken_ttl_secs = 0\n", "logout.token_ttl_secs");
+    assert_problem("[logout]\ntoken_ttl_secs = 3600\n", "logout.token_ttl_secs");
+    assert_problem(
+        "[logout]\nbackchannel_timeout_secs = 61\n",
+        "logout.backchannel_timeout_secs",
+    );
+    assert_problem(
+        "[logout]\nbackchannel_max_attempts = 0\n",
+        "logout.backchannel_max_attempts",
+    );
+    assert_problem(
+        "[logout]\nbackchannel_retry_base_secs = 60\nbackchannel_retry_max_secs = 10\n",
+        "logout.backchannel_retry_max_secs",
+    );
+    assert_problem(
+        "[logout]\nbackchannel_poll_interval_secs = 0\n",
+        "logout.backchannel_poll_interval_secs",
+    );
+}

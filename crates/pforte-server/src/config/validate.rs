@@ -43,6 +43,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         log_format(&settings.log.format),
         log_level(&settings.log.level),
         notify(&settings.notify),
+        logout(&settings.logout),
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
     ];
@@ -148,6 +149,34 @@ fn positive(key: &str, value: u64) -> Option<String> {
     } else {
         Some(format!("{key}: must be greater than 0"))
     }
+}
+
+/// The back-channel logout settings (R-SE-2, BCL 1.0): a logout token lives
+/// minutes, not hours; a POST waits at most a minute; retries are bounded and
+/// their back-off grows from the base to the cap.
+pub(super) fn logout(logout: &super::LogoutSettings) -> Option<String> {
+    if !(1..=600).contains(&logout.token_ttl_secs) {
+        return Some("logout.token_ttl_secs: must be between 1 and 600".to_owned());
+    }
+    if !(1..=60).contains(&logout.backchannel_timeout_secs) {
+        return Some("logout.backchannel_timeout_secs: must be between 1 and 60".to_owned());
+    }
+    if !(1..=20).contains(&logout.backchannel_max_attempts) {
+        return Some("logout.backchannel_max_attempts: must be between 1 and 20".to_owned());
+    }
+    if logout.backchannel_retry_base_secs == 0 {
+        return Some("logout.backchannel_retry_base_secs: must be greater than 0".to_owned());
+    }
+    if logout.backchannel_retry_max_secs < logout.backchannel_retry_base_secs {
+        return Some(
+            "logout.backchannel_retry_max_secs: must not be below backchannel_retry_base_secs"
+                .to_owned(),
+        );
+    }
+    positive(
+        "logout.backchannel_poll_interval_secs",
+        logout.backchannel_poll_interval_secs,
+    )
 }
 
 fn client_cache_ttl(secs: u64) -> Option<String> {

@@ -27,6 +27,10 @@ pub struct Model {
     /// JSON list of `acr` names (OIDC Registration `default_acr_values`).
     pub default_acr_values: Json,
     pub minimum_acr: Option<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
+    pub frontchannel_logout_uri: Option<String>,
+    pub frontchannel_logout_session_required: bool,
     pub created_at: DateTimeUtc,
 }
 

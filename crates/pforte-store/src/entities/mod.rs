@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod assertion_jtis;
 pub mod audit_events;
 pub mod authorization_codes;
+pub mod backchannel_logout_deliveries;
 pub mod clients;
 pub mod code_challenges;
 pub mod grants;

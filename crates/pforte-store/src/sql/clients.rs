@@ -5,7 +5,7 @@ use crate::entities::clients;
 use crate::error::{db_error, from_json, to_json, unknown_value};
 use async_trait::async_trait;
 use pforte_crypto::SigningAlg;
-use pforte_oauth::model::{ApplicationType, Client, ClientAuthMethod, GrantType};
+use pforte_oauth::model::{ApplicationType, Client, ClientAuthMethod, GrantType, LogoutEndpoints};
 use pforte_oauth::ports::ClientStore;
 use pforte_types::StoreError;
 use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
@@ -70,6 +70,10 @@ fn client_to_row(client: &Client) -> Result<clients::ActiveModel, StoreError> {
         id_token_alg: Set(alg_to_text(&client.id_token_alg)?),
         default_acr_values: Set(to_json(&client.default_acr_values, "default_acr_values")?),
         minimum_acr: Set(client.minimum_acr.clone()),
+        backchannel_logout_uri: Set(client.logout.backchannel_uri.clone()),
+        backchannel_logout_session_required: Set(client.logout.backchannel_session_required),
+        frontchannel_logout_uri: Set(client.logout.frontchannel_uri.clone()),
+        frontchannel_logout_session_required: Set(client.logout.frontchannel_session_required),
         created_at: Set(client.created_at),
     })
 }
@@ -94,6 +98,12 @@ fn client_from_row(row: clients::Model) -> Result<Client, StoreError> {
         extra_scopes: from_json(row.extra_scopes, "extra_scopes")?,
         default_acr_values: from_json(row.default_acr_values, "default_acr_values")?,
         minimum_acr: row.minimum_acr,
+        logout: LogoutEndpoints {
+            backchannel_uri: row.backchannel_logout_uri,
+            backchannel_session_required: row.backchannel_logout_session_required,
+            frontchannel_uri: row.frontchannel_logout_uri,
+            frontchannel_session_required: row.frontchannel_logout_session_required,
+        },
         grant_types,
         client_id: row.client_id,
         name: row.name,

@@ -5,11 +5,13 @@
 //! subject claims), `keys`, and the grant store in `grants` (grants, codes,
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
 //! tokens, purging), `lockout` (counters, passwords, the audit trail), the
-//! second-factor ports in `factors`, `challenges` and `profile`, and `outbox`
-//! (the dev outbox of pforte-notify).
+//! second-factor ports in `factors`, `challenges` and `profile`, `outbox`
+//! (the dev outbox of pforte-notify) and `backchannel_logout` (the queue of
+//! logout tokens to deliver).
 
 mod accounts;
 mod artefacts;
+mod backchannel_logout;
 mod challenges;
 mod clients;
 mod factors;

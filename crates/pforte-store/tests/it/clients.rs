@@ -51,3 +51,21 @@ pub async fn r_ac_2_client_default_and_minimum_levels_round_trip(store: &SqlStor
     assert!(plain_read.default_acr_values.is_empty());
     assert_eq!(plain_read.minimum_acr, None);
 }
+
+pub async fn r_se_2_client_logout_endpoints_round_trip(store: &SqlStore) {
+    let mut notified = client("notified");
+    notified.logout = pforte_oauth::model::LogoutEndpoints {
+        backchannel_uri: Some("https://rp.example/bcl".to_owned()),
+        backchannel_session_required: true,
+        frontchannel_uri: Some("https://rp.example/fcl".to_owned()),
+        frontchannel_session_required: true,
+    };
+    store.insert_client(&notified).await.unwrap();
+    store.insert_client(&client("plain")).await.unwrap();
+    assert_eq!(store.get_client("notified").await.unwrap(), Some(notified));
+    let plain = store.get_client("plain").await.unwrap().unwrap();
+    assert_eq!(
+        plain.logout,
+        pforte_oauth::model::LogoutEndpoints::default()
+    );
+}

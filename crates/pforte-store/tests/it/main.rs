@@ -25,6 +25,7 @@ mod fixtures;
 mod grants;
 mod keys;
 mod lockout;
+mod logout_deliveries;
 mod memory;
 mod outbox;
 mod profile;
@@ -68,6 +69,10 @@ store_suite! {
     clients::removing_a_client_reports_whether_it_existed,
     clients::removing_a_client_removes_its_grants,
     clients::r_ac_2_client_default_and_minimum_levels_round_trip,
+    clients::r_se_2_client_logout_endpoints_round_trip,
+    logout_deliveries::r_se_2_due_deliveries_are_claimed_once_until_the_claim_lapses,
+    logout_deliveries::r_se_2_a_failed_delivery_is_rescheduled_with_its_attempts,
+    logout_deliveries::r_se_2_parallel_claims_hand_each_delivery_to_one_node,
     accounts::accounts_round_trip_and_are_found_by_username_in_any_case,
     accounts::r_id_1_usernames_differing_only_in_case_conflict,
     accounts::r_id_1_login_by_verified_email_finds_exactly_one_account,

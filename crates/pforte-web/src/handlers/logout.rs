@@ -172,6 +172,14 @@ async fn confirmed(state: &AppState, headers: &HeaderMap, params: &Params) -> Re
 }
 
 /// Ends the session, clears the cookie, and redirects or shows the page.
+///
+/// Front-channel logout (OpenID Front-Channel Logout 1.0 §4): when clients of
+/// the ended session registered a `frontchannel_logout_uri`, the page loads
+/// each in a hidden iframe. With a post-logout redirect, that page comes
+/// first and continues to the redirect once the frames have loaded (a small
+/// script; without script, a visible link); otherwise the redirect is
+/// immediate. Back-channel logout needs nothing here: ending the session
+/// queues the logout tokens.
 async fn finish(
     state: &AppState,
     locale: &str,
@@ -179,25 +187,66 @@ async fn finish(
     redirect_to: Option<&str>,
     request_id: &str,
 ) -> Response {
-    if let Some(sid) = sid
-        && let Err(error) = state
+    let mut ended = None;
+    if let Some(sid) = sid {
+        match state
             .identity
             .end_session(sid, pforte_identity::session::SessionEndReason::Logout)
             .await
-    {
-        return respond::internal_error_page(state, locale, &error, request_id);
+        {
+            Ok(session) => ended = session,
+            Err(error) => return respond::internal_error_page(state, locale, &error, request_id),
+        }
     }
-    tracing::info!(request_id, ended = sid.is_some(), "logout");
+    let frontchannel_urls = match &ended {
+        Some(session) => match state
+            .oauth
+            .frontchannel_logout_urls(&session.clients, &session.sid)
+            .await
+        {
+            Ok(urls) => urls
+                .into_iter()
+                .filter(|url| security::frame_source(url).is_some())
+                .collect(),
+            Err(error) => {
+                // The session is over; a client that cannot be read is not
+                // told by front channel, which must not stop the logout.
+                tracing::warn!(
+                    request_id,
+                    error = error.internal.as_deref().unwrap_or(&error.description),
+                    "front-channel logout URIs cannot be read"
+                );
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    tracing::info!(
+        request_id,
+        ended = ended.is_some(),
+        frontchannel = frontchannel_urls.len(),
+        "logout"
+    );
     let mut response = match redirect_to {
-        Some(location) => respond::see_other(location),
-        None => respond::page(
-            state,
-            StatusCode::OK,
-            "logged_out.html",
-            locale,
-            &tera::Context::new(),
-            None,
-        ),
+        Some(location) if frontchannel_urls.is_empty() => respond::see_other(location),
+        _ => {
+            let nonce = redirect_to.map(|_| pforte_crypto::random::random_token());
+            let mut context = tera::Context::new();
+            context.insert("frontchannel_urls", &frontchannel_urls);
+            context.insert("continue_to", &redirect_to);
+            context.insert("nonce", &nonce);
+            respond::page(
+                state,
+                StatusCode::OK,
+                "logged_out.html",
+                locale,
+                &context,
+                Some(security::frontchannel_logout_csp(
+                    &frontchannel_urls,
+                    nonce.as_deref(),
+                )),
+            )
+        }
     };
     if let Some(cookie) = cookies::clear(CookieKind::Session, state.settings.secure_cookies) {
         response.headers_mut().append(header::SET_COOKIE, cookie);

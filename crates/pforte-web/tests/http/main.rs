@@ -7,6 +7,7 @@ mod discovery;
 mod flow;
 mod lockout;
 mod login;
+mod logout_notify;
 mod pages;
 mod second_factor;
 mod sessions;
