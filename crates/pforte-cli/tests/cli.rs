@@ -483,8 +483,18 @@ fn r_pw_1_user_add_list_and_set_password_never_show_passwords() {
         let app = provider.app().await;
         let account = app.store.find_by_username("erika").await.unwrap().unwrap();
         assert!(account.password_hash.starts_with("$argon2id$"));
-        assert!(app.hasher.verify(second, &account.password_hash));
-        assert!(!app.hasher.verify(password, &account.password_hash));
+        assert!(
+            app.hasher
+                .verify(second, &account.password_hash)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !app.hasher
+                .verify(password, &account.password_hash)
+                .await
+                .unwrap()
+        );
         assert!(account.email_verified);
         assert!(
             account.totp_secret_encrypted.is_none(),
