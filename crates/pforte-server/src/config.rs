@@ -44,8 +44,8 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OpsSettings {
-    /// A second socket address that serves `/metrics` (and the health
-    /// endpoints) for the monitoring system only. Absent: no metrics are
+    /// A second socket address that serves `/metrics`, for the monitoring
+    /// system only. Absent: no metrics are
     /// collected or served. Never exposed on the public listener: an identity
     /// provider's internals (login rates, failures, queue lengths) are not for
     /// everyone.
