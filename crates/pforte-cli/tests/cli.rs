@@ -483,8 +483,18 @@ fn r_pw_1_user_add_list_and_set_password_never_show_passwords() {
         let app = provider.app().await;
         let account = app.store.find_by_username("erika").await.unwrap().unwrap();
         assert!(account.password_hash.starts_with("$argon2id$"));
-        assert!(app.hasher.verify(second, &account.password_hash));
-        assert!(!app.hasher.verify(password, &account.password_hash));
+        assert!(
+            app.hasher
+                .verify(second, &account.password_hash)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !app.hasher
+                .verify(password, &account.password_hash)
+                .await
+                .unwrap()
+        );
         assert!(account.email_verified);
         assert!(
             account.totp_secret_encrypted.is_none(),
@@ -843,3 +853,68 @@ mod outbox;
 
 #[path = "cli/session.rs"]
 mod session;
+
+/// R-OP-3: `/health/ready` answers on the public listener, `/metrics` only on
+/// `ops.metrics_listen`, and SIGTERM stops both cleanly.
+#[cfg(unix)]
+#[test]
+fn r_op_3_serve_exposes_metrics_only_on_the_metrics_listener() {
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, metrics_port) = (free_port(), free_port());
+    let provider = Provider::with_settings("demo = false");
+    let child = provider
+        .command()
+        .arg("serve")
+        .env("PFORTE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PFORTE_ISSUER", format!("http://127.0.0.1:{port}"))
+        .env(
+            "PFORTE_OPS__METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
+        .env("PFORTE_LOG__FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ready = loop {
+        if let Some(response) = http_get(port, "/health/ready") {
+            break response;
+        }
+        assert!(Instant::now() < deadline, "pforte serve did not answer");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(
+        ready.ends_with(r#"{"status":"ready","checks":{"database":"ok"}}"#),
+        "{ready}"
+    );
+    let public = http_get(port, "/metrics").unwrap();
+    assert!(public.starts_with("HTTP/1.1 404"), "{public}");
+    let metrics = http_get(metrics_port, "/metrics").unwrap();
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"pforte_http_requests_total{route="/health/ready",method="GET",status_class="2xx"}"#
+        ),
+        "{metrics}"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    succeeded(&output);
+    let log = stderr(&output);
+    let last = log.lines().last().unwrap();
+    let line: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(line["fields"]["message"], "Pforte stopped", "{log}");
+}

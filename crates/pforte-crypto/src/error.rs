@@ -22,4 +22,8 @@ pub enum CryptoError {
     /// Password hashing parameters or a stored hash are unusable.
     #[error("password hashing: {0}")]
     PasswordHash(String),
+    /// Every hashing worker is busy and the queue is full (R-OP-3): the caller
+    /// answers "temporarily unavailable, try again".
+    #[error("password hashing is busy")]
+    Busy,
 }

@@ -10,7 +10,9 @@
 //!    Unknown names have their own counter and are locked like real ones.
 //! 4. The password is verified against the account's hash, or against the
 //!    dummy hash for an unknown name or a refused attempt, so every answer
-//!    costs one verification (R-LO-4).
+//!    costs one verification (R-LO-4). The verification runs on the bounded
+//!    hashing pool; its place in the queue is taken before step 3, so a login
+//!    refused under load ([`IdentityError::Busy`], R-OP-3) counts nothing.
 //! 5. A correct password clears the counter; a wrong one was already counted.
 //!
 //! Every refusal is the one [`IdentityError::InvalidCredentials`]; the reason
@@ -18,6 +20,7 @@
 
 use crate::account::Account;
 use crate::audit::{AuditEvent, AuditKind, RequestContext};
+use crate::metrics::{self, LoginResult};
 use crate::ports::{CounterKey, Transition};
 use crate::service::{IdentityError, IdentityService};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -65,6 +68,7 @@ impl IdentityService {
                     format!("throttled retry_after={}s", retry_after.num_seconds()),
                 );
             guard.lockout.append_audit(&[event]).await?;
+            metrics::login(LoginResult::Throttled);
             return Err(IdentityError::InvalidCredentials);
         }
 
@@ -75,6 +79,11 @@ impl IdentityService {
             }
         };
         let account_id = account.as_ref().map(|account| account.id);
+        // A place in the hashing queue before the attempt is reserved: a
+        // refusal under load (R-OP-3) then leaves no trace in the counters.
+        let admission = self.hasher.admit().inspect_err(|_| {
+            metrics::login(LoginResult::Busy);
+        })?;
         let key = match account_id {
             Some(id) => CounterKey::for_account(id, &name),
             None => CounterKey::for_unknown_name(&name),
@@ -85,16 +94,37 @@ impl IdentityService {
         let (before, _) = guard.lockout.update_lock_state(&key, &reserve_step).await?;
         let admitted = is_admitted(before, now, &lockout);
 
-        let verified = match (&account, admitted) {
-            (Some(account), true) => self.hasher.verify(password, &account.password_hash),
-            _ => {
-                self.hasher.verify_against_dummy(password);
-                false
-            }
-        };
+        let candidate = password.to_owned();
+        let stored = account
+            .as_ref()
+            .filter(|_| admitted)
+            .map(|account| account.password_hash.clone());
+        let verified = self
+            .hasher
+            .run_admitted(admission, move |hashing| match stored {
+                Some(hash) => hashing.verify(&candidate, &hash),
+                None => {
+                    hashing.verify_against_dummy(&candidate);
+                    false
+                }
+            })
+            .await?;
         let (Some(account), true) = (account, verified) else {
+            if !admitted {
+                metrics::login(LoginResult::Locked);
+            }
             if admitted {
                 let (_, decision) = decide(before, AttemptOutcome::WrongPassword, now, &lockout);
+                metrics::login(LoginResult::Failure);
+                match decision {
+                    Decision::Refuse(Refusal::LockedNow { .. }) => {
+                        metrics::account_locked("locked")
+                    }
+                    Decision::Refuse(Refusal::DeactivatedNow { .. }) => {
+                        metrics::account_locked("deactivated")
+                    }
+                    _ => {}
+                }
                 let event =
                     AuditEvent::new(AuditKind::LoginFailed, now, account_id, &name, context)
                         .with_detail(attempt_detail(account_id.is_none(), &decision));
@@ -111,8 +141,10 @@ impl IdentityService {
         let success_step = |state: LockState| succeed(state, now, account.id, &name, context);
         let (_, after) = guard.lockout.update_lock_state(&key, &success_step).await?;
         if after.is_deactivated() {
+            metrics::login(LoginResult::Locked);
             return Err(IdentityError::InvalidCredentials);
         }
+        metrics::login(LoginResult::Success);
         let account = self
             .rehash_if_needed(account, password, &name, context)
             .await;
@@ -153,7 +185,10 @@ impl IdentityService {
         if !self.hasher.needs_rehash(&account.password_hash) {
             return account;
         }
-        let (Ok(guard), Ok(new_hash)) = (self.guard(), self.hasher.hash(password)) else {
+        let Ok(guard) = self.guard() else {
+            return account;
+        };
+        let Ok(new_hash) = self.hasher.hash(password).await else {
             return account;
         };
         let now = self.clock.now();

@@ -385,3 +385,46 @@ async fn r_id_1_verified_email_logs_in_and_an_unverified_one_does_not() {
         "{unverified:?}"
     );
 }
+
+/// Under a login storm the hashing queue fills up; a login beyond it is
+/// refused with `Busy` before its attempt is reserved, so it counts nothing,
+/// writes no audit event and runs no hash (R-OP-3, R-LO-3).
+#[tokio::test]
+async fn r_op_3_login_refused_by_a_full_hashing_queue_counts_no_attempt() {
+    let policy = ResolvedPolicy::from_toml(&POLICY.replace("DURING", "ignore")).unwrap();
+    let stored = cheap(1024);
+    let params = pforte_crypto::Argon2Params {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let pool = pforte_crypto::HashPool::new(pforte_crypto::PoolLimits {
+        workers: 1,
+        queue_limit: 0,
+    });
+    let busy = std::sync::Arc::new(
+        pforte_crypto::PasswordHasher::with_pool(params, pool.clone()).unwrap(),
+    );
+    let fx = fixture_with_policy(&stored, busy.clone(), policy).await;
+    let held = pool.admit().unwrap();
+
+    let error = fx
+        .service
+        .login("alice", "correct horse", &from("192.0.2.7"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IdentityError::Busy), "{error:?}");
+    assert_eq!(error.public_code(), "PF-LOGIN-503");
+    assert_eq!(busy.verifications(), 0);
+    assert!(fx.guard.counters.lock().unwrap().is_empty());
+    assert!(events(&fx).await.is_empty());
+
+    drop(held);
+    let outcome = fx
+        .service
+        .login("alice", "correct horse", &from("192.0.2.7"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.account.id, fx.alice);
+    assert_eq!(busy.verifications(), 1);
+}

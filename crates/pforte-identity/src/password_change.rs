@@ -25,6 +25,7 @@ impl IdentityService {
         let state = guard.credentials.password_state(account.id).await?;
         let second_factor = self.has_second_factor(account.id).await?;
         self.evaluate(account, &state, second_factor, new_password)
+            .await?
             .map_err(IdentityError::PasswordRejected)
     }
 
@@ -42,51 +43,60 @@ impl IdentityService {
         })
     }
 
-    fn evaluate(
+    /// Every rule at once. The whole check, with its verifications against
+    /// the current and the previous hashes, is one job on the hashing pool
+    /// (R-OP-3): the hashes run one after another on one worker.
+    async fn evaluate(
         &self,
         account: &Account,
         state: &PasswordState,
         second_factor: bool,
         new_password: &str,
-    ) -> Result<(), Vec<PasswordViolation>> {
+    ) -> Result<Result<(), Vec<PasswordViolation>>, IdentityError> {
         let Ok(guard) = self.guard() else {
-            return Ok(());
+            return Ok(Ok(()));
         };
-        let policy = &guard.policy.password;
-        let history = |candidate: &str, depth: usize| {
-            self.hasher.verify(candidate, &account.password_hash)
-                || state
-                    .history
-                    .iter()
-                    .take(depth)
-                    .any(|hash| self.hasher.verify(candidate, hash))
+        let policy = guard.policy.clone();
+        let account = account.clone();
+        let history_hashes = state.history.clone();
+        let new_password = new_password.to_owned();
+        let job = move |hashing: &pforte_crypto::Hashing| {
+            let policy = &policy.password;
+            let history = |candidate: &str, depth: usize| {
+                hashing.verify(candidate, &account.password_hash)
+                    || history_hashes
+                        .iter()
+                        .take(depth)
+                        .any(|hash| hashing.verify(candidate, hash))
+            };
+            let usernames = [account.username.as_str()];
+            let context = PasswordContext {
+                usernames: &usernames,
+                email: account.email.as_deref(),
+                second_factor,
+                history: Some(&history),
+            };
+            let mut violations = match policy.evaluate(&new_password, &context) {
+                Ok(()) => Vec::new(),
+                Err(violations) => violations,
+            };
+            let reused = PasswordViolation::RecentlyUsed {
+                history: policy.history.max(1),
+            };
+            if !violations
+                .iter()
+                .any(|violation| matches!(violation, PasswordViolation::RecentlyUsed { .. }))
+                && hashing.verify(&new_password, &account.password_hash)
+            {
+                violations.push(reused);
+            }
+            if violations.is_empty() {
+                Ok(())
+            } else {
+                Err(violations)
+            }
         };
-        let usernames = [account.username.as_str()];
-        let context = PasswordContext {
-            usernames: &usernames,
-            email: account.email.as_deref(),
-            second_factor,
-            history: Some(&history),
-        };
-        let mut violations = match policy.evaluate(new_password, &context) {
-            Ok(()) => Vec::new(),
-            Err(violations) => violations,
-        };
-        let reused = PasswordViolation::RecentlyUsed {
-            history: policy.history.max(1),
-        };
-        if !violations
-            .iter()
-            .any(|violation| matches!(violation, PasswordViolation::RecentlyUsed { .. }))
-            && self.hasher.verify(new_password, &account.password_hash)
-        {
-            violations.push(reused);
-        }
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(violations)
-        }
+        Ok(self.hasher.run(job).await?)
     }
 
     /// The change of an initial password at first login (R-PW-3). The user
@@ -111,6 +121,7 @@ impl IdentityService {
         }
         let second_factor = self.has_second_factor(account_id).await?;
         self.evaluate(&account, &state, second_factor, new_password)
+            .await?
             .map_err(IdentityError::PasswordRejected)?;
         if new_password != confirmation {
             return Err(IdentityError::PasswordConfirmationMismatch);
@@ -153,10 +164,7 @@ impl IdentityService {
         context: &RequestContext,
     ) -> Result<(), IdentityError> {
         let guard = self.guard()?;
-        let hash = self
-            .hasher
-            .hash(new_password)
-            .map_err(|error| pforte_types::StoreError::Unavailable(error.to_string()))?;
+        let hash = self.hasher.hash(new_password).await?;
         let now = self.clock.now();
         let event = AuditEvent::new(
             AuditKind::PasswordChanged,

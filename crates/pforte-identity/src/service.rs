@@ -122,6 +122,22 @@ pub enum IdentityError {
     /// The storage behind accounts or sessions failed.
     #[error("identity storage failed: {0}")]
     Store(#[from] StoreError),
+    /// Every password hashing worker is busy and the queue is full (R-OP-3):
+    /// nothing was checked or counted; the user may try again shortly.
+    #[error("password checks are temporarily unavailable")]
+    Busy,
+    /// Password hashing failed for another reason than a full queue.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl From<pforte_crypto::CryptoError> for IdentityError {
+    fn from(error: pforte_crypto::CryptoError) -> Self {
+        match error {
+            pforte_crypto::CryptoError::Busy => Self::Busy,
+            other => Self::Hashing(other.to_string()),
+        }
+    }
 }
 
 impl IdentityError {
@@ -153,6 +169,8 @@ impl IdentityError {
             Self::Sealing(_) => "PF-MFA-500",
             Self::NotConfigured => "PF-LOGIN-501",
             Self::Store(_) => "PF-LOGIN-500",
+            Self::Busy => "PF-LOGIN-503",
+            Self::Hashing(_) => "PF-LOGIN-502",
         }
     }
 }

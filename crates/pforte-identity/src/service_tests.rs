@@ -169,7 +169,7 @@ pub(crate) async fn fixture_with_policy(
         .insert_account(&Account {
             id: alice,
             username: "alice".to_owned(),
-            password_hash: stored_hasher.hash("correct horse").unwrap(),
+            password_hash: stored_hasher.hash("correct horse").await.unwrap(),
             email: None,
             email_verified: false,
             given_name: None,

@@ -27,6 +27,9 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
+/// Token responses issued, labelled `grant_type` (docs/operations.md).
+pub const METRIC_TOKENS_ISSUED: &str = "pforte_tokens_issued_total";
+
 /// RFC 6749 5.2 `unsupported_grant_type`.
 fn unsupported_grant_type(grant_type: &str) -> OAuthError {
     OAuthError::new(
@@ -56,10 +59,17 @@ impl Provider {
                 grant_type.as_str()
             )));
         }
-        match grant_type {
+        let issued = match grant_type {
             GrantType::AuthorizationCode => self.authorization_code_grant(&client, params).await,
             GrantType::RefreshToken => self.refresh_token_grant(&client, params).await,
             GrantType::ClientCredentials => self.client_credentials_grant(&client, params).await,
+        };
+        // R-OP-3: tokens issued by grant type. Recorded through the `metrics`
+        // facade (no I/O; without an installed recorder it does nothing).
+        if issued.is_ok() {
+            metrics::counter!(METRIC_TOKENS_ISSUED, "grant_type" => grant_type.as_str())
+                .increment(1);
         }
+        issued
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::backchannel::{BackchannelDelivery, BackchannelLogoutListener, DeliveryOptions};
 use crate::config::Settings;
-use pforte_crypto::{Argon2Params, MasterKey, PasswordHasher, SecretDigester, SigningAlg};
+use pforte_crypto::{
+    Argon2Params, HashPool, MasterKey, PasswordHasher, SecretDigester, SigningAlg,
+};
 use pforte_factors::code::CodeDigester;
 use pforte_identity::factor::Channel;
 use pforte_identity::ports::{ChallengeStore, Notifier};
@@ -18,6 +20,7 @@ use pforte_store::{
     RedisStore, RedisThrottleStore, SqlStore,
 };
 use pforte_types::Clock;
+use pforte_web::readiness::{Readiness, ReadinessCheck};
 use pforte_web::{AppState, Pages, WebSettings};
 use std::future::Future;
 use std::path::Path;
@@ -84,6 +87,9 @@ pub struct App {
     /// Wakes this node's back-channel logout worker when a logout here
     /// queued logout tokens (R-SE-2).
     pub logout_wake: Arc<tokio::sync::Notify>,
+    /// What `/health/ready` checks: the database, and Redis when sessions
+    /// live there (R-OP-3).
+    pub readiness: Arc<Readiness>,
 }
 
 impl std::fmt::Debug for App {
@@ -105,9 +111,14 @@ impl App {
         let master = open_master_key(&settings)?;
         let secrets = SecretDigester::new(&master);
         let policy = Arc::new(settings.policy()?);
+        // Every password hash runs on this pool (R-OP-3); its size comes
+        // from the configuration even when a policy file sets the parameters.
         let hasher = Arc::new(
-            PasswordHasher::new(hashing_params(&settings, &policy))
-                .map_err(|error| ServerError::Keys(error.to_string()))?,
+            PasswordHasher::with_pool(
+                hashing_params(&settings, &policy),
+                HashPool::new(settings.password_hashing.pool_limits()),
+            )
+            .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let mut provider_config = provider_config(&settings)?;
         // The protocol core compares levels by rank only; their names and the
@@ -153,7 +164,8 @@ impl App {
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
         let memory = Arc::new(MemoryStore::new(clock.clone()));
-        let (sessions, ephemeral) = session_stores(&settings, &memory).await?;
+        let (sessions, ephemeral, redis) = session_stores(&settings, &memory).await?;
+        let readiness = Arc::new(readiness(&settings, &store, redis));
         let logout_wake = Arc::new(tokio::sync::Notify::new());
         // Every ended session reaches its clients' back-channel logout
         // endpoints, whatever ended it (BCL 1.0 §2.7, R-SE-2).
@@ -212,6 +224,7 @@ impl App {
             policy,
             clock,
             logout_wake,
+            readiness,
         })
     }
 
@@ -233,8 +246,11 @@ impl App {
                 demo_enabled: self.settings.demo,
             }),
             clock: self.clock.clone(),
+            readiness: self.readiness.clone(),
         };
-        Ok(pforte_web::router(state))
+        // Applied with `Router::layer`, the request metrics run per route and
+        // see the route template (R-OP-3).
+        Ok(pforte_web::router(state).layer(axum::middleware::from_fn(crate::ops::metrics::track)))
     }
 
     /// The background job of a running provider (see [`Maintenance`]).
@@ -385,12 +401,23 @@ impl Maintenance {
     /// Runs a pass every `interval` until the task is dropped. A failed pass is
     /// logged and retried at the next tick; it never stops the provider.
     pub async fn run(self, interval: Duration) {
+        self.run_until(interval, std::future::pending()).await;
+    }
+
+    /// Like [`Self::run`], but returns once `stop` completes. `stop` is only
+    /// watched between passes: a pass that has begun finishes first, so a
+    /// shutdown never interrupts it halfway (R-OP-3).
+    pub async fn run_until(self, interval: Duration, stop: impl Future<Output = ()>) {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The first tick completes at once; the keys were just loaded.
         ticker.tick().await;
+        let mut stop = std::pin::pin!(stop);
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                () = &mut stop => return,
+                _ = ticker.tick() => {}
+            }
             match self.run_once().await {
                 Ok(purged) if purged > 0 => {
                     tracing::debug!(purged, "maintenance: expired artefacts deleted");
@@ -411,18 +438,39 @@ impl Maintenance {
 async fn session_stores(
     settings: &Settings,
     memory: &Arc<MemoryStore>,
-) -> Result<(Arc<dyn SessionStore>, Arc<dyn EphemeralStore>), ServerError> {
+) -> Result<SessionStores, ServerError> {
     match (settings.session.store.as_str(), &settings.session.redis_url) {
         ("redis", Some(url)) => {
             let redis =
                 Arc::new(RedisStore::connect(url, &settings.session.redis_key_prefix).await?);
-            Ok((redis.clone(), redis))
+            Ok((redis.clone(), redis.clone(), Some(redis)))
         }
         ("redis", None) => Err(crate::config::ConfigError::Problems(vec![
             "session.redis_url: required when session.store is \"redis\"".to_owned(),
         ])
         .into()),
-        _ => Ok((memory.clone(), memory.clone())),
+        _ => Ok((memory.clone(), memory.clone(), None)),
+    }
+}
+
+/// The session store, the flow-state store, and Redis when they live there.
+type SessionStores = (
+    Arc<dyn SessionStore>,
+    Arc<dyn EphemeralStore>,
+    Option<Arc<RedisStore>>,
+);
+
+/// The readiness checks (R-OP-3): the database always, Redis when sessions
+/// live there, each bounded by `ops.readiness_timeout_ms`.
+fn readiness(settings: &Settings, store: &SqlStore, redis: Option<Arc<RedisStore>>) -> Readiness {
+    let mut checks: Vec<Arc<dyn ReadinessCheck>> =
+        vec![Arc::new(crate::ops::health::DatabaseCheck(store.clone()))];
+    if let Some(redis) = redis {
+        checks.push(Arc::new(crate::ops::health::RedisCheck(redis)));
+    }
+    Readiness {
+        checks,
+        timeout: Duration::from_millis(settings.ops.readiness_timeout_ms),
     }
 }
 

@@ -37,6 +37,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub notify: NotifySettings,
     pub logout: LogoutSettings,
+    pub ops: OpsSettings,
 }
 
 /// Logout notifications to relying parties (R-SE-2): the back-channel
@@ -71,6 +72,22 @@ impl Default for LogoutSettings {
             backchannel_poll_interval_secs: 5,
         }
     }
+}
+
+/// Operations (R-OP-3): where Prometheus reads the metrics and how long the
+/// readiness checks may take (docs/operations.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsSettings {
+    /// A second socket address that serves `/metrics`, for the monitoring
+    /// system only. Absent: no metrics are
+    /// collected or served. Never exposed on the public listener: an identity
+    /// provider's internals (login rates, failures, queue lengths) are not for
+    /// everyone.
+    pub metrics_listen: Option<String>,
+    /// How long each check of `/health/ready` (database, Redis) may take
+    /// before it counts as failed, in milliseconds.
+    pub readiness_timeout_ms: u64,
 }
 
 /// Where outbound messages go (R-MF-3, R-MF-4): each channel to a real
@@ -140,13 +157,32 @@ pub struct SessionSettings {
     pub redis_key_prefix: String,
 }
 
-/// Argon2id parameters (R-PW-1).
+/// Argon2id parameters (R-PW-1) and the pool the hashes run on (R-OP-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PasswordHashingSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes that run at the same time; `0` means one per CPU core.
+    pub workers: usize,
+    /// Password checks that may wait for a worker; beyond that a login is
+    /// answered "temporarily unavailable, try again".
+    pub queue_limit: usize,
+}
+
+impl PasswordHashingSettings {
+    /// The pool size in force: `workers = 0` resolved to the CPU count.
+    pub fn pool_limits(&self) -> pforte_crypto::PoolLimits {
+        let workers = match self.workers {
+            0 => pforte_crypto::PoolLimits::default().workers,
+            workers => workers,
+        };
+        pforte_crypto::PoolLimits {
+            workers,
+            queue_limit: self.queue_limit,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +211,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             notify: NotifySettings::default(),
             logout: LogoutSettings::default(),
+            ops: OpsSettings::default(),
         }
     }
 }
@@ -213,6 +250,17 @@ impl Default for PasswordHashingSettings {
             memory_kib: defaults.memory_kib,
             iterations: defaults.iterations,
             parallelism: defaults.parallelism,
+            workers: 0,
+            queue_limit: 64,
+        }
+    }
+}
+
+impl Default for OpsSettings {
+    fn default() -> Self {
+        Self {
+            metrics_listen: None,
+            readiness_timeout_ms: 2000,
         }
     }
 }

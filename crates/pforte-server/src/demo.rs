@@ -130,6 +130,7 @@ pub async fn provision(app: &App) -> Result<DemoOutcome, ServerError> {
     let password_hash = app
         .hasher
         .hash(&password)
+        .await
         .map_err(|error| ServerError::Keys(format!("password hash: {error}")))?;
     let account = Account {
         id: AccountId::new(),
@@ -255,7 +256,12 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!account.password_hash.contains(&demo.password));
-        assert!(app.hasher.verify(&demo.password, &account.password_hash));
+        assert!(
+            app.hasher
+                .verify(&demo.password, &account.password_hash)
+                .await
+                .unwrap()
+        );
         assert!(demo.password.len() >= 16);
     }
 

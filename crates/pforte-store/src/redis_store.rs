@@ -142,6 +142,17 @@ impl RedisStore {
         })
     }
 
+    /// `PING`, for the readiness check (R-OP-3). The connection's response
+    /// timeout bounds it; a Redis that is gone reports an error.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
     fn session_key(&self, sid: &str) -> String {
         format!("{}:session:{sid}", self.key_prefix)
     }

@@ -93,6 +93,7 @@ impl TestServer {
                 memory_kib: 1024,
                 iterations: 1,
                 parallelism: 1,
+                ..PasswordHashingSettings::default()
             },
             ..Settings::default()
         };
@@ -140,7 +141,7 @@ impl TestServer {
         let account = Account {
             id: AccountId::new(),
             username: username.to_owned(),
-            password_hash: self.app.hasher.hash(password)?,
+            password_hash: self.app.hasher.hash(password).await?,
             email: Some(format!("{username}@example.test")),
             email_verified: true,
             given_name: Some("Erika".to_owned()),

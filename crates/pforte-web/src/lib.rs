@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod i18n;
 pub mod interaction;
 pub mod pages;
+pub mod readiness;
 pub mod request_id;
 pub mod respond;
 pub mod security;
@@ -47,7 +48,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .route("/", get(health::home))
-        .route("/healthz", get(health::healthz))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/healthz", get(health::live))
         .route("/favicon.ico", get(health::no_icon))
         .route(
             "/.well-known/openid-configuration",

@@ -242,6 +242,23 @@ pub fn internal_error_page(
     )
 }
 
+/// Seconds a client is asked to wait when password checks are refused under
+/// load (RFC 9110 10.2.3 `Retry-After`).
+pub const BUSY_RETRY_AFTER_SECS: u32 = 2;
+
+/// Turns a page that says "temporarily unavailable, try again" into a
+/// `503 Service Unavailable` with `Retry-After` (R-OP-3: the password hashing
+/// queue is full). The page itself keeps the form, so trying again is one
+/// click.
+pub fn busy(mut response: Response) -> Response {
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+    );
+    response
+}
+
 /// `303 See Other` to `location` (RFC 9110 15.4.4: the browser follows with GET
 /// whatever the method was, which suits redirects after a form POST).
 pub fn see_other(location: &str) -> Response {

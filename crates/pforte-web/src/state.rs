@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::pages::Pages;
+use crate::readiness::Readiness;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +24,9 @@ pub struct AppState {
     pub pages: Arc<Pages>,
     pub settings: Arc<WebSettings>,
     pub clock: Arc<dyn Clock>,
+    /// What `/health/ready` checks (R-OP-3), handed in by the composition
+    /// root.
+    pub readiness: Arc<Readiness>,
 }
 
 /// Web-layer settings derived from the configuration.

@@ -1,24 +1,32 @@
 //! `pforte serve`: logging, the provider, demo provisioning on first start,
-//! the listener, background maintenance and back-channel logout delivery,
-//! and a graceful stop on SIGINT or SIGTERM (open requests finish first).
+//! the listener, the metrics listener (`ops.metrics_listen`), background
+//! maintenance, back-channel logout delivery, and a graceful stop on SIGINT
+//! or SIGTERM: open requests finish first, then the maintenance job ends after
+//! its current pass (R-OP-3, docs/operations.md).
 
 use anyhow::Context;
 use pforte_server::App;
 use pforte_server::app::{MAINTENANCE_INTERVAL, serve_router};
-use pforte_server::config::LogSettings;
 use pforte_server::demo::{self, DemoOutcome};
 use pforte_types::SystemClock;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing_subscriber::EnvFilter;
 
 pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     // Registered first: a SIGTERM that arrives while starting up is then a
     // graceful stop, not the default action (termination).
     let shutdown = shutdown_signal()?;
     let settings = super::settings(config)?;
-    init_tracing(&settings.log)?;
+    pforte_server::ops::logging::init(&settings.log).map_err(|error| anyhow::anyhow!(error))?;
+    // Installed before anything records, so that no early sample is lost.
+    let metrics = match &settings.ops.metrics_listen {
+        Some(address) => Some((
+            pforte_server::ops::metrics::install().map_err(|error| anyhow::anyhow!(error))?,
+            address.clone(),
+        )),
+        None => None,
+    };
     let app = App::build(settings, Arc::new(SystemClock))
         .await
         .context("cannot start the provider")?;
@@ -44,7 +52,30 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
         DemoOutcome::Disabled => {}
     }
     tracing::info!(%address, issuer = %app.settings.issuer, "Pforte is listening");
-    let maintenance = tokio::spawn(app.maintenance().run(MAINTENANCE_INTERVAL));
+    // One signal stops everything: the public listener, the metrics listener
+    // and the maintenance job.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopping = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let metrics_server = match metrics {
+        Some((handle, address)) => {
+            let listener = tokio::net::TcpListener::bind(&address)
+                .await
+                .with_context(|| format!("cannot listen on {address} (ops.metrics_listen)"))?;
+            tracing::info!(%address, "metrics are served at /metrics");
+            Some(tokio::spawn(pforte_server::ops::metrics::serve(
+                handle,
+                listener,
+                stopping(stopped.clone()),
+            )))
+        }
+        None => None,
+    };
+    let maintenance = tokio::spawn(
+        app.maintenance()
+            .run_until(MAINTENANCE_INTERVAL, stopping(stopped.clone())),
+    );
     let logout_delivery = tokio::spawn(
         app.backchannel_delivery()
             .context("back-channel logout delivery")?
@@ -52,27 +83,26 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
                 app.settings.logout.backchannel_poll_interval_secs,
             )),
     );
-    let served = serve_router(router, listener, shutdown).await;
-    maintenance.abort();
+    let served = serve_router(router, listener, async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    })
+    .await;
+    // Deliveries not yet sent stay queued in the database for the next node.
     logout_delivery.abort();
+    if let Err(error) = maintenance.await {
+        tracing::warn!(%error, "the maintenance job ended abnormally");
+    }
+    if let Some(metrics_server) = metrics_server {
+        match metrics_server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "the metrics listener failed"),
+            Err(error) => tracing::warn!(%error, "the metrics listener ended abnormally"),
+        }
+    }
     served.context("the server stopped with an error")?;
     tracing::info!("Pforte stopped");
     Ok(())
-}
-
-/// Text for people, JSON for log collectors (`log.format`), filtered by
-/// `log.level`. Logs go to stderr; stdout carries the demo credentials.
-fn init_tracing(log: &LogSettings) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(&log.level).context("log.level")?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let installed = if log.format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-    installed.map_err(|error| anyhow::anyhow!("cannot set up logging: {error}"))
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM (systemd, container

@@ -75,6 +75,7 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
     account.password_hash = app
         .hasher
         .hash(&args.password)
+        .await
         .map_err(|error| anyhow::anyhow!("cannot hash the password: {error}"))?;
     match app.store.insert_account(&account).await {
         Ok(()) => {}

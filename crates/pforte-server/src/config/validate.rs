@@ -40,6 +40,8 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         idle_timeout(&settings.session),
         session_store(&settings.session),
         argon2(hashing.memory_kib, hashing.iterations, hashing.parallelism),
+        hashing_workers(hashing.workers),
+        ops(&settings.ops, &settings.listen),
         log_format(&settings.log.format),
         log_level(&settings.log.level),
         notify(&settings.notify),
@@ -215,6 +217,40 @@ fn argon2(memory_kib: u32, iterations: u32, parallelism: u32) -> Option<String> 
         None
     } else {
         Some(problems.join("; "))
+    }
+}
+
+/// More hashing workers than this would only add memory (each hash holds
+/// `memory_kib`) without adding cores to run on (R-OP-3).
+const MAX_HASHING_WORKERS: usize = 256;
+
+fn hashing_workers(workers: usize) -> Option<String> {
+    (workers > MAX_HASHING_WORKERS).then(|| {
+        format!(
+            "password_hashing.workers: at most {MAX_HASHING_WORKERS} (0 means one per CPU core; got {workers})"
+        )
+    })
+}
+
+/// The readiness timeout must leave a load balancer's probe time to answer
+/// (R-OP-3); the metrics listener must be another address than the public one.
+pub(super) fn ops(ops: &super::OpsSettings, listen: &str) -> Option<String> {
+    if !(1..=30_000).contains(&ops.readiness_timeout_ms) {
+        return Some(format!(
+            "ops.readiness_timeout_ms: must be between 1 and 30000 (got {})",
+            ops.readiness_timeout_ms
+        ));
+    }
+    let metrics = ops.metrics_listen.as_deref()?;
+    match metrics.parse::<SocketAddr>() {
+        Err(_) => Some(format!(
+            "ops.metrics_listen: must be a socket address such as 127.0.0.1:9464 (got {metrics:?})"
+        )),
+        Ok(address) if listen.parse::<SocketAddr>().ok() == Some(address) => Some(
+            "ops.metrics_listen: must differ from listen (metrics are not for the public listener)"
+                .to_owned(),
+        ),
+        Ok(_) => None,
     }
 }
 

@@ -72,6 +72,17 @@ impl SqlStore {
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
+
+    /// A trivial query (`SELECT 1`) through the pool, for the readiness check
+    /// (R-OP-3): proves a connection can be had and the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        use sea_orm::ConnectionTrait as _;
+        self.db
+            .execute_unprepared("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(db_error)
+    }
 }
 
 fn sqlite_options(database_url: &str) -> ConnectOptions {

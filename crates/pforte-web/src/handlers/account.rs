@@ -397,6 +397,7 @@ fn message_of(error: &IdentityError) -> Option<&'static str> {
         IdentityError::SecurityKeyExpired => "webauthn_expired",
         IdentityError::SecurityKeyTaken => "webauthn_taken",
         IdentityError::MembershipUnavailable => "enrol_membership_unavailable",
+        IdentityError::Busy => "error_busy",
         IdentityError::InvalidCredentials
         | IdentityError::InvalidIdentifier(_)
         | IdentityError::WrongAccount => "account_reauth_failed",

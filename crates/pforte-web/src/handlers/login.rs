@@ -284,6 +284,21 @@ pub async fn login_submit(
         Err(IdentityError::WrongAccount) => {
             return wrong_account(&state, locale, &form.interaction, &record, &request_id);
         }
+        Err(IdentityError::Busy) => {
+            // The hashing queue is full (R-OP-3): nothing was checked or
+            // counted; the form comes back with the name filled in.
+            tracing::warn!(request_id, "login refused: password hashing queue full");
+            let message = state.pages.message(locale, "error_busy");
+            return respond::busy(login_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &form.username,
+                Some(message),
+                false,
+            ));
+        }
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
     };
     if let Some(required) = record.target.required_account

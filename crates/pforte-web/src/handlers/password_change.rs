@@ -159,6 +159,17 @@ pub async fn password_change_submit(
             )
         }
         Err(IdentityError::NoPasswordChangePending) => expired(&state, &headers),
+        Err(IdentityError::Busy) => {
+            let problem = state.pages.message(locale, "error_busy");
+            respond::busy(change_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &[problem],
+                false,
+            ))
+        }
         Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
     }
 }

@@ -324,3 +324,41 @@ async fn session_fixation_a_new_login_replaces_the_previous_session() {
             .is_some()
     );
 }
+
+/// R-OP-3: when every hashing worker is busy and the queue is full, the login
+/// page comes back readable with "try again" as 503 with `Retry-After`; the
+/// attempt was not counted, and the same form works once there is room.
+#[tokio::test]
+async fn r_op_3_a_full_hashing_queue_answers_try_again_and_counts_nothing() {
+    let server = pforte_testkit::TestServer::start_with(|settings| {
+        settings.password_hashing.workers = 1;
+        settings.password_hashing.queue_limit = 0;
+    })
+    .await
+    .unwrap();
+    server
+        .add_account("erika", "richtig-und-lang")
+        .await
+        .unwrap();
+    let browser = browser();
+    let (id, _) = park_interaction(&server, &browser, &[], None).await;
+    let held = server.app.hasher.admit().unwrap();
+    let verifications = server.app.hasher.verifications();
+
+    let busy = submit_login(&server, &browser, &id, "erika", "richtig-und-lang").await;
+    assert_eq!(busy.status, 503);
+    assert_eq!(busy.header("retry-after"), Some("2"));
+    assert_eq!(
+        busy.alert().as_deref(),
+        Some(
+            "Die Anmeldung ist gerade stark ausgelastet. Bitte versuchen Sie es in wenigen Sekunden erneut."
+        )
+    );
+    assert_eq!(busy.post_form().unwrap().value("username"), Some("erika"));
+    assert_eq!(server.app.hasher.verifications(), verifications);
+    assert!(browser.cookie("pforte_session").is_none());
+
+    drop(held);
+    submit_login(&server, &browser, &id, "erika", "richtig-und-lang").await;
+    assert!(browser.cookie("pforte_session").is_some());
+}
