@@ -36,6 +36,26 @@ pub struct Settings {
     pub password_hashing: PasswordHashingSettings,
     pub log: LogSettings,
     pub notify: NotifySettings,
+    pub keys: KeySettings,
+}
+
+/// Signing keys on a running server (R-OP-5). Keys live in the shared
+/// database; every node re-reads them on this interval, so a
+/// `pforte keys rotate` run against the database reaches every node's JWKS
+/// and signatures within `reload_interval_secs` without a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySettings {
+    /// Seconds between two reads of the signing keys, 1 to 3600.
+    pub reload_interval_secs: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        Self {
+            reload_interval_secs: 60,
+        }
+    }
 }
 
 /// Where outbound messages go (R-MF-3, R-MF-4): each channel to a real
@@ -136,6 +156,7 @@ impl Default for Settings {
             password_hashing: PasswordHashingSettings::default(),
             log: LogSettings::default(),
             notify: NotifySettings::default(),
+            keys: KeySettings::default(),
         }
     }
 }

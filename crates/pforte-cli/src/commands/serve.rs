@@ -44,8 +44,10 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     }
     tracing::info!(%address, issuer = %app.settings.issuer, "Pforte is listening");
     let maintenance = tokio::spawn(app.maintenance().run(MAINTENANCE_INTERVAL));
+    let key_reload = tokio::spawn(app.key_reload().run());
     let served = serve_router(router, listener, shutdown).await;
     maintenance.abort();
+    key_reload.abort();
     served.context("the server stopped with an error")?;
     tracing::info!("Pforte stopped");
     Ok(())
