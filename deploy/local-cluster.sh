@@ -88,12 +88,25 @@ node_config() { echo "$run_dir/node$1/pforte.toml"; }
 node_pid_file() { echo "$run_dir/node$1.pid"; }
 node_log() { echo "$run_dir/node$1.log"; }
 
-# True when the pid in the file is a live process.
+# True when the pid in the file is a live process (not a zombie: a node
+# outlives this script, and its parent may never reap it).
 alive() {
-    local pid_file="$1" pid
+    local pid_file="$1" pid state
     [[ -f "$pid_file" ]] || return 1
     pid="$(cat "$pid_file")"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+    state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+    [[ "$state" != Z ]]
+}
+
+# Waits until nothing listens on the port any more.
+wait_closed() {
+    local port="$1"
+    for _ in $(seq 1 100); do
+        [[ "$(http_status "$port" "$health_path")" == 000 ]] && return 0
+        sleep 0.1
+    done
+    die "port $port still answers"
 }
 
 # HTTP status of GET http://127.0.0.1:PORT/PATH, 000 when nothing answers.
@@ -249,10 +262,10 @@ stop_pid_file() {
         pid="$(cat "$pid_file")"
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 100); do
-            kill -0 "$pid" 2>/dev/null || break
+            alive "$pid_file" || break
             sleep 0.1
         done
-        if kill -0 "$pid" 2>/dev/null; then
+        if alive "$pid_file"; then
             kill -KILL "$pid" 2>/dev/null || true
         fi
         say "stopped $what"
@@ -345,6 +358,7 @@ kill-node)
     pid_file="$(node_pid_file "$number")"
     if alive "$pid_file"; then
         kill -KILL "$(cat "$pid_file")"
+        wait_closed "${node_ports[$((number - 1))]}"
         say "killed node $number"
     fi
     rm -f "$pid_file"
