@@ -286,8 +286,8 @@ cmd_start() {
     write_configs
     write_haproxy_config
     create_database
-    # The schema once, before any node starts (nodes migrate at start too,
-    # but three at once would only wait for each other).
+    # The schema once, before any node starts, so that the nodes find it
+    # ready and never migrate at the same time.
     "${clean_env[@]}" "$bin" migrate --config "$(node_config 1)" >>"$run_dir/migrate.log" 2>&1 ||
         die "pforte migrate failed: $(tail -n 20 "$run_dir/migrate.log")"
     local index
