@@ -79,7 +79,7 @@ echo "$RAW_LINE" | tee "$OUT_DIR/argon2.txt" >&2
 RAW_RATE=$(echo "$RAW_LINE" | sed -E 's/.*= ([0-9.]+)\/s$/\1/')
 
 CLIENT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
-PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+PASSWORD="Flow-Pass-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
 REDIRECT_URI=https://rp.bench.test/callback
 EXTRA="$OUT_DIR/extra.toml"
 printf '[password_hashing]\nmemory_kib = %s\niterations = %s\nparallelism = %s\n\n[log]\nlevel = "warn"\n' \
