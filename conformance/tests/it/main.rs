@@ -21,6 +21,7 @@ mod browser_lockout;
 mod browser_webauthn;
 mod cli;
 mod clock;
+mod cluster;
 mod code_flow;
 mod demo;
 mod discovery;

@@ -27,9 +27,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How often a running provider purges expired artefacts and re-reads its
-/// signing keys (so a `pforte keys rotate` on any node reaches every node
-/// within this interval).
+/// How often a running provider purges expired artefacts (and re-reads its
+/// signing keys as well; the bound for key rotations is the shorter
+/// `keys.reload_interval_secs`, see [`KeyReload`]).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Counters of unknown login names without a lock and without a failure for
@@ -288,6 +288,15 @@ impl App {
         .map_err(|error| ServerError::Config(crate::config::ConfigError::Invalid(error)))
     }
 
+    /// The job that re-reads the signing keys every
+    /// `keys.reload_interval_secs` (see [`KeyReload`]).
+    pub fn key_reload(&self) -> KeyReload {
+        KeyReload {
+            keys: self.keys.clone(),
+            interval: Duration::from_secs(self.settings.keys.reload_interval_secs),
+        }
+    }
+
     /// Serves until `shutdown` completes, then finishes open requests.
     pub async fn serve(
         &self,
@@ -424,6 +433,49 @@ impl Maintenance {
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "maintenance pass failed"),
+            }
+        }
+    }
+}
+
+/// Re-reads the signing keys from the database on a fixed interval (R-OP-5).
+/// Nodes of a cluster share keys only through the database: a rotation by
+/// `pforte keys rotate` (or by any node) is served in every node's JWKS and
+/// used for new tokens at most one interval later, without a restart. Kept
+/// apart from [`Maintenance`] so that the bound can be short without purging
+/// artefacts as often.
+pub struct KeyReload {
+    keys: Arc<KeyManager>,
+    interval: Duration,
+}
+
+impl std::fmt::Debug for KeyReload {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("KeyReload")
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyReload {
+    /// The bound within which a rotation reaches this node.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Re-reads the keys every interval until the task is dropped. A failed
+    /// read keeps the keys this node has and is retried at the next tick.
+    pub async fn run(self) {
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick completes at once; the keys were just loaded.
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            if let Err(error) = self.keys.reload().await {
+                let reason = error.internal.unwrap_or(error.description);
+                tracing::warn!(%reason, "re-reading the signing keys failed");
             }
         }
     }
@@ -1014,6 +1066,17 @@ mod tests {
         let mut rotated = rotated;
         rotated.sort();
         assert_eq!(running.keys.current().active_kids(), rotated);
+    }
+
+    #[tokio::test]
+    async fn r_op_5_key_reload_runs_on_the_configured_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut configured = settings(dir.path());
+        configured.keys.reload_interval_secs = 7;
+        let app = App::build(configured, Arc::new(ManualClock::new(start())))
+            .await
+            .unwrap();
+        assert_eq!(app.key_reload().interval(), Duration::from_secs(7));
     }
 
     #[tokio::test]

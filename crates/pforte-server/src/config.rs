@@ -38,6 +38,7 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub logout: LogoutSettings,
     pub ops: OpsSettings,
+    pub keys: KeySettings,
 }
 
 /// Logout notifications to relying parties (R-SE-2): the back-channel
@@ -88,6 +89,25 @@ pub struct OpsSettings {
     /// How long each check of `/health/ready` (database, Redis) may take
     /// before it counts as failed, in milliseconds.
     pub readiness_timeout_ms: u64,
+}
+
+/// Signing keys on a running server (R-OP-5). Keys live in the shared
+/// database; every node re-reads them on this interval, so a
+/// `pforte keys rotate` run against the database reaches every node's JWKS
+/// and signatures within `reload_interval_secs` without a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySettings {
+    /// Seconds between two reads of the signing keys, 1 to 3600.
+    pub reload_interval_secs: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        Self {
+            reload_interval_secs: 60,
+        }
+    }
 }
 
 /// Where outbound messages go (R-MF-3, R-MF-4): each channel to a real
@@ -212,6 +232,7 @@ impl Default for Settings {
             notify: NotifySettings::default(),
             logout: LogoutSettings::default(),
             ops: OpsSettings::default(),
+            keys: KeySettings::default(),
         }
     }
 }

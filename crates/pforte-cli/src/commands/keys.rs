@@ -1,7 +1,8 @@
 //! `pforte keys rotate`: a new signing key per algorithm becomes active; the
 //! previous keys stay in the JWKS until every token they signed has expired
-//! (issue 2). A running provider picks the new keys up at its next maintenance
-//! pass (`pforte_server::app::MAINTENANCE_INTERVAL`).
+//! (issue 2). Every running provider on the same database picks the new keys
+//! up within `keys.reload_interval_secs` (`pforte_server::app::KeyReload`,
+//! R-OP-5).
 
 use anyhow::Context;
 use pforte_crypto::SigningAlg;

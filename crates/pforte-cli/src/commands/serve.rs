@@ -76,6 +76,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
         app.maintenance()
             .run_until(MAINTENANCE_INTERVAL, stopping(stopped.clone())),
     );
+    let key_reload = tokio::spawn(app.key_reload().run());
     let logout_delivery = tokio::spawn(
         app.backchannel_delivery()
             .context("back-channel logout delivery")?
@@ -90,6 +91,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     .await;
     // Deliveries not yet sent stay queued in the database for the next node.
     logout_delivery.abort();
+    key_reload.abort();
     if let Err(error) = maintenance.await {
         tracing::warn!(%error, "the maintenance job ended abnormally");
     }

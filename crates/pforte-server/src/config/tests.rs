@@ -245,6 +245,22 @@ fn other_lifetimes_must_be_positive() {
 }
 
 #[test]
+fn r_op_5_key_reload_interval_is_between_1_second_and_an_hour() {
+    assert_problem(
+        "[keys]\nreload_interval_secs = 0",
+        "keys.reload_interval_secs",
+    );
+    assert_problem(
+        "[keys]\nreload_interval_secs = 3601",
+        "keys.reload_interval_secs",
+    );
+    let settings = load("[keys]\nreload_interval_secs = 1", &[]).unwrap();
+    assert_eq!(settings.keys.reload_interval_secs, 1);
+    let settings = load("", &[("PFORTE_KEYS__RELOAD_INTERVAL_SECS", "3600")]).unwrap();
+    assert_eq!(settings.keys.reload_interval_secs, 3600);
+}
+
+#[test]
 fn access_token_alg_is_one_of_the_signing_algorithms() {
     assert_problem(
         "[tokens]\naccess_token_alg = \"HS256\"",

@@ -13,6 +13,9 @@ const MAX_CODE_TTL_SECS: u64 = 60;
 /// The longest allowed client cache lifetime: a client removed with the CLI
 /// must stop working on every running server within minutes, not hours.
 const MAX_CLIENT_CACHE_TTL_SECS: u64 = 300;
+/// The longest allowed key reload interval: a rotated key must reach every
+/// node of a cluster within the hour (R-OP-5, docs/operations.md).
+const MAX_KEY_RELOAD_INTERVAL_SECS: u64 = 3600;
 
 pub(super) fn problems(settings: &Settings) -> Vec<String> {
     let tokens = &settings.tokens;
@@ -46,6 +49,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         log_level(&settings.log.level),
         notify(&settings.notify),
         logout(&settings.logout),
+        key_reload_interval(settings.keys.reload_interval_secs),
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
     ];
@@ -355,4 +359,15 @@ pub(super) fn session_store(session: &super::SessionSettings) -> Option<String> 
             "session.store: must be \"memory\" or \"redis\", not {other:?}"
         )),
     }
+}
+
+/// R-OP-5: the bound within which a key rotation reaches every node; 0 would
+/// never reload, more than an hour leaves nodes signing with a retired key
+/// for too long.
+pub(super) fn key_reload_interval(secs: u64) -> Option<String> {
+    (secs == 0 || secs > MAX_KEY_RELOAD_INTERVAL_SECS).then(|| {
+        format!(
+            "keys.reload_interval_secs: must be 1 to {MAX_KEY_RELOAD_INTERVAL_SECS} (got {secs})"
+        )
+    })
 }

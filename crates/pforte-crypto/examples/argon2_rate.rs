@@ -1,0 +1,95 @@
+//! The raw Argon2id rate of this machine with given parameters: the ceiling
+//! for password logins per second (docs/performance.md, "Password logins on
+//! one node and on three"). Runs `threads` threads (default: the available
+//! cores) that each verify a password against a stored hash for `seconds`
+//! (default 10), exactly the work one password login costs, and prints the
+//! verifications per second.
+//!
+//! ```text
+//! cargo run --release -p pforte-crypto --example argon2_rate -- \
+//!     [memory_kib iterations parallelism [threads [seconds]]]
+//! ```
+//!
+//! An example, so that it is never part of the `pforte` binary.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use pforte_crypto::{Argon2Params, PasswordHasher};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |index: usize, default: u64| -> Result<u64, String> {
+        args.get(index).map_or(Ok(default), |text| {
+            text.parse::<u64>()
+                .map_err(|error| format!("argument {} ({text}): {error}", index + 1))
+        })
+    };
+    let defaults = Argon2Params::default();
+    let cores = std::thread::available_parallelism().map_or(1, |count| count.get() as u64);
+    let parsed = (|| -> Result<(Argon2Params, u64, u64), String> {
+        let to_u32 = |value: u64| u32::try_from(value).map_err(|error| error.to_string());
+        let params = Argon2Params {
+            memory_kib: to_u32(number(0, u64::from(defaults.memory_kib))?)?,
+            iterations: to_u32(number(1, u64::from(defaults.iterations))?)?,
+            parallelism: to_u32(number(2, u64::from(defaults.parallelism))?)?,
+        };
+        Ok((params, number(3, cores)?.max(1), number(4, 10)?.max(1)))
+    })();
+    let (params, threads, seconds) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("argon2_rate: {error}");
+            eprintln!("usage: argon2_rate [memory_kib iterations parallelism [threads [seconds]]]");
+            return ExitCode::from(2);
+        }
+    };
+    let hasher = match PasswordHasher::new(params) {
+        Ok(hasher) => Arc::new(hasher),
+        Err(error) => {
+            eprintln!("argon2_rate: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let stored = match hasher.hash("Sonnenblume-42-Wiese!") {
+        Ok(stored) => Arc::new(stored),
+        Err(error) => {
+            eprintln!("argon2_rate: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let (hasher, stored, done, stop) =
+                (hasher.clone(), stored.clone(), done.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if hasher.verify("Sonnenblume-42-Wiese!", &stored) {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        let _ = worker.join();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let count = done.load(Ordering::Relaxed);
+    println!(
+        "argon2id m={} t={} p={} threads={threads}: {count} verifications in {elapsed:.1} s = {:.1}/s",
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        count as f64 / elapsed
+    );
+    ExitCode::SUCCESS
+}
