@@ -47,6 +47,30 @@ pub enum Command {
     /// Read the dev outbox (messages stored instead of sent).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The member registry: the insurer's member data (R-ID-4).
+    #[command(subcommand)]
+    Members(MembersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Import member data from a CSV file (columns: docs/members.md). A file
+    /// with a rejected row changes nothing unless --skip-rejected is given.
+    Import {
+        /// The CSV file (UTF-8, `;` or `,` separated, header line first).
+        file: PathBuf,
+        /// Write the accepted rows even when others are rejected.
+        #[arg(long)]
+        skip_rejected: bool,
+        /// Check the file and print the report without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print what the registry holds for one insurance number.
+    Show {
+        /// The KVNR (ten characters).
+        kvnr: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

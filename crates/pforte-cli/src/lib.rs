@@ -14,8 +14,8 @@ pub mod commands;
 pub mod rules;
 
 use args::{
-    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, OutboxCommand,
-    UserCommand, UserFactorsCommand,
+    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, MembersCommand,
+    OutboxCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -96,6 +96,14 @@ pub fn main() -> ExitCode {
                 commands::outbox::list(config, args).await
             }
             Command::Keys(KeysCommand::Rotate) => commands::keys::rotate(config).await,
+            Command::Members(MembersCommand::Import {
+                file,
+                skip_rejected,
+                dry_run,
+            }) => commands::members::import(config, &file, skip_rejected, dry_run).await,
+            Command::Members(MembersCommand::Show { kvnr }) => {
+                commands::members::show(config, &kvnr).await
+            }
         }
     });
     match result {

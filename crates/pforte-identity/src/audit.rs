@@ -35,10 +35,12 @@ pub enum AuditKind {
     StepUpSucceeded,
     TermsAccepted,
     ContactVerified,
+    /// An operator imported member data (R-ID-4); the detail holds the counts.
+    MembersImported,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 19] = [
+    pub const ALL: [AuditKind; 20] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -58,6 +60,7 @@ impl AuditKind {
         Self::StepUpSucceeded,
         Self::TermsAccepted,
         Self::ContactVerified,
+        Self::MembersImported,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -81,6 +84,7 @@ impl AuditKind {
             Self::StepUpSucceeded => "step_up_succeeded",
             Self::TermsAccepted => "terms_accepted",
             Self::ContactVerified => "contact_verified",
+            Self::MembersImported => "members_imported",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod malloc_tuning;
+pub mod members;
 
 pub use app::{App, ServerError};
 pub use config::{ConfigError, Settings};

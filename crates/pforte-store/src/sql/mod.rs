@@ -5,8 +5,8 @@
 //! subject claims), `keys`, and the grant store in `grants` (grants, codes,
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
 //! tokens, purging), `lockout` (counters, passwords, the audit trail), the
-//! second-factor ports in `factors`, `challenges` and `profile`, and `outbox`
-//! (the dev outbox of pforte-notify).
+//! second-factor ports in `factors`, `challenges` and `profile`, `members` (the
+//! member registry) and `outbox` (the dev outbox of pforte-notify).
 
 mod accounts;
 mod artefacts;
@@ -17,6 +17,7 @@ mod grant_store;
 mod grants;
 mod keys;
 mod lockout;
+mod members;
 mod outbox;
 mod profile;
 
