@@ -50,6 +50,9 @@ pub enum Command {
     /// List and end provider sessions (R-SE-3; needs session.store = "redis").
     #[command(subcommand)]
     Session(SessionCommand),
+    /// The member registry: the insurer's member data (R-ID-4).
+    #[command(subcommand)]
+    Members(MembersCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +71,27 @@ pub enum SessionCommand {
         /// Every session of this user (or, with --sid, the one of theirs).
         #[arg(long, value_name = "USERNAME", required_unless_present = "sid")]
         username: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Import member data from a CSV file (columns: docs/members.md). A file
+    /// with a rejected row changes nothing unless --skip-rejected is given.
+    Import {
+        /// The CSV file (UTF-8, `;` or `,` separated, header line first).
+        file: PathBuf,
+        /// Write the accepted rows even when others are rejected.
+        #[arg(long)]
+        skip_rejected: bool,
+        /// Check the file and print the report without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print what the registry holds for one insurance number.
+    Show {
+        /// The KVNR (ten characters).
+        kvnr: String,
     },
 }
 

@@ -14,8 +14,8 @@ pub mod commands;
 pub mod rules;
 
 use args::{
-    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, OutboxCommand,
-    SessionCommand, UserCommand, UserFactorsCommand,
+    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, MembersCommand,
+    OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -101,6 +101,14 @@ pub fn main() -> ExitCode {
             }
             Command::Session(SessionCommand::End { sid, username }) => {
                 commands::session::end(config, sid.as_deref(), username.as_deref()).await
+            }
+            Command::Members(MembersCommand::Import {
+                file,
+                skip_rejected,
+                dry_run,
+            }) => commands::members::import(config, &file, skip_rejected, dry_run).await,
+            Command::Members(MembersCommand::Show { kvnr }) => {
+                commands::members::show(config, &kvnr).await
             }
         }
     });

@@ -848,6 +848,9 @@ fn serve_with_a_missing_theme_fails_before_printing_demo_credentials() {
 #[path = "cli/lockout.rs"]
 mod lockout;
 
+#[path = "cli/members.rs"]
+mod members;
+
 #[path = "cli/outbox.rs"]
 mod outbox;
 

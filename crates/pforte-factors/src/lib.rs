@@ -8,6 +8,7 @@
 //! - [`code`]: numeric one-time codes for SMS and e-mail, and the keyed
 //!   [`CodeDigester`] under which codes are stored (R-MF-3).
 //! - [`recovery`]: recovery codes from an unambiguous alphabet.
+//! - [`activation`]: activation codes for letters by post (R-RG-4).
 //! - [`phone`]: E.164 normalisation of (German) phone input and masking of
 //!   phone numbers and e-mail addresses for display (R-MF-4).
 //! - [`webauthn`]: a thin wrapper over `webauthn-rs` that speaks JSON at its
@@ -20,6 +21,7 @@
 //! are plain enums per module; turning them into pages or OAuth errors is the
 //! caller's job.
 
+pub mod activation;
 pub mod code;
 pub mod phone;
 pub mod qr;

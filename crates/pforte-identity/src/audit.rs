@@ -44,10 +44,12 @@ pub enum AuditKind {
     BackchannelLogoutFailed,
     /// A logout token was given up: refused by the RP or out of attempts.
     BackchannelLogoutAbandoned,
+    /// An operator imported member data (R-ID-4); the detail holds the counts.
+    MembersImported,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 23] = [
+    pub const ALL: [AuditKind; 24] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -71,6 +73,7 @@ impl AuditKind {
         Self::BackchannelLogoutDelivered,
         Self::BackchannelLogoutFailed,
         Self::BackchannelLogoutAbandoned,
+        Self::MembersImported,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -98,6 +101,7 @@ impl AuditKind {
             Self::BackchannelLogoutDelivered => "backchannel_logout_delivered",
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
             Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
+            Self::MembersImported => "members_imported",
         }
     }
 

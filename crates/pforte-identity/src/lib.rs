@@ -18,6 +18,7 @@ pub mod enrol;
 pub mod factor;
 pub mod flow;
 pub mod login;
+pub mod member;
 pub mod metrics;
 pub mod operator;
 pub mod operator_factors;

@@ -417,3 +417,46 @@ pub trait ProfileStore: Send + Sync {
     /// The sealed health card serial, when the member data has one.
     async fn card_serial_sealed(&self, account: AccountId) -> Result<Option<Vec<u8>>, StoreError>;
 }
+
+/// A member of the registry as stored (R-ID-4, R-OP-4): the KVNR only as a
+/// keyed digest, the personal data sealed, the membership dates in clear for
+/// the job that ends accounts with the membership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMember {
+    /// Keyed digest of the KVNR: the lookup key.
+    pub kvnr_digest: String,
+    /// The [`crate::member::Member`] as JSON, sealed with the master key and
+    /// bound to `kvnr_digest`.
+    pub sealed: Vec<u8>,
+    /// Keyed digest of the member's content: equal digests mean unchanged.
+    pub content_digest: String,
+    pub membership_start: chrono::NaiveDate,
+    pub membership_end: Option<chrono::NaiveDate>,
+    /// For a co-insured person: the main member's `kvnr_digest` (R-FA-1).
+    pub main_member_digest: Option<String>,
+}
+
+/// What an upsert of members changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// The member registry (R-ID-4, R-RG-1).
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// Inserts or replaces the members by `kvnr_digest`, all in one
+    /// transaction together with `event` (with the counts as its detail): an
+    /// import is written completely or not at all. A member whose
+    /// `content_digest` is unchanged is left as it is.
+    async fn upsert_members(
+        &self,
+        members: &[StoredMember],
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<UpsertCounts, StoreError>;
+    async fn member(&self, kvnr_digest: &str) -> Result<Option<StoredMember>, StoreError>;
+    async fn count_members(&self) -> Result<u64, StoreError>;
+}

@@ -15,6 +15,7 @@ pub mod backchannel;
 pub mod config;
 pub mod demo;
 pub mod malloc_tuning;
+pub mod members;
 pub mod ops;
 
 pub use app::{App, ServerError};

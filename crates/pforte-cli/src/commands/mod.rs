@@ -7,6 +7,7 @@ pub mod client;
 pub mod config_check;
 pub mod keys;
 pub mod lockout;
+pub mod members;
 pub mod migrate;
 pub mod outbox;
 pub mod serve;

@@ -5,9 +5,9 @@
 //! subject claims), `keys`, and the grant store in `grants` (grants, codes,
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
 //! tokens, purging), `lockout` (counters, passwords, the audit trail), the
-//! second-factor ports in `factors`, `challenges` and `profile`, `outbox`
-//! (the dev outbox of pforte-notify) and `backchannel_logout` (the queue of
-//! logout tokens to deliver).
+//! second-factor ports in `factors`, `challenges` and `profile`, `members` (the
+//! member registry), `outbox` (the dev outbox of pforte-notify) and
+//! `backchannel_logout` (the queue of logout tokens to deliver).
 
 mod accounts;
 mod artefacts;
@@ -19,6 +19,7 @@ mod grant_store;
 mod grants;
 mod keys;
 mod lockout;
+mod members;
 mod outbox;
 mod profile;
 

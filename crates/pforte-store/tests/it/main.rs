@@ -26,6 +26,7 @@ mod grants;
 mod keys;
 mod lockout;
 mod logout_deliveries;
+mod members;
 mod memory;
 mod outbox;
 mod profile;
@@ -124,6 +125,9 @@ store_suite! {
     profile::r_rg_2_verified_contacts_are_set_on_the_account_with_their_events,
     profile::profile_changes_of_an_unknown_account_are_refused_without_events,
     profile::r_mf_4_the_sealed_card_serial_is_stored_and_replaced,
+    members::r_id_4_members_are_inserted_updated_or_left_unchanged,
+    members::r_id_4_a_large_import_spanning_chunks_is_written_completely,
+    members::r_id_4_a_failing_import_writes_nothing,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
 }
