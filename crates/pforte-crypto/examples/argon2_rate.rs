@@ -14,7 +14,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use pforte_crypto::{Argon2Params, PasswordHasher};
+use pforte_crypto::{Argon2Params, HashPool, PasswordHasher, PoolLimits};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -47,14 +47,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let hasher = match PasswordHasher::new(params) {
+    let Ok(runtime) = tokio::runtime::Runtime::new() else {
+        eprintln!("argon2_rate: cannot start the async runtime");
+        return ExitCode::FAILURE;
+    };
+    let workers = usize::try_from(threads).unwrap_or(1);
+    let pool = HashPool::new(PoolLimits {
+        workers,
+        queue_limit: workers,
+    });
+    let hasher = match PasswordHasher::with_pool(params, pool) {
         Ok(hasher) => Arc::new(hasher),
         Err(error) => {
             eprintln!("argon2_rate: {error}");
             return ExitCode::from(2);
         }
     };
-    let stored = match hasher.hash("Sonnenblume-42-Wiese!") {
+    let stored = match runtime.block_on(hasher.hash("Sonnenblume-42-Wiese!")) {
         Ok(stored) => Arc::new(stored),
         Err(error) => {
             eprintln!("argon2_rate: {error}");
@@ -64,23 +73,29 @@ fn main() -> ExitCode {
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let workers: Vec<_> = (0..threads)
+    // One job per worker that verifies in a loop on the pool's own worker
+    // threads: the same code path as a login, without the queue in between.
+    let jobs: Vec<_> = (0..workers)
         .map(|_| {
             let (hasher, stored, done, stop) =
                 (hasher.clone(), stored.clone(), done.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if hasher.verify("Sonnenblume-42-Wiese!", &stored) {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+            runtime.spawn(async move {
+                hasher
+                    .run(move |hashing| {
+                        while !stop.load(Ordering::Relaxed) {
+                            if hashing.verify("Sonnenblume-42-Wiese!", &stored) {
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    })
+                    .await
             })
         })
         .collect();
     std::thread::sleep(Duration::from_secs(seconds));
     stop.store(true, Ordering::Relaxed);
-    for worker in workers {
-        let _ = worker.join();
+    for job in jobs {
+        let _ = runtime.block_on(job);
     }
     let elapsed = started.elapsed().as_secs_f64();
     let count = done.load(Ordering::Relaxed);

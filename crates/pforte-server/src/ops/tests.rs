@@ -224,6 +224,7 @@ async fn r_op_3_metrics_exposition_has_login_token_http_and_hashing_series() {
         id_token_alg: pforte_crypto::SigningAlg::RS256,
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        logout: Default::default(),
         created_at: now,
     };
     app.store.insert_client(&client).await.unwrap();
