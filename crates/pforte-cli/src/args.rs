@@ -65,8 +65,9 @@ pub enum SessionCommand {
     /// End sessions; their relying parties are notified.
     End {
         /// The session: its id (the `sid` of an ID token) or, with
-        /// --username, the handle `session list` prints.
-        #[arg(long, value_name = "SID")]
+        /// --username, the handle `session list` prints. A sid may start
+        /// with `-` (it is base64url), so hyphen values are taken as values.
+        #[arg(long, value_name = "SID", allow_hyphen_values = true)]
         sid: Option<String>,
         /// Every session of this user (or, with --sid, the one of theirs).
         #[arg(long, value_name = "USERNAME", required_unless_present = "sid")]
@@ -400,4 +401,22 @@ pub enum KeysCommand {
     /// Make a new signing key per algorithm active; the previous keys stay in
     /// the JWKS until the tokens they signed have expired.
     Rotate,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn r_se_3_a_session_id_starting_with_a_hyphen_is_a_value() {
+        let cli = Cli::try_parse_from(["pforte", "session", "end", "--sid", "-r4Xy_Q"]).unwrap();
+        match cli.command {
+            Command::Session(SessionCommand::End { sid, username }) => {
+                assert_eq!(sid.as_deref(), Some("-r4Xy_Q"));
+                assert_eq!(username, None);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
 }

@@ -46,22 +46,15 @@
 //! logins that were in progress restart from the client's authorization
 //! request. Grants, refresh tokens and accounts stay in the SQL store.
 
+use crate::redis_connection::{RedisConnection, unavailable};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pforte_identity::ports::{EphemeralStore, SessionStore};
 use pforte_identity::session::ProviderSession;
 use pforte_types::{AccountId, StoreError};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, RedisError, Script};
+use redis::Script;
+use redis::aio::ConnectionManager;
 use std::time::Duration;
-
-/// How long one connection attempt or one command may take before the store
-/// reports itself unavailable, so a stalled Redis fails a login quickly.
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How often a reconnect is retried (with growing delays) before a command
-/// fails.
-const RECONNECT_RETRIES: usize = 3;
 
 /// Upper bound of an ephemeral TTL. Redis refuses expiry times that overflow;
 /// flow state never needs anywhere near this long.
@@ -106,8 +99,7 @@ return 1
 /// Redis-backed [`SessionStore`] and [`EphemeralStore`].
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
-    key_prefix: String,
+    redis: RedisConnection,
     compare_and_set: Script,
     index_add: Script,
 }
@@ -116,7 +108,7 @@ impl std::fmt::Debug for RedisStore {
     /// Leaves out the connection, whose URL may carry a password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
-            .field("key_prefix", &self.key_prefix)
+            .field("redis", &self.redis)
             .finish_non_exhaustive()
     }
 }
@@ -126,17 +118,8 @@ impl RedisStore {
     /// Redis answers. The connection reconnects by itself when Redis restarts.
     /// Every key starts with `key_prefix` followed by `:`.
     pub async fn connect(url: &str, key_prefix: &str) -> Result<Self, StoreError> {
-        let client = Client::open(url).map_err(unavailable)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(RECONNECT_RETRIES);
-        let connection = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(unavailable)?;
         Ok(Self {
-            connection,
-            key_prefix: key_prefix.to_owned(),
+            redis: RedisConnection::connect(url, key_prefix).await?,
             compare_and_set: Script::new(COMPARE_AND_SET),
             index_add: Script::new(INDEX_ADD),
         })
@@ -154,25 +137,21 @@ impl RedisStore {
     }
 
     fn session_key(&self, sid: &str) -> String {
-        format!("{}:session:{sid}", self.key_prefix)
+        self.redis.key("session", sid)
     }
 
     fn account_index_key(&self, account: AccountId) -> String {
-        format!("{}:account-sessions:{account}", self.key_prefix)
+        self.redis.key("account-sessions", &account.to_string())
     }
 
     fn ephemeral_key(&self, key: &str) -> String {
-        format!("{}:eph:{key}", self.key_prefix)
+        self.redis.key("eph", key)
     }
 
     /// A handle on the shared multiplexed connection (cheap to clone).
     fn connection(&self) -> ConnectionManager {
-        self.connection.clone()
+        self.redis.handle()
     }
-}
-
-fn unavailable(err: RedisError) -> StoreError {
-    StoreError::Unavailable(format!("redis: {err}"))
 }
 
 fn decode_session(raw: &[u8]) -> Result<ProviderSession, StoreError> {
