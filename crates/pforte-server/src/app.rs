@@ -16,8 +16,8 @@ use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
 use pforte_policy::ResolvedPolicy;
 use pforte_store::{
-    CachedClientStore, MemoryStore, RedisChallengeStore, RedisConnection, RedisGrantStore,
-    RedisStore, RedisThrottleStore, SqlStore,
+    CachedClientStore, MemoryStore, RedisChallengeStore, RedisGrantStore, RedisStore,
+    RedisThrottleStore, SqlStore,
 };
 use pforte_types::Clock;
 use pforte_web::readiness::{Readiness, ReadinessCheck};
@@ -141,7 +141,9 @@ impl App {
             .await
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
-        let artefacts = artefact_stores(&settings, &store, &clock).await?;
+        let memory = Arc::new(MemoryStore::new(clock.clone()));
+        let (sessions, ephemeral, redis) = session_stores(&settings, &memory).await?;
+        let artefacts = artefact_stores(&store, &clock, redis.as_deref());
         let ports = ProviderPorts {
             // Only the protocol core reads clients through the cache; the CLI
             // and administration use the store directly.
@@ -163,8 +165,6 @@ impl App {
             )
             .map_err(|error| ServerError::Keys(error.to_string()))?,
         );
-        let memory = Arc::new(MemoryStore::new(clock.clone()));
-        let (sessions, ephemeral, redis) = session_stores(&settings, &memory).await?;
         let readiness = Arc::new(readiness(&settings, &store, redis));
         let logout_wake = Arc::new(tokio::sync::Notify::new());
         // Every ended session reaches its clients' back-channel logout
@@ -539,16 +539,19 @@ struct ArtefactStores {
 /// Redis next to the sessions, so that every node sees them and a code issued
 /// by one node is redeemed on another (R-OP-5, R-LO-5); grants, refresh
 /// tokens and revocations stay in SQL. Otherwise everything stays in SQL and
-/// the throttling counters in process. Redis must answer at start.
-async fn artefact_stores(
-    settings: &Settings,
+/// the throttling counters in process. They share the session store's
+/// connection.
+fn artefact_stores(
     store: &SqlStore,
     clock: &Arc<dyn Clock>,
-) -> Result<ArtefactStores, ServerError> {
-    match (settings.session.store.as_str(), &settings.session.redis_url) {
-        ("redis", Some(url)) => {
-            let redis = RedisConnection::connect(url, &settings.session.redis_key_prefix).await?;
-            Ok(ArtefactStores {
+    redis: Option<&RedisStore>,
+) -> ArtefactStores {
+    match redis {
+        // One connection per node for sessions and artefacts: when Redis
+        // restarts, the first read that notices reconnects all of them.
+        Some(redis) => {
+            let redis = redis.shared_connection();
+            ArtefactStores {
                 grants: Arc::new(RedisGrantStore::new(
                     store.clone(),
                     redis.clone(),
@@ -556,13 +559,13 @@ async fn artefact_stores(
                 )),
                 challenges: Arc::new(RedisChallengeStore::new(redis.clone(), clock.clone())),
                 throttle: Some(Arc::new(RedisThrottleStore::new(redis))),
-            })
+            }
         }
-        _ => Ok(ArtefactStores {
+        None => ArtefactStores {
             grants: Arc::new(store.clone()),
             challenges: Arc::new(store.clone()),
             throttle: None,
-        }),
+        },
     }
 }
 

@@ -66,6 +66,24 @@ impl RedisConnection {
     pub(crate) fn handle(&self) -> ConnectionManager {
         self.connection.clone()
     }
+
+    /// Runs an idempotent command (a read, or a `SET` of a whole value) once
+    /// more when the first try found the connection dropped. After Redis
+    /// restarts, the connection manager notices only when a command fails and
+    /// then reconnects; retrying on the fresh connection spares the user an
+    /// error page for the first request after the restart. Other writes are
+    /// not retried: a lost answer would leave it open whether they ran.
+    pub(crate) async fn idempotent<T: redis::FromRedisValue>(
+        &self,
+        command: &redis::Cmd,
+    ) -> Result<T, RedisError> {
+        match command.query_async(&mut self.handle()).await {
+            Err(error) if error.is_connection_dropped() || error.is_io_error() => {
+                command.query_async(&mut self.handle()).await
+            }
+            other => other,
+        }
+    }
 }
 
 pub(crate) fn unavailable(err: RedisError) -> StoreError {

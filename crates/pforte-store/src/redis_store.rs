@@ -148,6 +148,12 @@ impl RedisStore {
         self.redis.key("eph", key)
     }
 
+    /// The connection, for the Redis stores of one-time artefacts, so that a
+    /// node keeps one connection to Redis (R-OP-5).
+    pub fn shared_connection(&self) -> RedisConnection {
+        self.redis.clone()
+    }
+
     /// A handle on the shared multiplexed connection (cheap to clone).
     fn connection(&self) -> ConnectionManager {
         self.redis.handle()
@@ -182,12 +188,15 @@ impl SessionStore for RedisStore {
     /// account (R-SE-3). An end in the past makes Redis drop the key at once.
     async fn put_session(&self, session: &ProviderSession) -> Result<(), StoreError> {
         let value = encode_session(session)?;
-        let _: () = redis::cmd("SET")
-            .arg(self.session_key(&session.sid))
-            .arg(value)
-            .arg("PXAT")
-            .arg(end_millis(session))
-            .query_async(&mut self.connection())
+        let _: () = self
+            .redis
+            .idempotent(
+                redis::cmd("SET")
+                    .arg(self.session_key(&session.sid))
+                    .arg(value)
+                    .arg("PXAT")
+                    .arg(end_millis(session)),
+            )
             .await
             .map_err(unavailable)?;
         let _: i64 = self
@@ -202,9 +211,9 @@ impl SessionStore for RedisStore {
     }
 
     async fn get_session(&self, sid: &str) -> Result<Option<ProviderSession>, StoreError> {
-        let raw: Option<Vec<u8>> = redis::cmd("GET")
-            .arg(self.session_key(sid))
-            .query_async(&mut self.connection())
+        let raw: Option<Vec<u8>> = self
+            .redis
+            .idempotent(redis::cmd("GET").arg(self.session_key(sid)))
             .await
             .map_err(unavailable)?;
         raw.as_deref().map(decode_session).transpose()
@@ -366,21 +375,23 @@ impl EphemeralStore for RedisStore {
         value: &[u8],
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        let _: () = redis::cmd("SET")
-            .arg(self.ephemeral_key(key))
-            .arg(value)
-            .arg("PX")
-            .arg(ttl_millis(ttl))
-            .query_async(&mut self.connection())
+        let _: () = self
+            .redis
+            .idempotent(
+                redis::cmd("SET")
+                    .arg(self.ephemeral_key(key))
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl_millis(ttl)),
+            )
             .await
             .map_err(unavailable)?;
         Ok(())
     }
 
     async fn get_ephemeral(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        redis::cmd("GET")
-            .arg(self.ephemeral_key(key))
-            .query_async(&mut self.connection())
+        self.redis
+            .idempotent(redis::cmd("GET").arg(self.ephemeral_key(key)))
             .await
             .map_err(unavailable)
     }

@@ -134,6 +134,14 @@ impl Relay {
         Relay { port, tasks }
     }
 
+    /// Drops every relayed connection but keeps accepting new ones, as when
+    /// Redis restarts.
+    fn drop_connections(&self) {
+        for task in self.tasks.lock().unwrap().iter().skip(1) {
+            task.abort();
+        }
+    }
+
     /// Stops accepting and drops every relayed connection.
     fn cut(&self) {
         for task in self.tasks.lock().unwrap().drain(..) {
@@ -170,6 +178,41 @@ async fn r_op_3_ready_fails_when_redis_goes_away() {
         !body.contains("redis://") && !body.contains("127.0.0.1"),
         "{body}"
     );
+}
+
+/// R-OP-5: after Redis dropped the connection (a restart), the first read of
+/// a session is retried on the new connection instead of failing the user's
+/// request.
+#[tokio::test]
+async fn r_op_5_the_first_session_read_after_a_dropped_connection_succeeds() {
+    let Some(redis) = redis_address() else { return };
+    let relay = Relay::start(redis).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path());
+    settings.session.store = "redis".to_owned();
+    settings.session.redis_url = Some(format!("redis://127.0.0.1:{}", relay.port));
+    settings.session.redis_key_prefix = format!("pforte-reconnect-test-{}", std::process::id());
+    let app = App::build(settings, Arc::new(SystemClock)).await.unwrap();
+    let now = app.clock.now();
+    let session = pforte_identity::session::ProviderSession {
+        sid: "sid-reconnect".to_owned(),
+        account_id: pforte_types::AccountId::new(),
+        auth_time: now,
+        acr: "loa-low".to_owned(),
+        amr: vec!["pwd".to_owned()],
+        created_at: now,
+        expires_at: now + chrono::Duration::seconds(60),
+        clients: vec![],
+        evidence: vec![],
+        last_seen_at: None,
+        idle_timeout_secs: None,
+    };
+    app.sessions.put_session(&session).await.unwrap();
+
+    relay.drop_connections();
+    let seen = app.sessions.get_session("sid-reconnect").await.unwrap();
+    assert_eq!(seen.map(|seen| seen.sid).as_deref(), Some("sid-reconnect"));
+    app.sessions.delete_session("sid-reconnect").await.unwrap();
 }
 
 #[tokio::test]
