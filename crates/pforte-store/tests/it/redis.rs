@@ -60,23 +60,28 @@ impl RedisBackend {
     /// Deletes every key under the test's prefix. A failed test leaves them
     /// behind; the prefix is unique, so they never disturb another run.
     async fn clean_up(self) {
-        let mut raw = self.raw.clone();
-        let keys: Vec<String> = ::redis::cmd("KEYS")
-            .arg(format!("{}:*", self.prefix))
-            .query_async(&mut raw)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            let _: i64 = ::redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut raw)
-                .await
-                .unwrap();
-        }
+        delete_keys_under(&self.raw, &self.prefix).await;
     }
 }
 
-fn redis_url() -> String {
+/// Deletes every key under `prefix` (the test's own).
+pub(crate) async fn delete_keys_under(raw: &::redis::aio::MultiplexedConnection, prefix: &str) {
+    let mut raw = raw.clone();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: i64 = ::redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+    }
+}
+
+pub(crate) fn redis_url() -> String {
     std::env::var("PFORTE_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned())
 }
 
@@ -118,7 +123,7 @@ async fn try_redis(prefix: &str) -> Result<RedisBackend, String> {
 
 /// Checks once per run, with a short TCP probe, whether anything listens at the
 /// URL's host and port, so that a missing Redis is reported at once.
-fn unreachable_reason(url: &str) -> Option<String> {
+pub(crate) fn unreachable_reason(url: &str) -> Option<String> {
     static PROBE: OnceLock<Option<String>> = OnceLock::new();
     PROBE
         .get_or_init(|| {

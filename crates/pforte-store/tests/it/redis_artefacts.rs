@@ -11,6 +11,7 @@
 //! under `CI=true`, where that is a failure.
 
 use crate::fixtures::{client_with_grant, code, pushed_request, secs, t0};
+use crate::redis::{delete_keys_under, redis_url, unreachable_reason};
 use pforte_identity::factor::{ChallengeAttempt, CodeChallenge, FactorId};
 use pforte_identity::ports::ChallengeStore;
 use pforte_oauth::model::CodeConsumption;
@@ -20,13 +21,7 @@ use pforte_store::{
     RedisThrottleStore, SqlStore,
 };
 use pforte_types::{AccountId, ManualClock, Method};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-use url::Url;
-
-const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use std::sync::Arc;
 
 /// Redis under a fresh prefix, with the clock the stores compute lifetimes
 /// from (at the suite's `t0`).
@@ -72,24 +67,8 @@ impl RedisArtefacts {
     /// Deletes every key under the test's prefix. A failed test leaves them
     /// behind; the prefix is unique, so they never disturb another run.
     pub async fn clean_up(self) {
-        let mut raw = self.raw.clone();
-        let keys: Vec<String> = ::redis::cmd("KEYS")
-            .arg(format!("{}:*", self.prefix))
-            .query_async(&mut raw)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            let _: i64 = ::redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut raw)
-                .await
-                .unwrap();
-        }
+        delete_keys_under(&self.raw, &self.prefix).await;
     }
-}
-
-fn redis_url() -> String {
-    std::env::var("PFORTE_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned())
 }
 
 /// Redis under a fresh prefix, or `None` (with a message) when it is not
@@ -127,32 +106,6 @@ async fn try_redis(prefix: &str) -> Result<RedisArtefacts, String> {
         prefix: prefix.to_owned(),
         raw,
     })
-}
-
-/// Checks once per run, with a short TCP probe, whether anything listens at
-/// the URL's host and port, so that a missing Redis is reported at once.
-fn unreachable_reason(url: &str) -> Option<String> {
-    static PROBE: OnceLock<Option<String>> = OnceLock::new();
-    PROBE
-        .get_or_init(|| {
-            let parsed = Url::parse(url).map_err(|err| format!("invalid URL {url}: {err}"));
-            let address = parsed.and_then(|parsed| {
-                let host = parsed.host_str().unwrap_or("localhost").to_owned();
-                let port = parsed.port().unwrap_or(6379);
-                (host.as_str(), port)
-                    .to_socket_addrs()
-                    .map_err(|err| format!("cannot resolve {host}: {err}"))?
-                    .next()
-                    .ok_or_else(|| format!("no address for {host}"))
-            });
-            match address {
-                Ok(address) => TcpStream::connect_timeout(&address, PROBE_TIMEOUT)
-                    .err()
-                    .map(|err| format!("nothing answers at {address}: {err}")),
-                Err(reason) => Some(reason),
-            }
-        })
-        .clone()
 }
 
 /// Asserts a TTL lies in `(expected - 10 s, expected]`: the slack covers the
