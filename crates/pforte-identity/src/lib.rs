@@ -25,6 +25,7 @@ pub mod operator_factors;
 pub mod password_change;
 pub mod ports;
 pub mod reauth;
+pub mod registration;
 pub mod service;
 pub mod session;
 pub mod sessions;

@@ -460,3 +460,47 @@ pub trait MemberStore: Send + Sync {
     async fn member(&self, kvnr_digest: &str) -> Result<Option<StoredMember>, StoreError>;
     async fn count_members(&self) -> Result<u64, StoreError>;
 }
+
+/// The account–member links and lifecycle stages of registered accounts
+/// (R-ID-4, R-RG-1; [`crate::registration`]).
+#[async_trait]
+pub trait MemberLinkStore: Send + Sync {
+    /// Creates the account and its link in one transaction, together with
+    /// `events`. Fails with [`StoreError::Conflict`] when the username is
+    /// taken or the member is already linked to an account (R-RG-1 "already
+    /// registered").
+    async fn insert_linked_account(
+        &self,
+        account: &Account,
+        link: &crate::registration::MemberLink,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    async fn link_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<crate::registration::MemberLink>, StoreError>;
+    async fn link_of_member(
+        &self,
+        kvnr_digest: &str,
+    ) -> Result<Option<crate::registration::MemberLink>, StoreError>;
+    /// Moves the account to `stage` (setting `activated_at` on the first
+    /// move to `Active`) and records `proofing`, with `events`, in one
+    /// transaction. Changes nothing when the account has no link (callers read
+    /// the link first).
+    async fn set_stage(
+        &self,
+        account: AccountId,
+        stage: crate::registration::Stage,
+        proofing: crate::registration::Proofing,
+        at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Links whose member's membership has ended before `day` (its
+    /// `membership_end` < `day`) or not yet begun, and whose stage is not
+    /// `membership_ended` yet: the work list of the membership-end job
+    /// (R-ID-4).
+    async fn links_with_membership_over(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
+}
