@@ -99,6 +99,8 @@ fn member_lines(member: &Member) -> Vec<String> {
         format!("name: {} {}", member.given_name, member.family_name),
         format!("birth_date: {}", member.birth_date),
         format!("postal_code: {}", member.postal_code),
+        format!("street: {}", optional(member.street.as_deref())),
+        format!("city: {}", optional(member.city.as_deref())),
         format!("email: {}", optional(member.email.as_deref())),
         format!("mobile: {}", optional(member.mobile.as_deref())),
         format!(

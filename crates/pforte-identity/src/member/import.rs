@@ -10,6 +10,7 @@
 //! | `given_name`, `family_name` | yes | text, at most 100 characters |
 //! | `birth_date` | yes | `YYYY-MM-DD` or `DD.MM.YYYY`, not in the future |
 //! | `postal_code` | yes | five digits (German postal code) |
+//! | `street`, `city` | no | street with house number and town of the postal address, at most 100 characters; letters by post need them (R-RG-4) |
 //! | `email` | no | an e-mail address |
 //! | `mobile` | no | a mobile number, national numbers as German |
 //! | `membership_start` | yes | date |
@@ -42,6 +43,8 @@ pub enum Column {
     FamilyName,
     BirthDate,
     PostalCode,
+    Street,
+    City,
     Email,
     Mobile,
     MembershipStart,
@@ -50,12 +53,14 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 12] = [
         Column::Kvnr,
         Column::GivenName,
         Column::FamilyName,
         Column::BirthDate,
         Column::PostalCode,
+        Column::Street,
+        Column::City,
         Column::Email,
         Column::Mobile,
         Column::MembershipStart,
@@ -70,6 +75,8 @@ impl Column {
             Column::FamilyName => "family_name",
             Column::BirthDate => "birth_date",
             Column::PostalCode => "postal_code",
+            Column::Street => "street",
+            Column::City => "city",
             Column::Email => "email",
             Column::Mobile => "mobile",
             Column::MembershipStart => "membership_start",
@@ -81,7 +88,12 @@ impl Column {
     fn required(self) -> bool {
         !matches!(
             self,
-            Column::Email | Column::Mobile | Column::MembershipEnd | Column::MainMemberKvnr
+            Column::Street
+                | Column::City
+                | Column::Email
+                | Column::Mobile
+                | Column::MembershipEnd
+                | Column::MainMemberKvnr
         )
     }
 }
@@ -311,6 +323,10 @@ fn check_row(
             None
         }
     });
+    let street = value(Column::Street)
+        .and_then(|text| checked_name(Column::Street, text.to_owned(), &mut reasons));
+    let city = value(Column::City)
+        .and_then(|text| checked_name(Column::City, text.to_owned(), &mut reasons));
     let email = value(Column::Email).and_then(|text| {
         if plausible_email(text) {
             Some(text.to_owned())
@@ -367,6 +383,8 @@ fn check_row(
             family_name,
             birth_date,
             postal_code,
+            street,
+            city,
             email,
             mobile,
             membership_start,

@@ -45,6 +45,13 @@ pub struct Member {
     pub birth_date: NaiveDate,
     /// German five-digit postal code of the postal address.
     pub postal_code: String,
+    /// Street and house number of the postal address; letters by post need
+    /// it (R-RG-4). Absent in records sealed before it was imported.
+    #[serde(default)]
+    pub street: Option<String>,
+    /// Town of the postal address.
+    #[serde(default)]
+    pub city: Option<String>,
     pub email: Option<String>,
     /// E.164.
     pub mobile: Option<String>,
@@ -56,6 +63,19 @@ pub struct Member {
 }
 
 impl Member {
+    /// The lines of the postal address in the order a German address window
+    /// prints them (DIN 5008): name, street, postal code and town. `None`
+    /// when street or town is unknown: no letter can be sent then.
+    pub fn postal_address_lines(&self) -> Option<Vec<String>> {
+        let street = self.street.as_deref()?;
+        let city = self.city.as_deref()?;
+        Some(vec![
+            format!("{} {}", self.given_name, self.family_name),
+            street.to_owned(),
+            format!("{} {}", self.postal_code, city),
+        ])
+    }
+
     /// Whether the membership covers `day` (start and end days included).
     pub fn is_member_on(&self, day: NaiveDate) -> bool {
         day >= self.membership_start && self.membership_end.is_none_or(|end| day <= end)

@@ -241,6 +241,8 @@ fn r_id_4_membership_covers_its_first_and_last_day() {
         family_name: "Mustermann".into(),
         birth_date: day(1),
         postal_code: "10115".into(),
+        street: Some("Musterweg 1".into()),
+        city: Some("Berlin".into()),
         email: None,
         mobile: None,
         membership_start: day(10),
@@ -256,4 +258,13 @@ fn r_id_4_membership_covers_its_first_and_last_day() {
         ..member
     };
     assert!(open.is_member_on(day(31)));
+    assert_eq!(
+        open.postal_address_lines().unwrap(),
+        ["Erika Mustermann", "Musterweg 1", "10115 Berlin"]
+    );
+    let no_street = Member {
+        street: None,
+        ..open
+    };
+    assert_eq!(no_street.postal_address_lines(), None);
 }
