@@ -110,6 +110,11 @@ impl HashPool {
         self.shared.running.load(Ordering::Relaxed)
     }
 
+    /// No job admitted: none waiting, none running.
+    pub fn is_idle(&self) -> bool {
+        self.shared.admitted.load(Ordering::Acquire) == 0
+    }
+
     /// Admitted jobs waiting for a worker now.
     pub fn waiting(&self) -> usize {
         self.shared
@@ -272,9 +277,15 @@ mod tests {
             matches!(pool.admit(), Err(CryptoError::Busy)),
             "workers + queue_limit admitted: the next one is refused"
         );
-        // Release them one by one; never more than two run.
-        for (handle, release) in jobs {
+        // Release them all: the waiting ones find their release when a
+        // worker takes them, in whatever order the queue hands them out
+        // (releasing one by one in creation order could wait on a job that
+        // is still queued behind two blocked ones). Never more than two run.
+        let (handles, releases): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        for release in releases {
             release.send(()).unwrap();
+        }
+        for handle in handles {
             let running_inside = handle.await.unwrap();
             assert!(running_inside <= 2);
         }
