@@ -46,10 +46,13 @@ pub enum AuditKind {
     BackchannelLogoutAbandoned,
     /// An operator imported member data (R-ID-4); the detail holds the counts.
     MembersImported,
+    /// An operator exported the pending letters by post as one print batch
+    /// (R-RG-4, R-PW-3); the detail holds the batch id and the letter count.
+    LettersExported,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 25] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -74,6 +77,7 @@ impl AuditKind {
         Self::BackchannelLogoutFailed,
         Self::BackchannelLogoutAbandoned,
         Self::MembersImported,
+        Self::LettersExported,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -102,6 +106,7 @@ impl AuditKind {
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
             Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
             Self::MembersImported => "members_imported",
+            Self::LettersExported => "letters_exported",
         }
     }
 
