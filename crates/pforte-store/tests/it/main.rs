@@ -24,6 +24,7 @@ mod factors;
 mod fixtures;
 mod grants;
 mod keys;
+mod letters;
 mod lockout;
 mod logout_deliveries;
 mod members;
@@ -130,6 +131,9 @@ store_suite! {
     members::r_id_4_a_failing_import_writes_nothing,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
+    letters::r_rg_4_letters_stay_pending_oldest_first_until_exported,
+    letters::r_rg_4_a_letter_is_claimed_by_one_batch_only,
+    letters::r_rg_4_a_new_letter_supersedes_the_pending_one_of_the_account,
 }
 
 /// Defines `on_redis::<name>` for each suite function: the grant functions get
