@@ -503,6 +503,13 @@ pub trait MemberLinkStore: Send + Sync {
         &self,
         day: chrono::NaiveDate,
     ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
+    /// Links in `membership_ended` whose member is a member again on `day`
+    /// (a later import restarted the membership): the job moves them back
+    /// (R-ID-4).
+    async fn links_with_membership_restarted(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
 }
 
 /// A letter by post as the print queue stores it (R-RG-4, R-PW-3; R-OP-4):

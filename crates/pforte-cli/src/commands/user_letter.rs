@@ -15,6 +15,7 @@ use crate::args::UserAddArgs;
 use crate::rules::fields;
 use anyhow::{Context, bail};
 use pforte_identity::account::Account;
+use pforte_identity::audit::{AuditEvent, AuditKind};
 use pforte_identity::factor::{Channel, OutboundMessage};
 use pforte_identity::initial_password;
 use pforte_identity::letters::address_lines;
@@ -135,7 +136,19 @@ pub async fn add_with_letter(config: Option<&Path>, args: &UserAddArgs) -> anyho
         activated_at: Some(now),
         updated_at: now,
     };
-    match app.store.insert_linked_account(&account, &link, &[]).await {
+    let event = AuditEvent::new(
+        AuditKind::AccountRegistered,
+        now,
+        Some(id),
+        &account.username,
+        &super::lockout::operator_context("user-add"),
+    )
+    .with_detail("proofing=operator");
+    match app
+        .store
+        .insert_linked_account(&account, &link, &[event])
+        .await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             bail!(

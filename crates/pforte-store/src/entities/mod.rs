@@ -15,6 +15,7 @@ pub mod grants;
 pub mod letters;
 pub mod lockout_counters;
 pub mod member_data;
+pub mod member_links;
 pub mod members;
 pub mod outbox_messages;
 pub mod password_history;
