@@ -16,8 +16,7 @@ pub mod rules;
 
 use args::{
     AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, LettersCommand,
-    MembersCommand,
-    OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
+    MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;

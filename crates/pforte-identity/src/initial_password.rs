@@ -130,7 +130,10 @@ mod tests {
                 Ok(()),
                 "{password}"
             );
-            assert!(!password.contains(['0', 'O', 'o', '1', 'l', 'I']), "{password}");
+            assert!(
+                !password.contains(['0', 'O', 'o', '1', 'l', 'I']),
+                "{password}"
+            );
         }
     }
 
@@ -139,7 +142,10 @@ mod tests {
         let policy = PasswordPolicy::default();
         let password = generate(&policy, counter());
         assert_eq!(password.chars().count(), 15);
-        assert_eq!(policy.evaluate(&password, &PasswordContext::default()), Ok(()));
+        assert_eq!(
+            policy.evaluate(&password, &PasswordContext::default()),
+            Ok(())
+        );
         assert!(password.chars().all(char::is_alphanumeric));
     }
 

@@ -120,7 +120,9 @@ pub struct LetterQueue {
 
 impl std::fmt::Debug for LetterQueue {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("LetterQueue").finish_non_exhaustive()
+        formatter
+            .debug_struct("LetterQueue")
+            .finish_non_exhaustive()
     }
 }
 

@@ -15,11 +15,7 @@ struct FakeLetters {
 
 #[async_trait]
 impl LetterStore for FakeLetters {
-    async fn queue_letter(
-        &self,
-        letter: &StoredLetter,
-        supersede: bool,
-    ) -> Result<(), StoreError> {
+    async fn queue_letter(&self, letter: &StoredLetter, supersede: bool) -> Result<(), StoreError> {
         let mut rows = self.rows.lock().unwrap();
         if supersede {
             rows.retain(|row| {
@@ -139,9 +135,18 @@ async fn r_op_4_a_sealed_letter_moved_to_another_id_does_not_open() {
 async fn r_rg_4_a_new_code_supersedes_the_pending_letter_of_the_account() {
     let (_, queue) = fixture();
     let account = AccountId::new();
-    queue.queue(&activation(Some(account), "OLD")).await.unwrap();
-    queue.queue(&activation(Some(account), "NEW")).await.unwrap();
-    queue.queue(&activation(Some(AccountId::new()), "OTHER")).await.unwrap();
+    queue
+        .queue(&activation(Some(account), "OLD"))
+        .await
+        .unwrap();
+    queue
+        .queue(&activation(Some(account), "NEW"))
+        .await
+        .unwrap();
+    queue
+        .queue(&activation(Some(AccountId::new()), "OTHER"))
+        .await
+        .unwrap();
     let pending = queue.pending().await.unwrap();
     let codes: Vec<&str> = pending.iter().map(|l| l.params["code"].as_str()).collect();
     assert_eq!(codes, ["NEW", "OTHER"]);

@@ -539,8 +539,7 @@ pub trait LetterStore: Send + Sync {
     /// account and template are removed in the same transaction: a new
     /// activation code or initial password makes the old one worthless, and
     /// printing it would only confuse (R-RG-4 "old one invalid").
-    async fn queue_letter(&self, letter: &StoredLetter, supersede: bool)
-    -> Result<(), StoreError>;
+    async fn queue_letter(&self, letter: &StoredLetter, supersede: bool) -> Result<(), StoreError>;
     /// Every letter not yet exported, oldest first (then by id).
     async fn pending_letters(&self) -> Result<Vec<StoredLetter>, StoreError>;
     /// The letters of an account, pending and exported, newest first.

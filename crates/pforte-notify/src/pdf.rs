@@ -55,7 +55,8 @@ impl Font {
 
 /// Helvetica widths of the printable ASCII characters 32..=126.
 const HELVETICA_ASCII: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // space../
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278,
+    278, // space../
     556, 556, 556, 556, 556, 556, 556, 556, 556, 556, // 0..9
     278, 278, 584, 584, 584, 556, 1015, // : ; < = > ? @
     667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, // A..M
@@ -68,8 +69,7 @@ const HELVETICA_ASCII: [u16; 95] = [
 
 /// The base letters of WinAnsi 0xC0..=0xFF, whose widths the accented
 /// letters share; `*` marks a character with a width of its own.
-const LATIN1_BASES: &[u8; 64] =
-    b"AAAAAA*CEEEEIIII*NOOOOO*OUUUUY**aaaaaa*ceeeeiiii*nooooo*ouuuuy*y";
+const LATIN1_BASES: &[u8; 64] = b"AAAAAA*CEEEEIIII*NOOOOO*OUUUUY**aaaaaa*ceeeeiiii*nooooo*ouuuuy*y";
 
 /// The width of one WinAnsi byte in Helvetica, in 1/1000 em.
 fn helvetica_width(byte: u8) -> u16 {
@@ -77,13 +77,13 @@ fn helvetica_width(byte: u8) -> u16 {
         32..=126 => HELVETICA_ASCII[usize::from(byte - 32)],
         0xC0..=0xFF => match LATIN1_BASES[usize::from(byte - 0xC0)] {
             b'*' => match byte {
-                0xC6 => 1000, // Æ
-                0xD0 => 722,  // Ð
+                0xC6 => 1000,       // Æ
+                0xD0 => 722,        // Ð
                 0xD7 | 0xF7 => 584, // × ÷
-                0xDE => 667,  // Þ
-                0xDF => 611,  // ß
-                0xE6 => 889,  // æ
-                _ => 556,     // ð, þ
+                0xDE => 667,        // Þ
+                0xDF => 611,        // ß
+                0xE6 => 889,        // æ
+                _ => 556,           // ð, þ
             },
             base => helvetica_width(base),
         },
@@ -321,7 +321,7 @@ impl Document {
         let xref = out.len();
         let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
         for offset in offsets {
-            let _ = write!(table, "{offset:010} 00000 n \n");
+            let _ = writeln!(table, "{offset:010} 00000 n ");
         }
         let _ = write!(
             table,
@@ -394,14 +394,19 @@ mod tests {
             .parse()
             .unwrap();
         let stream_at = text[length_at..].find("stream\n").unwrap() + length_at + 7;
-        assert_eq!(&text[stream_at + length..stream_at + length + 9], "endstream");
+        assert_eq!(
+            &text[stream_at + length..stream_at + length + 9],
+            "endstream"
+        );
     }
 
     #[test]
     fn r_rg_4_german_letters_are_encoded_in_win_ansi() {
         assert_eq!(
             encode_win_ansi("äöüÄÖÜß€„“–"),
-            [0xE4, 0xF6, 0xFC, 0xC4, 0xD6, 0xDC, 0xDF, 0x80, 0x84, 0x93, 0x96]
+            [
+                0xE4, 0xF6, 0xFC, 0xC4, 0xD6, 0xDC, 0xDF, 0x80, 0x84, 0x93, 0x96
+            ]
         );
         assert_eq!(encode_win_ansi("Ω\n"), b"? ");
         assert_eq!(literal("Grüße"), "(Gr\\374\\337e)");

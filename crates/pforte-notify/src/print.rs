@@ -17,7 +17,7 @@
 //! language in the theme (`letters/<template>.<de|en>.txt`, see
 //! [`LetterTemplate::parse`]), so a brand changes it without a rebuild.
 
-use crate::pdf::{Document, Font, Page, PT_PER_MM, wrap};
+use crate::pdf::{Document, Font, PT_PER_MM, Page, wrap};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use pforte_identity::letters::Letter;
 use std::collections::{BTreeMap, HashMap};
@@ -331,8 +331,18 @@ pub fn letter_page(
     page.line((3.0, 210.0), (8.0, 210.0), 0.4);
 
     page.text(Font::HelveticaBold, 14.0, LEFT, 25.0, &template.letterhead);
-    page.text(Font::Helvetica, 7.0, LEFT, SENDER_LINE_TOP, &template.sender);
-    page.line((LEFT, SENDER_LINE_TOP + 1.0), (100.0, SENDER_LINE_TOP + 1.0), 0.3);
+    page.text(
+        Font::Helvetica,
+        7.0,
+        LEFT,
+        SENDER_LINE_TOP,
+        &template.sender,
+    );
+    page.line(
+        (LEFT, SENDER_LINE_TOP + 1.0),
+        (100.0, SENDER_LINE_TOP + 1.0),
+        0.3,
+    );
     for (index, line) in letter.address.iter().enumerate() {
         page.text(
             Font::Helvetica,
@@ -570,7 +580,9 @@ mod tests {
             sample
                 .params
                 .insert("username".into(), "juergen.gross.1980".into());
-            sample.params.insert("password".into(), "Xk4#mP9qRt2!".into());
+            sample
+                .params
+                .insert("password".into(), "Xk4#mP9qRt2!".into());
             // The longest address the window takes.
             sample.address = vec!["Ä".repeat(60); 6];
             let page = letter_page(&sample, &parsed, day(), english)

@@ -397,9 +397,13 @@ mod tests {
             ("family_name", "Mustermann"),
         ]);
         for language in ["de", "en"] {
-            let rendered =
-                render_parts("initial_password_letter", language, Channel::Letter, &password)
-                    .unwrap();
+            let rendered = render_parts(
+                "initial_password_letter",
+                language,
+                Channel::Letter,
+                &password,
+            )
+            .unwrap();
             assert!(rendered.body.contains("erika.m"), "{language}");
             assert!(rendered.body.contains("Xk4#mP9q"), "{language}");
             assert!(!rendered.body.contains('{'), "{language}");

@@ -7,13 +7,11 @@ use pforte_crypto::{
 };
 use pforte_factors::code::CodeDigester;
 use pforte_identity::factor::Channel;
+use pforte_identity::letters::LetterQueue;
 use pforte_identity::ports::{ChallengeStore, Notifier};
 use pforte_identity::ports::{EphemeralStore, LockoutStore, SessionStore, ThrottleStore};
 use pforte_identity::{FactorKit, IdentityService, LoginGuard};
-use pforte_identity::letters::LetterQueue;
-use pforte_notify::{
-    ChannelRouter, HttpSmsGateway, LetterNotifier, OutboxNotifier, SmtpNotifier,
-};
+use pforte_notify::{ChannelRouter, HttpSmsGateway, LetterNotifier, OutboxNotifier, SmtpNotifier};
 use pforte_oauth::backchannel_logout::RetrySchedule;
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
@@ -237,7 +235,12 @@ impl App {
     /// (the same router the login service sends through), for operator
     /// commands that send messages, e.g. an initial-password letter.
     pub fn channels(&self) -> Result<ChannelRouter, ServerError> {
-        notifier(&self.settings.notify, &self.store, &self.master, &self.clock)
+        notifier(
+            &self.settings.notify,
+            &self.store,
+            &self.master,
+            &self.clock,
+        )
     }
 
     /// The router with every route and security layer.

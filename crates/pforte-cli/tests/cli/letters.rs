@@ -71,12 +71,25 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
     assert!(said.contains("initial-password letter"), "{said}");
     // A member without a postal address gets no letter and no account.
     let refused = failed(&provider.run(&[
-        "user", "add", "--username", "lena", "--member", "B987654320", "--letter",
+        "user",
+        "add",
+        "--username",
+        "lena",
+        "--member",
+        "B987654320",
+        "--letter",
     ]));
     assert!(refused.contains("no street and town"), "{refused}");
     // --letter and --password exclude each other.
     failed(&provider.run(&[
-        "user", "add", "--username", "x", "--member", "A123456780", "--letter", "--password",
+        "user",
+        "add",
+        "--username",
+        "x",
+        "--member",
+        "A123456780",
+        "--letter",
+        "--password",
         "Secret-Password-1",
     ]));
 
@@ -109,6 +122,20 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
         initial.params["password"].clone()
     });
     assert!(password.chars().count() >= 12);
+    // The outbox lists a letter on one line, its address quoted.
+    let listed = stdout(succeeded(&provider.run(&[
+        "outbox",
+        "list",
+        "--channel",
+        "letter",
+    ])));
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.contains(
+            "letter \"Jürgen Groß\\nHauptstraße 5\\n80331 München\" initial_password_letter de"
+        ),
+        "{listed}"
+    );
     assert!(!said.contains(&password) && !stderr(&added).contains(&password));
 
     let out = provider.dir.path().join("print");
@@ -118,11 +145,20 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
         "--out",
         out.to_str().unwrap(),
     ])));
-    assert!(exported.contains("exported 2 letter(s) in batch"), "{exported}");
+    assert!(
+        exported.contains("exported 2 letter(s) in batch"),
+        "{exported}"
+    );
     let written = files(&out);
     assert_eq!(written.len(), 2, "{written:?}");
-    let pdf_path = written.iter().find(|p| p.extension().unwrap() == "pdf").unwrap();
-    let csv_path = written.iter().find(|p| p.extension().unwrap() == "csv").unwrap();
+    let pdf_path = written
+        .iter()
+        .find(|p| p.extension().unwrap() == "pdf")
+        .unwrap();
+    let csv_path = written
+        .iter()
+        .find(|p| p.extension().unwrap() == "csv")
+        .unwrap();
     assert!(exported.contains(&pdf_path.display().to_string()));
 
     let pdf = std::fs::read(pdf_path).unwrap();
@@ -130,7 +166,11 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
     assert_eq!(count(&pdf, "/Type /Page /"), 2, "one page per letter");
     assert_eq!(count(&pdf, &format!("({CODE}) Tj")), 1);
     assert_eq!(count(&pdf, &format!("({password}) Tj")), 1);
-    assert_eq!(count(&pdf, "(J\\374rgen Gro\\337) Tj"), 1, "umlauts in WinAnsi");
+    assert_eq!(
+        count(&pdf, "(J\\374rgen Gro\\337) Tj"),
+        1,
+        "umlauts in WinAnsi"
+    );
     if let Ok(text) = std::process::Command::new("pdftotext")
         .arg(pdf_path)
         .arg("-")

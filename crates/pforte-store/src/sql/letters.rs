@@ -39,11 +39,7 @@ fn stored(row: letters::Model) -> StoredLetter {
 
 #[async_trait]
 impl LetterStore for SqlStore {
-    async fn queue_letter(
-        &self,
-        letter: &StoredLetter,
-        supersede: bool,
-    ) -> Result<(), StoreError> {
+    async fn queue_letter(&self, letter: &StoredLetter, supersede: bool) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(db_error)?;
         if supersede && let Some(account) = letter.account_id {
             letters::Entity::delete_many()

@@ -55,7 +55,12 @@ pub async fn r_rg_4_letters_stay_pending_oldest_first_until_exported(store: &Sql
 
     let batch = Uuid::now_v7();
     store
-        .mark_letters_exported(&[early.id, late.id], batch, t0() + secs(100), export_event(batch))
+        .mark_letters_exported(
+            &[early.id, late.id],
+            batch,
+            t0() + secs(100),
+            export_event(batch),
+        )
         .await
         .unwrap();
     assert!(store.pending_letters().await.unwrap().is_empty());
