@@ -5,7 +5,10 @@
 
 use super::{Provider, failed, stderr, stdout, succeeded};
 use pforte_identity::factor::{Channel, OutboundMessage};
-use pforte_identity::ports::{Notifier, OutboxQuery, OutboxStore};
+use pforte_identity::ports::{
+    AccountStore, CredentialStore, MemberLinkStore, Notifier, OutboxQuery, OutboxStore,
+};
+use pforte_identity::registration::{Proofing, Stage};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -119,6 +122,36 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
             .unwrap();
         assert_eq!(initial.to, "Jürgen Groß\nHauptstraße 5\n80331 München");
         assert_eq!(initial.params["username"], "juergen.gross");
+        // R-PW-3: linked to the member by the operator, active, and the
+        // password must be changed at the first login.
+        let account = app
+            .store
+            .find_by_username("juergen.gross")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(initial.account_id, Some(account.id));
+        assert_eq!(account.given_name.as_deref(), Some("Jürgen"));
+        assert!(
+            app.store
+                .password_state(account.id)
+                .await
+                .unwrap()
+                .must_change
+        );
+        let link = app
+            .store
+            .link_of_account(account.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.stage, Stage::Active);
+        assert_eq!(link.proofing, Proofing::Operator);
+        // The queue holds the letter sealed; opened, it is the same letter.
+        let queued = app.letter_queue().of_account(account.id).await.unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].params["password"], initial.params["password"]);
+        assert_eq!(queued[0].exported_at, None);
         initial.params["password"].clone()
     });
     assert!(password.chars().count() >= 12);
