@@ -72,6 +72,9 @@ pub enum LettersCommand {
         #[arg(long, value_name = "THEME")]
         theme: Option<String>,
     },
+    /// Print the pending letters, oldest first, one per line: id, template,
+    /// language, account, queued at. Addresses and codes stay sealed.
+    Pending,
 }
 
 #[derive(Debug, Subcommand)]

@@ -114,6 +114,7 @@ pub fn main() -> ExitCode {
             Command::Letters(LettersCommand::Export { out, theme }) => {
                 commands::letters::export(config, &out, theme.as_deref()).await
             }
+            Command::Letters(LettersCommand::Pending) => commands::letters::pending(config).await,
         }
     });
     match result {

@@ -171,6 +171,13 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
     );
     assert!(!said.contains(&password) && !stderr(&added).contains(&password));
 
+    let pending = stdout(succeeded(&provider.run(&["letters", "pending"])));
+    let pending: Vec<&str> = pending.lines().collect();
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    assert!(pending[0].contains("\tinitial_password_letter\tde\t"));
+    assert!(pending[1].contains("\tactivation_letter\tde\t-\t"));
+    assert!(!pending.concat().contains(CODE) && !pending.concat().contains(&password));
+
     let out = provider.dir.path().join("print");
     let exported = stdout(succeeded(&provider.run(&[
         "letters",
@@ -237,6 +244,10 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
         out.to_str().unwrap(),
     ])));
     assert_eq!(again, "no pending letters; nothing exported\n");
+    assert_eq!(
+        stdout(succeeded(&provider.run(&["letters", "pending"]))),
+        ""
+    );
     assert_eq!(files(&out).len(), 2);
 
     let audit = stdout(succeeded(&provider.run(&["audit", "list"])));
