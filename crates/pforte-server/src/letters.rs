@@ -152,8 +152,8 @@ fn load_templates(
     Ok(templates)
 }
 
-/// Writes the PDF and the manifest under temporary names, flushes them,
-/// renames them and flushes the directory.
+/// Writes the PDF and the manifest under temporary names (readable by the
+/// owner only), flushes them, renames them and flushes the directory.
 fn write_batch(
     out: &Path,
     stem: &str,
@@ -175,10 +175,12 @@ fn write_batch(
                 .unwrap_or_default()
         ));
         let written = (|| -> std::io::Result<()> {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            // The PDF carries codes and initial passwords: owner only.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&tmp)?;
             file.write_all(bytes)?;
             file.sync_all()
         })();
@@ -196,4 +198,36 @@ fn write_batch(
     }
     std::fs::File::open(out)?.sync_all()?;
     Ok((pdf, manifest))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn r_rg_4_batch_files_are_renamed_into_place_and_readable_by_the_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("print");
+        let printed = PrintBatch {
+            pdf: b"%PDF-1.4\n".to_vec(),
+            manifest: "letter_id\r\n".to_owned(),
+            pages: 0,
+        };
+        let (pdf, manifest) = write_batch(&out, "letters-20261201-b", &printed).unwrap();
+        assert_eq!(std::fs::read(&pdf).unwrap(), b"%PDF-1.4\n");
+        assert_eq!(std::fs::read_to_string(&manifest).unwrap(), "letter_id\r\n");
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["letters-20261201-b.csv", "letters-20261201-b.pdf"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&pdf).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
 }

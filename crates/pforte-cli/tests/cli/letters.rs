@@ -253,3 +253,25 @@ fn r_rg_4_r_pw_3_queued_letters_are_exported_once_as_one_pdf_with_a_manifest() {
     let audit = stdout(succeeded(&provider.run(&["audit", "list"])));
     assert_eq!(audit.matches("letters_exported").count(), 1, "{audit}");
 }
+
+#[test]
+fn r_op_4_with_notify_letter_queue_letters_stay_out_of_the_outbox() {
+    let provider = Provider::with_settings("demo = false\n[notify]\nletter = \"queue\"\n");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let app = provider.app().await;
+        app.channels()
+            .unwrap()
+            .send(&activation_letter())
+            .await
+            .unwrap();
+        let outbox = app.store.outbox(&OutboxQuery::default()).await.unwrap();
+        assert!(outbox.is_empty(), "{outbox:?}");
+    });
+    let pending = stdout(succeeded(&provider.run(&["letters", "pending"])));
+    assert_eq!(pending.lines().count(), 1, "{pending}");
+    assert!(pending.contains("\tactivation_letter\tde\t-\t"));
+
+    let refused = Provider::with_settings("demo = false\n[notify]\nletter = \"print\"\n");
+    let message = failed(&refused.run(&["config", "check"]));
+    assert!(message.contains("notify.letter"), "{message}");
+}
