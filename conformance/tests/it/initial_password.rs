@@ -172,3 +172,64 @@ async fn r_pw_3_a_regular_password_logs_in_directly() {
     add_user(&server, "ralf", PASSWORD, &[]);
     attempt(&server, "ralf", PASSWORD).await.code();
 }
+
+/// R-PW-3 for a member: `pforte user add --member KVNR --letter` generates
+/// the initial password, queues it in a letter (read here from the dev
+/// outbox copy) and never prints it; the first login with it must change it.
+#[tokio::test]
+async fn r_pw_3_a_lettered_initial_password_of_a_member_is_changed_at_first_login() {
+    let server = prepare(
+        Lockout {
+            max_failures: FIVE_FAILURES,
+            lock_secs: LOCK_SECS,
+            during_lock: DuringLock::Ignore,
+        },
+        false,
+    )
+    .unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let members = files.path().join("members.csv");
+    std::fs::write(
+        &members,
+        "kvnr;given_name;family_name;birth_date;postal_code;street;city;membership_start\n\
+         A123456780;Jürgen;Groß;1980-04-02;80331;Hauptstraße 5;München;2001-01-01\n",
+    )
+    .unwrap();
+    server.cli_ok(&["members", "import", members.to_str().unwrap()]);
+    let added = server.cli_ok(&[
+        "user",
+        "add",
+        "--username",
+        "juergen",
+        "--member",
+        "A123456780",
+        "--letter",
+        "--language",
+        "en",
+    ]);
+    let listed = server.cli_ok(&["outbox", "list", "--channel", "letter", "--json"]);
+    let letter: serde_json::Value =
+        serde_json::from_str(listed.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(letter["template"], "initial_password_letter");
+    assert_eq!(letter["language"], "en");
+    let initial = letter["params"]["password"].as_str().unwrap().to_owned();
+    assert!(!added.stdout.contains(&initial) && !added.stderr.contains(&initial));
+    server.start();
+
+    let agent = UserAgent::new(&server.issuer);
+    let page = match attempt_with(&agent, &server, "juergen", &initial).await {
+        Attempt::Elsewhere(page) => page,
+        other => panic!("the lettered password did not lead to /password/change: {other:?}"),
+    };
+    assert_change_form(&page);
+    let changed = submit_change(&agent, &page, NEW, NEW).await;
+    let code = continue_from(&agent, changed).await.code();
+    let (status, body) = redeem(&server, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        !attempt(&server, "juergen", &initial)
+            .await
+            .refused()
+            .is_empty()
+    );
+}

@@ -53,6 +53,28 @@ pub enum Command {
     /// The member registry: the insurer's member data (R-ID-4).
     #[command(subcommand)]
     Members(MembersCommand),
+    /// Letters by post: the print batch for the print service (R-RG-4).
+    #[command(subcommand)]
+    Letters(LettersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LettersCommand {
+    /// Print every pending letter into one PDF (one A4 page per letter) with a
+    /// CSV manifest in DIR, then mark them exported. Prints nothing new when
+    /// no letter is pending.
+    Export {
+        /// The folder for the batch files (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A brand folder in themes_dir whose letters/ templates replace
+        /// those of base.
+        #[arg(long, value_name = "THEME")]
+        theme: Option<String>,
+    },
+    /// Print the pending letters, oldest first, one per line: id, template,
+    /// language, account, queued at. Addresses and codes stay sealed.
+    Pending,
 }
 
 #[derive(Debug, Subcommand)]
@@ -371,8 +393,32 @@ pub struct UserAddArgs {
     #[arg(long, value_name = "U")]
     pub username: String,
     /// Must satisfy the password policy; hashed with Argon2id (R-PW-1).
-    #[arg(long, value_name = "P")]
-    pub password: String,
+    /// Not with --letter, which generates the password.
+    #[arg(
+        long,
+        value_name = "P",
+        required_unless_present = "letter",
+        conflicts_with = "letter"
+    )]
+    pub password: Option<String>,
+    /// The member (KVNR) the account belongs to: names, address and e-mail
+    /// come from the member registry, and the account is linked to the
+    /// member (R-PW-3; needs --letter).
+    #[arg(long, value_name = "KVNR", requires = "letter")]
+    pub member: Option<String>,
+    /// Generate a policy-conformant initial password and queue it with the
+    /// username in an initial-password letter to the member's address, for
+    /// the next `pforte letters export` (R-PW-3). The password is never
+    /// printed.
+    #[arg(
+        long,
+        requires = "member",
+        conflicts_with_all = ["given_name", "family_name", "email", "totp_secret"]
+    )]
+    pub letter: bool,
+    /// The language of the letter: de (default) or en.
+    #[arg(long, value_name = "LANG", default_value = "de", requires = "letter")]
+    pub language: String,
     /// The password is an initial one: it must be changed at first login
     /// (R-PW-3).
     #[arg(long)]

@@ -1,5 +1,6 @@
 //! The `pforte` command: serve, migrate, config check, clients, users, keys,
-//! the audit trail and the dev outbox.
+//! the audit trail, the dev outbox, the member registry and the print batch of
+//! letters.
 //!
 //! Parses the command line (clap, [`args`]), loads the configuration through
 //! `pforte-server`, and runs one operator command ([`commands`]); the input
@@ -14,8 +15,8 @@ pub mod commands;
 pub mod rules;
 
 use args::{
-    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, MembersCommand,
-    OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
+    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, LettersCommand,
+    MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -110,6 +111,10 @@ pub fn main() -> ExitCode {
             Command::Members(MembersCommand::Show { kvnr }) => {
                 commands::members::show(config, &kvnr).await
             }
+            Command::Letters(LettersCommand::Export { out, theme }) => {
+                commands::letters::export(config, &out, theme.as_deref()).await
+            }
+            Command::Letters(LettersCommand::Pending) => commands::letters::pending(config).await,
         }
     });
     match result {

@@ -845,6 +845,9 @@ fn serve_with_a_missing_theme_fails_before_printing_demo_credentials() {
     assert!(!stdout(&output).contains("client_secret"));
 }
 
+#[path = "cli/letters.rs"]
+mod letters;
+
 #[path = "cli/lockout.rs"]
 mod lockout;
 

@@ -46,10 +46,28 @@ pub enum AuditKind {
     BackchannelLogoutAbandoned,
     /// An operator imported member data (R-ID-4); the detail holds the counts.
     MembersImported,
+    /// A member registered an account (R-RG-1); the detail names the proofing.
+    AccountRegistered,
+    /// The e-mail address of a registration was confirmed by its code (R-RG-3).
+    RegistrationEmailConfirmed,
+    /// An activation code was issued and its letter queued (R-RG-4).
+    ActivationLetterRequested,
+    /// The account became active (R-RG-4…6); the detail names the proofing.
+    AccountActivated,
+    /// A wrong, expired or malformed activation code was entered (R-RG-4).
+    ActivationCodeFailed,
+    /// The membership ended and login was closed, or a new membership opened
+    /// it again (R-ID-4); the detail says which.
+    MembershipEnded,
+    /// An operator created an agent's invitation link (R-RG-6).
+    InvitationCreated,
+    /// An operator exported the pending letters by post as one print batch
+    /// (R-RG-4, R-PW-3); the detail holds the batch id and the letter count.
+    LettersExported,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 32] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -74,6 +92,14 @@ impl AuditKind {
         Self::BackchannelLogoutFailed,
         Self::BackchannelLogoutAbandoned,
         Self::MembersImported,
+        Self::AccountRegistered,
+        Self::RegistrationEmailConfirmed,
+        Self::ActivationLetterRequested,
+        Self::AccountActivated,
+        Self::ActivationCodeFailed,
+        Self::MembershipEnded,
+        Self::InvitationCreated,
+        Self::LettersExported,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -102,6 +128,14 @@ impl AuditKind {
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
             Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
             Self::MembersImported => "members_imported",
+            Self::AccountRegistered => "account_registered",
+            Self::RegistrationEmailConfirmed => "registration_email_confirmed",
+            Self::ActivationLetterRequested => "activation_letter_requested",
+            Self::AccountActivated => "account_activated",
+            Self::ActivationCodeFailed => "activation_code_failed",
+            Self::MembershipEnded => "membership_ended",
+            Self::InvitationCreated => "invitation_created",
+            Self::LettersExported => "letters_exported",
         }
     }
 

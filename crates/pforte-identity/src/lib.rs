@@ -17,6 +17,8 @@ pub mod audit;
 pub mod enrol;
 pub mod factor;
 pub mod flow;
+pub mod initial_password;
+pub mod letters;
 pub mod login;
 pub mod member;
 pub mod metrics;

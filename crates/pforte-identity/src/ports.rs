@@ -503,4 +503,57 @@ pub trait MemberLinkStore: Send + Sync {
         &self,
         day: chrono::NaiveDate,
     ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
+    /// Links in `membership_ended` whose member is a member again on `day`
+    /// (a later import restarted the membership): the job moves them back
+    /// (R-ID-4).
+    async fn links_with_membership_restarted(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
+}
+
+/// A letter by post as the print queue stores it (R-RG-4, R-PW-3; R-OP-4):
+/// the postal address and the parameters (codes, initial passwords) only
+/// sealed, bound to the letter's id; kind, language and account in clear so
+/// that the queue can be listed and superseded without opening anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLetter {
+    pub id: uuid::Uuid,
+    pub account_id: Option<AccountId>,
+    /// The message template, e.g. `activation_letter`.
+    pub template: String,
+    pub language: String,
+    /// [`crate::letters::LetterContent`] as JSON, sealed with the master key
+    /// and bound to `id`.
+    pub sealed: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    /// When the letter went into a print batch; `None` while pending.
+    pub exported_at: Option<DateTime<Utc>>,
+    pub batch_id: Option<uuid::Uuid>,
+}
+
+/// The print queue of letters by post ([`crate::letters`]).
+#[async_trait]
+pub trait LetterStore: Send + Sync {
+    /// Queues the letter. With `supersede`, pending letters of the same
+    /// account and template are removed in the same transaction: a new
+    /// activation code or initial password makes the old one worthless, and
+    /// printing it would only confuse (R-RG-4 "old one invalid").
+    async fn queue_letter(&self, letter: &StoredLetter, supersede: bool) -> Result<(), StoreError>;
+    /// Every letter not yet exported, oldest first (then by id).
+    async fn pending_letters(&self) -> Result<Vec<StoredLetter>, StoreError>;
+    /// The letters of an account, pending and exported, newest first.
+    async fn letters_of_account(&self, account: AccountId)
+    -> Result<Vec<StoredLetter>, StoreError>;
+    /// Marks the letters exported in `batch` at `at`, with `event`, in one
+    /// transaction. Fails with [`StoreError::Conflict`] and changes nothing
+    /// when any of them is no longer pending (another export took it), so a
+    /// letter is in exactly one batch.
+    async fn mark_letters_exported(
+        &self,
+        ids: &[uuid::Uuid],
+        batch: uuid::Uuid,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<(), StoreError>;
 }

@@ -9,20 +9,27 @@
 //!   in one line without its parameters.
 //! * [`SmtpNotifier`] ([`SmtpSettings`]), [`HttpSmsGateway`]
 //!   ([`SmsGatewaySettings`]), [`OutboxNotifier`] (any `OutboxStore`).
+//! * [`LetterNotifier`]: letters by post go into the sealed print queue
+//!   (R-RG-4, R-PW-3); [`print`] lays the pending ones out as one PDF batch
+//!   ([`pdf`], a small PDF 1.4 writer) with a CSV manifest.
 //!
-//! Print-batch letters and push are channels of the port; their adapters
-//! come later, and until then a router without them refuses those channels.
+//! Push is a channel of the port whose adapter comes later; until then a
+//! router without it refuses that channel.
 //! The settings structs deserialize with `deny_unknown_fields` so that the
 //! server can embed them in its configuration as they are.
 //!
 //! Must not depend on axum, tera, sea-orm or pforte-server.
 
+pub mod letters;
 pub mod outbox;
+pub mod pdf;
+pub mod print;
 pub mod router;
 pub mod sms_gateway;
 pub mod smtp;
 pub mod texts;
 
+pub use letters::LetterNotifier;
 pub use outbox::{BODY_KEY, OutboxNotifier, SUBJECT_KEY};
 pub use pforte_identity::ports::{Notifier, NotifyError};
 pub use router::ChannelRouter;

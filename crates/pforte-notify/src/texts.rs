@@ -38,8 +38,14 @@ pub enum TextError {
     },
 }
 
-/// The names of the templates this crate knows.
+/// The names of the code templates this crate knows.
 pub const TEMPLATES: [&str; 4] = ["login_code", "enrol_code", "step_up_code", "contact_code"];
+
+/// The templates of letters by post (R-RG-4, R-PW-3). Their printed form
+/// comes from the theme (`themes/<theme>/letters/`, [`crate::print`]); the
+/// texts here are what the dev outbox shows and what any other channel
+/// would carry.
+pub const LETTER_TEMPLATES: [&str; 2] = ["activation_letter", "initial_password_letter"];
 
 /// One template in one language. `{name}` is replaced by the parameter
 /// `name`; `optional` lines are appended to the long body only when their
@@ -161,6 +167,61 @@ fn text(template: &str, english: bool) -> Option<(&'static str, Text)> {
                 long: "Hello,\n\nplease confirm that this address belongs to you. Your code \
                        is:\n\n    {code}\n\nIt is valid for {valid_minutes} minutes. If you \
                        did not enter your contact details, ignore this message.",
+                optional: &[],
+            },
+        ),
+        ("activation_letter", false) => (
+            "activation_letter",
+            Text {
+                subject: "Ihr Aktivierungscode",
+                short: "Ihr Aktivierungscode: {code}. Gültig bis {valid_until}. Nicht weitergeben.",
+                long: "Guten Tag {given_name} {family_name},\n\nmit diesem Code bestätigen Sie \
+                       Ihre Identität und schalten Ihr Konto frei:\n\n    {code}\n\n\
+                       Geben Sie ihn bei Ihrer nächsten Anmeldung ein. Er gilt bis \
+                       {valid_until} und nur einmal. Haben Sie einen neuen Code angefordert, \
+                       gilt nur noch der neueste. Wenn Sie sich nicht registriert haben, \
+                       ignorieren Sie diesen Brief.",
+                optional: &[],
+            },
+        ),
+        ("activation_letter", true) => (
+            "activation_letter",
+            Text {
+                subject: "Your activation code",
+                short: "Your activation code: {code}. Valid until {valid_until}. Do not share it.",
+                long: "Dear {given_name} {family_name},\n\nthis code confirms your identity \
+                       and activates your account:\n\n    {code}\n\nEnter it the next \
+                       time you log in. It is valid until {valid_until} and only once. If \
+                       you asked for a new code, only the newest one is valid. If you did \
+                       not register, ignore this letter.",
+                optional: &[],
+            },
+        ),
+        ("initial_password_letter", false) => (
+            "initial_password_letter",
+            Text {
+                subject: "Ihre Zugangsdaten",
+                short: "Ihr Benutzername: {username}. Ihr Erstpasswort: {password}. \
+                        Nicht weitergeben.",
+                long: "Guten Tag {given_name} {family_name},\n\nwir haben für Sie ein Konto \
+                       eingerichtet. Ihre Zugangsdaten:\n\n    Benutzername: {username}\n    \
+                       Erstpasswort: {password}\n\nBei der ersten Anmeldung legen Sie \
+                       ein eigenes Passwort fest; das Erstpasswort gilt danach nicht mehr. \
+                       Vernichten Sie diesen Brief nach der ersten Anmeldung.",
+                optional: &[],
+            },
+        ),
+        ("initial_password_letter", true) => (
+            "initial_password_letter",
+            Text {
+                subject: "Your login details",
+                short: "Your username: {username}. Your initial password: {password}. \
+                        Do not share it.",
+                long: "Dear {given_name} {family_name},\n\nwe have set up an account for \
+                       you. Your login details:\n\n    Username: {username}\n    Initial \
+                       password: {password}\n\nAt your first login you choose a password \
+                       of your own; the initial password is invalid afterwards. Destroy \
+                       this letter after your first login.",
                 optional: &[],
             },
         ),
@@ -310,6 +371,50 @@ mod tests {
                 assert!(length < 160, "{template}/{language}: {length} characters");
             }
         }
+    }
+
+    #[test]
+    fn r_rg_4_letter_templates_render_in_german_and_english() {
+        let activation = params(&[
+            ("code", "SI37-FF96-2013-0808-0903-3876"),
+            ("valid_until", "2027-03-01"),
+            ("given_name", "Jürgen"),
+            ("family_name", "Groß"),
+        ]);
+        let de = render_parts("activation_letter", "de", Channel::Letter, &activation).unwrap();
+        assert_eq!(de.subject, "Ihr Aktivierungscode");
+        assert!(de.body.starts_with("Guten Tag Jürgen Groß,"));
+        assert!(de.body.contains("SI37-FF96-2013-0808-0903-3876"));
+        assert!(de.body.contains("gilt bis 2027-03-01"));
+        let en = render_parts("activation_letter", "en", Channel::Letter, &activation).unwrap();
+        assert_eq!(en.subject, "Your activation code");
+        assert!(en.body.contains("valid until 2027-03-01"));
+
+        let password = params(&[
+            ("username", "erika.m"),
+            ("password", "Xk4#mP9q"),
+            ("given_name", "Erika"),
+            ("family_name", "Mustermann"),
+        ]);
+        for language in ["de", "en"] {
+            let rendered = render_parts(
+                "initial_password_letter",
+                language,
+                Channel::Letter,
+                &password,
+            )
+            .unwrap();
+            assert!(rendered.body.contains("erika.m"), "{language}");
+            assert!(rendered.body.contains("Xk4#mP9q"), "{language}");
+            assert!(!rendered.body.contains('{'), "{language}");
+        }
+        assert_eq!(
+            render_parts("activation_letter", "de", Channel::Letter, &password),
+            Err(TextError::MissingParam {
+                template: "activation_letter",
+                param: "code".into()
+            })
+        );
     }
 
     #[test]

@@ -7,10 +7,11 @@ use pforte_crypto::{
 };
 use pforte_factors::code::CodeDigester;
 use pforte_identity::factor::Channel;
+use pforte_identity::letters::LetterQueue;
 use pforte_identity::ports::{ChallengeStore, Notifier};
 use pforte_identity::ports::{EphemeralStore, LockoutStore, SessionStore, ThrottleStore};
 use pforte_identity::{FactorKit, IdentityService, LoginGuard};
-use pforte_notify::{ChannelRouter, HttpSmsGateway, OutboxNotifier, SmtpNotifier};
+use pforte_notify::{ChannelRouter, HttpSmsGateway, LetterNotifier, OutboxNotifier, SmtpNotifier};
 use pforte_oauth::backchannel_logout::RetrySchedule;
 use pforte_oauth::ports::GrantStore;
 use pforte_oauth::{KeyManager, Provider, ProviderConfig, ProviderPorts};
@@ -55,6 +56,8 @@ pub enum ServerError {
     Theme(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("letters: {0}")]
+    Letters(String),
 }
 
 /// Everything a running provider is made of. The CLI builds one for `serve` and
@@ -196,7 +199,7 @@ impl App {
                 factors: Arc::new(store.clone()),
                 challenges: artefacts.challenges.clone(),
                 profiles: Arc::new(store.clone()),
-                notifier: Arc::new(notifier(&settings.notify, &store)?),
+                notifier: Arc::new(notifier(&settings.notify, &store, &master, &clock)?),
                 master: Arc::new(master.clone()),
                 codes: CodeDigester::from_master(&master),
                 totp_issuer: settings.notify.totp_issuer.clone(),
@@ -226,6 +229,18 @@ impl App {
             logout_wake,
             readiness,
         })
+    }
+
+    /// The outbound channels as this provider's settings configure them
+    /// (the same router the login service sends through), for operator
+    /// commands that send messages, e.g. an initial-password letter.
+    pub fn channels(&self) -> Result<ChannelRouter, ServerError> {
+        notifier(
+            &self.settings.notify,
+            &self.store,
+            &self.master,
+            &self.clock,
+        )
     }
 
     /// The router with every route and security layer.
@@ -309,17 +324,28 @@ impl App {
 }
 
 /// The outbound channels as configured: SMTP and the SMS gateway when set,
-/// the dev outbox for everything else (letters and push have no real
-/// adapter yet).
+/// the dev outbox for everything else (push has no real adapter yet).
+/// Letters always go into the sealed print queue (R-RG-4), copied to the
+/// outbox as well with `notify.letter = "queue_and_outbox"`.
 fn notifier(
     settings: &crate::config::NotifySettings,
     store: &SqlStore,
+    master: &MasterKey,
+    clock: &Arc<dyn Clock>,
 ) -> Result<ChannelRouter, ServerError> {
     let invalid = |error: pforte_notify::SetupError| {
         ServerError::Config(crate::config::ConfigError::Invalid(error.to_string()))
     };
     let outbox: Arc<dyn Notifier> = Arc::new(OutboxNotifier::new(Arc::new(store.clone())));
-    let mut router = ChannelRouter::all(outbox);
+    let mut letters = LetterNotifier::new(Arc::new(LetterQueue::new(
+        Arc::new(store.clone()),
+        Arc::new(master.clone()),
+        clock.clone(),
+    )));
+    if settings.letter == "queue_and_outbox" {
+        letters = letters.with_outbox(outbox.clone());
+    }
+    let mut router = ChannelRouter::all(outbox).with(Channel::Letter, Arc::new(letters));
     if settings.email == "smtp"
         && let Some(smtp) = &settings.smtp
     {

@@ -122,6 +122,11 @@ pub struct NotifySettings {
     pub email: String,
     /// `outbox` or `gateway` (then `[notify.sms_gateway]` is required).
     pub sms: String,
+    /// Letters by post always go into the print queue (`pforte letters
+    /// export`, R-RG-4); `queue_and_outbox` also copies them to the dev
+    /// outbox, where tests and the admin console read them, `queue` does not
+    /// (production: the outbox would hold activation codes in clear).
+    pub letter: String,
     pub smtp: Option<pforte_notify::SmtpSettings>,
     pub sms_gateway: Option<pforte_notify::SmsGatewaySettings>,
 }
@@ -132,6 +137,7 @@ impl Default for NotifySettings {
             totp_issuer: "Pforte".to_owned(),
             email: "outbox".to_owned(),
             sms: "outbox".to_owned(),
+            letter: "queue_and_outbox".to_owned(),
             smtp: None,
             sms_gateway: None,
         }

@@ -14,6 +14,7 @@ pub mod app;
 pub mod backchannel;
 pub mod config;
 pub mod demo;
+pub mod letters;
 pub mod malloc_tuning;
 pub mod members;
 pub mod ops;

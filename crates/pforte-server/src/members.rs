@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use pforte_identity::member::MemberRegistry;
+use pforte_identity::ports::MemberLinkStore;
 use std::sync::Arc;
 
 impl App {
@@ -14,5 +15,14 @@ impl App {
             Arc::new(self.master.clone()),
             self.clock.clone(),
         )
+    }
+}
+
+impl App {
+    /// The links of registered accounts to their members on this provider's
+    /// database (R-ID-4, R-RG-1): stages, proofing and the work lists of the
+    /// membership-end job.
+    pub fn member_links(&self) -> Arc<dyn MemberLinkStore> {
+        Arc::new(self.store.clone())
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod client;
 pub mod config_check;
 pub mod keys;
+pub mod letters;
 pub mod lockout;
 pub mod members;
 pub mod migrate;
@@ -13,6 +14,7 @@ pub mod outbox;
 pub mod serve;
 pub mod session;
 pub mod user;
+pub mod user_letter;
 
 use anyhow::Context;
 use pforte_server::{App, Settings};

@@ -47,7 +47,8 @@ pub fn line(message: &OutboundMessage) -> String {
             .created_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         message.channel.as_str(),
-        message.to,
+        // A postal address (letters) has spaces and line breaks.
+        quoted(&message.to),
         message.template,
         message.language,
     );
@@ -58,17 +59,23 @@ pub fn line(message: &OutboundMessage) -> String {
         line.push(' ');
         line.push_str(key);
         line.push('=');
-        if value.is_empty()
-            || value
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '"')
-        {
-            line.push_str(&format!("{value:?}"));
-        } else {
-            line.push_str(value);
-        }
+        line.push_str(&quoted(value));
     }
     line
+}
+
+/// The value as is, or quoted and escaped when it is empty or holds blanks,
+/// control characters or quotes, so that a message stays on one line.
+fn quoted(value: &str) -> String {
+    if value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+    {
+        format!("{value:?}")
+    } else {
+        value.to_owned()
+    }
 }
 
 #[cfg(test)]

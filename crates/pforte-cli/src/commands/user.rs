@@ -1,4 +1,5 @@
-//! `pforte user add | list | set-password | factors remove`.
+//! `pforte user add | list | set-password | factors remove`; `user add
+//! --member KVNR --letter` is in `user_letter`.
 //!
 //! Passwords must satisfy the password policy (R-PW-2; every broken rule is
 //! printed) and are hashed with Argon2id under the configured parameters
@@ -19,8 +20,14 @@ use pforte_types::{AccountId, Method, StoreError};
 use std::path::Path;
 
 pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()> {
+    if args.letter {
+        return super::user_letter::add_with_letter(config, &args).await;
+    }
     fields::username(&args.username).map_err(anyhow::Error::msg)?;
-    fields::password(&args.password).map_err(anyhow::Error::msg)?;
+    let Some(password) = args.password.clone() else {
+        bail!("--password is required (or --member KVNR --letter)");
+    };
+    fields::password(&password).map_err(anyhow::Error::msg)?;
     if let Some(email) = &args.email {
         fields::email(email).map_err(anyhow::Error::msg)?;
     } else if args.email_verified {
@@ -69,12 +76,12 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
     // Checked before anything is stored; the account has no hash yet, so the
     // history holds nothing to compare.
     app.identity
-        .check_new_password(&account, &args.password)
+        .check_new_password(&account, &password)
         .await
         .map_err(policy_error)?;
     account.password_hash = app
         .hasher
-        .hash(&args.password)
+        .hash(&password)
         .await
         .map_err(|error| anyhow::anyhow!("cannot hash the password: {error}"))?;
     match app.store.insert_account(&account).await {

@@ -140,8 +140,9 @@ impl MemberRegistry {
     }
 
     /// The lookup key of a KVNR: a keyed digest, so the table alone does not
-    /// reveal who is insured.
-    fn kvnr_digest(&self, kvnr: &Kvnr) -> String {
+    /// reveal who is insured. Public for the account–member link, which names
+    /// the member by it.
+    pub fn kvnr_digest(&self, kvnr: &Kvnr) -> String {
         self.digests.digest(KVNR_DIGEST_PURPOSE, kvnr.as_str())
     }
 

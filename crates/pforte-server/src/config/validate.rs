@@ -306,6 +306,12 @@ fn notify(notify: &super::NotifySettings) -> Option<String> {
             "notify.sms: must be outbox or gateway (got {other:?})"
         )),
     }
+    if !["queue", "queue_and_outbox"].contains(&notify.letter.as_str()) {
+        problems.push(format!(
+            "notify.letter: must be queue or queue_and_outbox (got {:?})",
+            notify.letter
+        ));
+    }
     if let Some(gateway) = &notify.sms_gateway
         && let Err(error) = pforte_notify::HttpSmsGateway::new(gateway)
     {

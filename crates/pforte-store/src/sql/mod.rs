@@ -6,7 +6,8 @@
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
 //! tokens, purging), `lockout` (counters, passwords, the audit trail), the
 //! second-factor ports in `factors`, `challenges` and `profile`, `members` (the
-//! member registry), `outbox` (the dev outbox of pforte-notify) and
+//! member registry), `member_links` (registered accounts and their stage), `letters`
+//! (the print queue of letters by post), `outbox` (the dev outbox of pforte-notify) and
 //! `backchannel_logout` (the queue of logout tokens to deliver).
 
 mod accounts;
@@ -18,7 +19,9 @@ mod factors;
 mod grant_store;
 mod grants;
 mod keys;
+mod letters;
 mod lockout;
+mod member_links;
 mod members;
 mod outbox;
 mod profile;
