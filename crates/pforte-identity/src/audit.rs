@@ -46,10 +46,16 @@ pub enum AuditKind {
     BackchannelLogoutAbandoned,
     /// An operator imported member data (R-ID-4); the detail holds the counts.
     MembersImported,
+    PasswordResetRequested,
+    PasswordReset,
+    UsernameReminded,
+    ContactChanged,
+    AccountDeleted,
+    AccountDeletionRefused,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 30] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -74,6 +80,12 @@ impl AuditKind {
         Self::BackchannelLogoutFailed,
         Self::BackchannelLogoutAbandoned,
         Self::MembersImported,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
+        Self::UsernameReminded,
+        Self::ContactChanged,
+        Self::AccountDeleted,
+        Self::AccountDeletionRefused,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -102,6 +114,12 @@ impl AuditKind {
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
             Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
             Self::MembersImported => "members_imported",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::UsernameReminded => "username_reminded",
+            Self::ContactChanged => "contact_changed",
+            Self::AccountDeleted => "account_deleted",
+            Self::AccountDeletionRefused => "account_deletion_refused",
         }
     }
 

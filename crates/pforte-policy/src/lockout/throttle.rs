@@ -55,6 +55,9 @@ impl Default for ThrottlePolicy {
 pub enum ThrottleKey {
     Ip { address: IpAddr },
     Network { address: IpAddr, prefix: u8 },
+    /// Password and username recovery requests of one address (R-RC-1):
+    /// counted per request, apart from failed logins.
+    Recovery { address: IpAddr },
 }
 
 impl ThrottleKey {
@@ -63,6 +66,7 @@ impl ThrottleKey {
         match self {
             Self::Ip { address } => format!("ip:{address}"),
             Self::Network { address, prefix } => format!("net:{address}/{prefix}"),
+            Self::Recovery { address } => format!("recovery-ip:{address}"),
         }
     }
 }
