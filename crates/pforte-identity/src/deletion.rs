@@ -59,7 +59,9 @@ impl DeletionBlocker {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|blocker| blocker.as_str() == text)
+        Self::ALL
+            .into_iter()
+            .find(|blocker| blocker.as_str() == text)
     }
 }
 
@@ -166,11 +168,17 @@ impl IdentityService {
             .end_sessions_of(account_id, None, SessionEndReason::AccountDeleted, context)
             .await?;
         let pseudonym = self.audit_pseudonym(&account.username)?;
-        let event = AuditEvent::new(AuditKind::AccountDeleted, now, Some(account_id), &pseudonym, context)
-            .with_detail(format!(
-                "by={by} sessions_ended={} notice={notice}",
-                ended.len()
-            ));
+        let event = AuditEvent::new(
+            AuditKind::AccountDeleted,
+            now,
+            Some(account_id),
+            &pseudonym,
+            context,
+        )
+        .with_detail(format!(
+            "by={by} sessions_ended={} notice={notice}",
+            ended.len()
+        ));
         kit.erasure
             .erase_account(account_id, &account.username, &pseudonym, &[event])
             .await?;

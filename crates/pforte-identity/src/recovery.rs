@@ -314,7 +314,12 @@ impl IdentityService {
             .await?;
         let lifted = self.lift_lock_after_reset(&account, context).await?;
         let ended = self
-            .end_sessions_of(account.id, None, SessionEndReason::CredentialChange, context)
+            .end_sessions_of(
+                account.id,
+                None,
+                SessionEndReason::CredentialChange,
+                context,
+            )
             .await?;
         let notice = self
             .notify_account(&account, "password_reset_notice", BTreeMap::new(), language)
@@ -462,7 +467,10 @@ impl IdentityService {
         let kit = self.kit()?;
         let otp = self.assurance().otp;
         let now = self.clock.now();
-        if let Some(previous) = kit.challenges.current_challenge(account.id, purpose).await?
+        if let Some(previous) = kit
+            .challenges
+            .current_challenge(account.id, purpose)
+            .await?
             && previous.expires_at > now
         {
             let resend_at = previous.sent_at + otp.resend_after;

@@ -258,6 +258,7 @@ impl Default for Settings {
             logout: LogoutSettings::default(),
             ops: OpsSettings::default(),
             keys: KeySettings::default(),
+            deletion: DeletionSettings::default(),
         }
     }
 }

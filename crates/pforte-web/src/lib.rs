@@ -30,9 +30,9 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
-    account, account_delete, account_profile, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
-    introspect, login, logout, par, password_change, recovery, revoke, session, terms, token, userinfo,
-    webauthn,
+    account, account_delete, account_profile, account_sessions, assets, authorize, consent, demo,
+    discovery, enrol, factor, health, introspect, login, logout, par, password_change, recovery,
+    revoke, session, terms, token, userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};

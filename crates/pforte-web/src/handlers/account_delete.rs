@@ -187,7 +187,14 @@ pub async fn delete_submit(
     {
         Ok(()) => deleted_page(&state, locale),
         Err(IdentityError::DeletionBlocked(_)) => {
-            render(&state, locale, &request_id, &session, Some("delete_blocked")).await
+            render(
+                &state,
+                locale,
+                &request_id,
+                &session,
+                Some("delete_blocked"),
+            )
+            .await
         }
         Err(error) => respond::internal_error_page(&state, locale, &error, &request_id),
     }

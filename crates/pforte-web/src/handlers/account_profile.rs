@@ -185,15 +185,7 @@ pub async fn profile_submit(
     }
     let audit = super::account::audit_context(&headers, peer, &request_id);
     let mut session = session;
-    let result = act(
-        &state,
-        locale,
-        &mut session,
-        &mut record,
-        &form,
-        &audit,
-    )
-    .await;
+    let result = act(&state, locale, &mut session, &mut record, &form, &audit).await;
     let view = match result {
         Ok(view) => view,
         Err(error) => match message_of(&error) {
@@ -254,7 +246,16 @@ async fn act(
             record.pending = None;
             if identity.recently_authenticated(session) {
                 record.waiting = None;
-                start_change(state, locale, session, record, kind, &form.destination, audit).await
+                start_change(
+                    state,
+                    locale,
+                    session,
+                    record,
+                    kind,
+                    &form.destination,
+                    audit,
+                )
+                .await
             } else {
                 record.waiting = Some((kind, form.destination.clone()));
                 Ok(View::default())
@@ -373,7 +374,10 @@ async fn render(
     );
     context.insert(
         "pending",
-        &record.pending.as_ref().map(|pending| pending.masked.clone()),
+        &record
+            .pending
+            .as_ref()
+            .map(|pending| pending.masked.clone()),
     );
     context.insert(
         "pending_kind",

@@ -49,7 +49,8 @@ struct Record {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct ForgotQuery {
+/// The query of the first page: the login interaction to return to.
+pub struct ForgotQuery {
     #[serde(default)]
     interaction: String,
 }
@@ -258,7 +259,17 @@ pub async fn password_forgot_submit(
     let audit = audit_context(&headers, peer, &request_id);
     let flow = form.flow.clone();
     let outcome = match form.action.as_str() {
-        "request" => request(&state, locale, record, &form.identifier, &form.channel, &audit).await,
+        "request" => {
+            request(
+                &state,
+                locale,
+                record,
+                &form.identifier,
+                &form.channel,
+                &audit,
+            )
+            .await
+        }
         "resend" => {
             let channel = record
                 .ticket
@@ -413,7 +424,15 @@ async fn new_password(
         }
         Err(IdentityError::CodeExpired) => {
             let error = state.pages.message(locale, "forgot_code_expired");
-            Ok((Step::Request, Record { ticket: None, ..record }, Some(error), Vec::new()))
+            Ok((
+                Step::Request,
+                Record {
+                    ticket: None,
+                    ..record
+                },
+                Some(error),
+                Vec::new(),
+            ))
         }
         Err(error) => Err(error),
     }
@@ -482,7 +501,10 @@ pub async fn username_forgot_submit(
     let known = if form.flow.is_empty() {
         Ok(None)
     } else {
-        state.ephemeral.take_ephemeral(&username_key(&form.flow)).await
+        state
+            .ephemeral
+            .take_ephemeral(&username_key(&form.flow))
+            .await
     };
     match known {
         Ok(Some(_)) => {}
