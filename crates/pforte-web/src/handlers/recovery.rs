@@ -46,6 +46,9 @@ struct Record {
     ticket: Option<ResetTicket>,
     /// The login interaction to return to.
     interaction: String,
+    /// Its `ui_locales`, so that the pages keep the login's language.
+    #[serde(default)]
+    ui_locales: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,9 +194,20 @@ fn audit_context(
 
 async fn fresh(state: &AppState, interaction: &str) -> Result<(String, Record), String> {
     let flow = csrf::new_token();
+    let interaction = clean_interaction(interaction);
+    let ui_locales = if interaction.is_empty() {
+        Vec::new()
+    } else {
+        crate::interaction::load(state.ephemeral.as_ref(), &interaction)
+            .await
+            .map_err(|error| error.to_string())?
+            .map(|record| record.target.ui_locales)
+            .unwrap_or_default()
+    };
     let record = Record {
         csrf_token: csrf::new_token(),
-        interaction: clean_interaction(interaction),
+        interaction,
+        ui_locales,
         ..Record::default()
     };
     save(state, &flow, &record).await?;
@@ -210,7 +224,7 @@ pub async fn password_forgot_get(
     match fresh(&state, &query.interaction).await {
         Ok((flow, record)) => render(
             &state,
-            locale,
+            respond::locale(&headers, &record.ui_locales),
             View {
                 step: Step::Request,
                 flow: &flow,
@@ -253,6 +267,7 @@ pub async fn password_forgot_submit(
         }
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
     };
+    let locale = respond::locale(&headers, &record.ui_locales);
     if !csrf::tokens_match(&record.csrf_token, form.csrf_token.as_deref()) {
         return super::login::forged(&state, &headers, locale);
     }
