@@ -20,6 +20,7 @@ mod backends;
 mod challenges;
 mod clients;
 mod connect;
+mod erasure;
 mod factors;
 mod fixtures;
 mod grants;
@@ -130,6 +131,7 @@ store_suite! {
     members::r_id_4_a_failing_import_writes_nothing,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
+    erasure::r_rc_4_erasure_removes_the_account_and_pseudonymises_its_trail,
 }
 
 /// Defines `on_redis::<name>` for each suite function: the grant functions get
