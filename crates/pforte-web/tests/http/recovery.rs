@@ -656,3 +656,34 @@ async fn r_rc_4_a_configured_blocker_refuses_the_deletion() {
     assert!(trail.contains(&AuditKind::AccountDeletionRefused));
     assert!(!trail.contains(&AuditKind::AccountDeleted));
 }
+
+#[tokio::test]
+async fn r_rc_1_recovery_requests_are_throttled_per_address() {
+    let (server, _) = recovery_server(&[]).await;
+    let limit = pforte_identity::recovery::RECOVERY_PER_IP;
+    for n in 0..limit {
+        let page = request_reset(&server, &browser(), &format!("name-{n}"), "email").await;
+        assert!(page.text_by_id("forgot-code-sent").is_some(), "request {n}");
+    }
+    // Over the limit: a message about the connection, for a real account too.
+    let refused = request_reset(&server, &browser(), "erika", "email").await;
+    assert_eq!(refused.status, 200);
+    assert!(refused.text_by_id("forgot-code-sent").is_none());
+    let alert = refused.alert().unwrap();
+    assert!(alert.contains("Zu viele Anfragen"), "{alert}");
+    assert!(outbox_to(&server, "erika@example.test").await.is_empty());
+    // The forgot-username form counts against the same limit.
+    let other = browser();
+    let page = other.get(&server.url("/username/forgot")).await.unwrap();
+    let mut form = page.post_form().unwrap();
+    assert!(form.fill_by_label("E-Mail-Adresse", "erika@example.test"));
+    let refused = other.submit(&page, &form, None).await.unwrap();
+    assert!(refused.text_by_id("username-forgot-sent").is_none());
+    // The window ends by the clock.
+    server.clock.advance(chrono::TimeDelta::minutes(
+        pforte_identity::recovery::RECOVERY_WINDOW_MINUTES,
+    ));
+    let again = request_reset(&server, &browser(), "erika", "email").await;
+    assert!(again.text_by_id("forgot-code-sent").is_some());
+    assert_eq!(outbox_to(&server, "erika@example.test").await.len(), 1);
+}
