@@ -222,3 +222,56 @@ fn secret_reader_finds_the_long_word() {
         Some("AbC-def_0123456789abcdefghijABCDEFGHIJ_xyz")
     );
 }
+
+/// `pforte user delete` (R-RC-4): the account is gone, the trail keeps its
+/// events under a pseudonym, and a configured blocker refuses the deletion.
+#[test]
+fn r_rc_4_cli_user_delete_erases_the_account_and_pseudonymises_the_trail() {
+    let server = Server::prepare();
+    server.cli_ok(&[
+        "user",
+        "add",
+        "--username",
+        "quentin",
+        "--password",
+        PASSWORD,
+        "--email",
+        "quentin@example.test",
+        "--email-verified",
+    ]);
+    let output = server.cli_ok(&["user", "delete", "quentin"]);
+    assert!(output.stdout.contains("deleted"), "{}", output.stdout);
+    let show = server.cli(&["user", "show", "quentin"]);
+    assert!(!show.success, "{}", show.stdout);
+    let list = server.cli_ok(&["user", "list"]);
+    assert!(!list.stdout.contains("quentin"), "{}", list.stdout);
+    let trail = server.cli_ok(&["audit", "list"]).stdout;
+    assert!(trail.contains("account_deleted"), "{trail}");
+    assert!(trail.contains("username=pseud-"), "{trail}");
+    assert!(!trail.contains("username=quentin"), "{trail}");
+    let outbox = server.cli_ok(&["outbox", "list", "--to", "quentin@example.test"]);
+    assert!(
+        outbox.stdout.contains("account_deleted_notice"),
+        "{}",
+        outbox.stdout
+    );
+
+    let blocked = Server::prepare();
+    blocked.append_config("\n[deletion]\nblocked_while = [\"co_insured_dependants\"]\n");
+    blocked.cli_ok(&[
+        "user",
+        "add",
+        "--username",
+        "quentin",
+        "--password",
+        PASSWORD,
+    ]);
+    let refused = blocked.cli(&["user", "delete", "quentin"]);
+    assert!(!refused.success);
+    assert!(
+        refused.stderr.contains("co_insured_dependants"),
+        "{}",
+        refused.stderr
+    );
+    blocked.cli_ok(&["user", "show", "quentin"]);
+}

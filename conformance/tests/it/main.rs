@@ -36,6 +36,7 @@ mod par;
 mod pkce;
 mod private_key_jwt;
 mod prompt;
+mod recovery_browser;
 mod scopes;
 mod second_factor_browser;
 mod token_endpoint;

@@ -365,6 +365,14 @@ pub enum UserCommand {
         #[arg(value_name = "USERNAME")]
         username: String,
     },
+    /// Delete an account (R-RC-4): a confirmation to its verified address,
+    /// all sessions ended, credentials and personal data erased, its audit
+    /// events kept under a pseudonym. Refused while a configured blocker
+    /// holds (`deletion.blocked_while`).
+    Delete {
+        #[arg(value_name = "USERNAME")]
+        username: String,
+    },
     /// Print state, failures and lock end of an account, its second
     /// factors and the number of unused recovery codes.
     Show {

@@ -80,6 +80,9 @@ pub fn main() -> ExitCode {
             Command::User(UserCommand::Unlock { username }) => {
                 commands::lockout::unlock(config, &username).await
             }
+            Command::User(UserCommand::Delete { username }) => {
+                commands::user::delete(config, &username).await
+            }
             Command::User(UserCommand::Reactivate { username }) => {
                 commands::lockout::reactivate(config, &username).await
             }

@@ -64,10 +64,16 @@ pub enum AuditKind {
     /// An operator exported the pending letters by post as one print batch
     /// (R-RG-4, R-PW-3); the detail holds the batch id and the letter count.
     LettersExported,
+    PasswordResetRequested,
+    PasswordReset,
+    UsernameReminded,
+    ContactChanged,
+    AccountDeleted,
+    AccountDeletionRefused,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 32] = [
+    pub const ALL: [AuditKind; 38] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -100,6 +106,12 @@ impl AuditKind {
         Self::MembershipEnded,
         Self::InvitationCreated,
         Self::LettersExported,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
+        Self::UsernameReminded,
+        Self::ContactChanged,
+        Self::AccountDeleted,
+        Self::AccountDeletionRefused,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -136,6 +148,12 @@ impl AuditKind {
             Self::MembershipEnded => "membership_ended",
             Self::InvitationCreated => "invitation_created",
             Self::LettersExported => "letters_exported",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::UsernameReminded => "username_reminded",
+            Self::ContactChanged => "contact_changed",
+            Self::AccountDeleted => "account_deleted",
+            Self::AccountDeletionRefused => "account_deletion_refused",
         }
     }
 

@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod deletion;
 pub mod enrol;
 pub mod factor;
 pub mod flow;
@@ -27,7 +28,9 @@ pub mod operator_factors;
 pub mod password_change;
 pub mod ports;
 pub mod reauth;
+pub mod recovery;
 pub mod registration;
+pub mod self_service;
 pub mod service;
 pub mod session;
 pub mod sessions;

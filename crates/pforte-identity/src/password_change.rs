@@ -155,7 +155,7 @@ impl IdentityService {
             .await
     }
 
-    async fn store_password(
+    pub(crate) async fn store_password(
         &self,
         account: &Account,
         new_password: &str,

@@ -557,3 +557,30 @@ pub trait LetterStore: Send + Sync {
         event: AuditEvent,
     ) -> Result<(), StoreError>;
 }
+
+/// Erasure of an account by its owner or an operator (R-RC-4).
+#[async_trait]
+pub trait AccountErasureStore: Send + Sync {
+    /// In one transaction: deletes the account with its password and
+    /// password history, second factors, recovery codes, pending code
+    /// challenges, terms acceptances, member data and lockout counter;
+    /// replaces the username in the account's audit events (by account id,
+    /// and events of the same login name without one) by `pseudonym`; and
+    /// appends `events`. False when the account did not exist.
+    async fn erase_account(
+        &self,
+        account: AccountId,
+        username: &str,
+        pseudonym: &str,
+        events: &[AuditEvent],
+    ) -> Result<bool, StoreError>;
+}
+
+/// The facts that may keep an account from being deleted (R-RC-4,
+/// [`crate::deletion`]).
+#[async_trait]
+pub trait DependantsProbe: Send + Sync {
+    /// How many co-insured people whose main member is this account's member
+    /// have an account of their own (R-FA-1).
+    async fn co_insured_with_accounts(&self, account: AccountId) -> Result<u32, StoreError>;
+}

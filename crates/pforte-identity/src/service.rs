@@ -119,6 +119,14 @@ pub enum IdentityError {
     /// A sealed secret did not open or a factor's data is unusable.
     #[error("factor data unusable: {0}")]
     Sealing(String),
+    /// Too many recovery requests from this address (R-RC-1); says nothing
+    /// about any account.
+    #[error("too many recovery requests from this address")]
+    RecoveryThrottled,
+    /// The account cannot be deleted while something depends on it
+    /// (R-RC-4); the blockers are named.
+    #[error("the account cannot be deleted now")]
+    DeletionBlocked(Vec<crate::deletion::DeletionBlocker>),
     /// The storage behind accounts or sessions failed.
     #[error("identity storage failed: {0}")]
     Store(#[from] StoreError),
@@ -166,6 +174,8 @@ impl IdentityError {
             Self::SecurityKeyTaken => "PF-MFA-014",
             Self::SecurityKeyExpired => "PF-MFA-015",
             Self::Delivery(_) => "PF-MFA-502",
+            Self::RecoveryThrottled => "PF-RC-001",
+            Self::DeletionBlocked(_) => "PF-RC-002",
             Self::Sealing(_) => "PF-MFA-500",
             Self::NotConfigured => "PF-LOGIN-501",
             Self::Store(_) => "PF-LOGIN-500",
@@ -191,6 +201,8 @@ pub struct IdentityService {
     pub(crate) factors: Option<FactorKit>,
     /// Told whenever a session ends (back-channel logout, R-SE-2).
     pub(crate) session_end: Option<Arc<dyn crate::ports::SessionEndListener>>,
+    /// Account deletion (R-RC-4); `None` refuses it.
+    pub(crate) deletion: Option<crate::deletion::DeletionKit>,
 }
 
 /// What second factors need: their storage, the outbound messages, the
@@ -246,6 +258,7 @@ impl IdentityService {
             throttle: SourceThrottle::default(),
             factors: None,
             session_end: None,
+            deletion: None,
         }
     }
 
@@ -255,6 +268,13 @@ impl IdentityService {
         listener: Arc<dyn crate::ports::SessionEndListener>,
     ) -> Self {
         self.session_end = Some(listener);
+        self
+    }
+
+    /// Allows account deletion (R-RC-4) with the store that erases and the
+    /// rules that may block it.
+    pub fn with_account_deletion(mut self, kit: crate::deletion::DeletionKit) -> Self {
+        self.deletion = Some(kit);
         self
     }
 

@@ -137,6 +137,8 @@ pub enum SessionEndReason {
     Operator,
     /// The password was reset or changed and every other session ends (R-RC).
     CredentialChange,
+    /// The account was deleted (R-RC-4).
+    AccountDeleted,
 }
 
 impl SessionEndReason {
@@ -148,6 +150,7 @@ impl SessionEndReason {
             SessionEndReason::SelfService => "self_service",
             SessionEndReason::Operator => "operator",
             SessionEndReason::CredentialChange => "credential_change",
+            SessionEndReason::AccountDeleted => "account_deleted",
         }
     }
 }

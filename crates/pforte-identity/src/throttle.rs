@@ -79,6 +79,17 @@ impl SourceThrottle {
         }
         Ok(())
     }
+
+    /// Counts one event under `key` alone (e.g. a recovery request) and
+    /// returns the counter after.
+    pub async fn count_key(
+        &self,
+        key: &ThrottleKey,
+        limit: &ThrottleLimit,
+        now: DateTime<Utc>,
+    ) -> Result<WindowCounter, StoreError> {
+        self.store.count_throttle_failure(key, limit, now).await
+    }
 }
 
 /// Throttle counters in process, for a single node.

@@ -38,8 +38,25 @@ pub enum TextError {
     },
 }
 
-/// The names of the code templates this crate knows.
-pub const TEMPLATES: [&str; 4] = ["login_code", "enrol_code", "step_up_code", "contact_code"];
+/// The names of the templates this crate knows.
+pub const TEMPLATES: [&str; 6] = [
+    "login_code",
+    "enrol_code",
+    "step_up_code",
+    "contact_code",
+    "reset_code",
+    "contact_change_code",
+];
+
+/// The templates of notices: no code in them, a footer of their own (R-RC).
+pub const NOTICES: [&str; 6] = [
+    "password_reset_notice",
+    "password_changed_notice",
+    "email_changed_notice",
+    "mobile_changed_notice",
+    "account_deleted_notice",
+    "username_reminder",
+];
 
 /// The templates of letters by post (R-RG-4, R-PW-3). Their printed form
 /// comes from the theme (`themes/<theme>/letters/`, [`crate::print`]); the
@@ -62,6 +79,13 @@ struct Text {
 const DE_FOOTER: &str = "\n\nGeben Sie den Code an niemanden weiter. Wir fragen Sie nie \
 danach, weder am Telefon noch per E-Mail.\n\nDiese Nachricht wurde automatisch erstellt; \
 bitte antworten Sie nicht darauf.\n";
+
+const DE_NOTICE_FOOTER: &str = "\n\nWenn Sie das nicht waren, setzen Sie bitte sofort Ihr \
+Passwort zurück oder wenden Sie sich an Ihre Krankenkasse.\n\nDiese Nachricht wurde automatisch \
+erstellt; bitte antworten Sie nicht darauf.\n";
+
+const EN_NOTICE_FOOTER: &str = "\n\nIf this was not you, reset your password at once or contact \
+your health insurer.\n\nThis message was sent automatically; please do not reply to it.\n";
 
 const EN_FOOTER: &str = "\n\nDo not share the code with anyone. We will never ask you for \
 it, neither by phone nor by e-mail.\n\nThis message was sent automatically; please do not \
@@ -225,6 +249,182 @@ fn text(template: &str, english: bool) -> Option<(&'static str, Text)> {
                 optional: &[],
             },
         ),
+        ("reset_code", false) => (
+            "reset_code",
+            Text {
+                subject: "Code zum Zurücksetzen Ihres Passworts",
+                short: "Code zum Zurücksetzen Ihres Passworts: {code}. Gültig {valid_minutes} Min. \
+                        Nicht weitergeben.",
+                long: "Guten Tag,\n\njemand möchte das Passwort Ihres Kontos zurücksetzen. Wenn \
+                       Sie das waren, geben Sie diesen Code ein:\n\n    {code}\n\nEr ist \
+                       {valid_minutes} Minuten gültig und gilt nur einmal. Wenn nicht, \
+                       ignorieren Sie diese Nachricht; Ihr Passwort bleibt unverändert.",
+                optional: &[],
+            },
+        ),
+        ("reset_code", true) => (
+            "reset_code",
+            Text {
+                subject: "Code to reset your password",
+                short: "Code to reset your password: {code}. Valid {valid_minutes} min. \
+                        Do not share it.",
+                long: "Hello,\n\nsomeone wants to reset the password of your account. If \
+                       that was you, enter this code:\n\n    {code}\n\nIt is valid for \
+                       {valid_minutes} minutes and once only. If not, ignore this message; \
+                       your password stays as it is.",
+                optional: &[],
+            },
+        ),
+        ("contact_change_code", false) => (
+            "contact_change_code",
+            Text {
+                subject: "Bestätigen Sie Ihre neue Adresse",
+                short: "Code zur Bestätigung Ihrer neuen Kontaktdaten: {code}. Gültig \
+                        {valid_minutes} Min. Nicht weitergeben.",
+                long: "Guten Tag,\n\nSie möchten diese Adresse in Ihrem Konto hinterlegen. Ihr \
+                       Bestätigungscode lautet:\n\n    {code}\n\nEr ist {valid_minutes} \
+                       Minuten gültig. Wenn Sie das nicht veranlasst haben, ignorieren Sie \
+                       diese Nachricht.",
+                optional: &[],
+            },
+        ),
+        ("contact_change_code", true) => (
+            "contact_change_code",
+            Text {
+                subject: "Confirm your new address",
+                short: "Code to confirm your new contact details: {code}. Valid \
+                        {valid_minutes} min. Do not share it.",
+                long: "Hello,\n\nyou want to use this address for your account. Your \
+                       confirmation code is:\n\n    {code}\n\nIt is valid for {valid_minutes} \
+                       minutes. If you did not ask for this, ignore this message.",
+                optional: &[],
+            },
+        ),
+        ("password_reset_notice", false) => (
+            "password_reset_notice",
+            Text {
+                subject: "Ihr Passwort wurde zurückgesetzt",
+                short: "Ihr Passwort wurde zurückgesetzt und alle Sitzungen wurden beendet.",
+                long: "Guten Tag,\n\ndas Passwort Ihres Kontos wurde soeben mit einem \
+                       Bestätigungscode zurückgesetzt. Alle Anmeldungen auf anderen Geräten \
+                       wurden beendet.",
+                optional: &[],
+            },
+        ),
+        ("password_reset_notice", true) => (
+            "password_reset_notice",
+            Text {
+                subject: "Your password was reset",
+                short: "Your password was reset and all sessions were ended.",
+                long: "Hello,\n\nthe password of your account has just been reset with a \
+                       confirmation code. Every login on other devices was ended.",
+                optional: &[],
+            },
+        ),
+        ("password_changed_notice", false) => (
+            "password_changed_notice",
+            Text {
+                subject: "Ihr Passwort wurde geändert",
+                short: "Das Passwort Ihres Kontos wurde geändert.",
+                long: "Guten Tag,\n\ndas Passwort Ihres Kontos wurde soeben in den \
+                       Kontoeinstellungen geändert.",
+                optional: &[],
+            },
+        ),
+        ("password_changed_notice", true) => (
+            "password_changed_notice",
+            Text {
+                subject: "Your password was changed",
+                short: "The password of your account was changed.",
+                long: "Hello,\n\nthe password of your account has just been changed in the \
+                       account settings.",
+                optional: &[],
+            },
+        ),
+        ("email_changed_notice", false) => (
+            "email_changed_notice",
+            Text {
+                subject: "Ihre E-Mail-Adresse wurde geändert",
+                short: "Die E-Mail-Adresse Ihres Kontos wurde in {new} geändert.",
+                long: "Guten Tag,\n\ndie E-Mail-Adresse Ihres Kontos wurde soeben geändert. \
+                       Nachrichten gehen ab jetzt an {new}, nicht mehr an diese Adresse.",
+                optional: &[],
+            },
+        ),
+        ("email_changed_notice", true) => (
+            "email_changed_notice",
+            Text {
+                subject: "Your e-mail address was changed",
+                short: "The e-mail address of your account was changed to {new}.",
+                long: "Hello,\n\nthe e-mail address of your account has just been changed. \
+                       Messages now go to {new}, no longer to this address.",
+                optional: &[],
+            },
+        ),
+        ("mobile_changed_notice", false) => (
+            "mobile_changed_notice",
+            Text {
+                subject: "Ihre Mobilnummer wurde geändert",
+                short: "Die Mobilnummer Ihres Kontos wurde in {new} geändert. Waren Sie das \
+                        nicht, setzen Sie Ihr Passwort zurück.",
+                long: "Guten Tag,\n\ndie Mobilnummer Ihres Kontos wurde soeben in {new} \
+                       geändert.",
+                optional: &[],
+            },
+        ),
+        ("mobile_changed_notice", true) => (
+            "mobile_changed_notice",
+            Text {
+                subject: "Your mobile number was changed",
+                short: "The mobile number of your account was changed to {new}. If this was \
+                        not you, reset your password.",
+                long: "Hello,\n\nthe mobile number of your account has just been changed to \
+                       {new}.",
+                optional: &[],
+            },
+        ),
+        ("account_deleted_notice", false) => (
+            "account_deleted_notice",
+            Text {
+                subject: "Ihr Konto wurde gelöscht",
+                short: "Ihr Konto {username} wurde gelöscht.",
+                long: "Guten Tag,\n\nIhr Konto {username} wurde auf Ihren Wunsch gelöscht. \
+                       Zugangsdaten, zweite Faktoren und persönliche Angaben sind entfernt; \
+                       Sie können sich mit Ihrer Versichertennummer jederzeit neu \
+                       registrieren.",
+                optional: &[],
+            },
+        ),
+        ("account_deleted_notice", true) => (
+            "account_deleted_notice",
+            Text {
+                subject: "Your account was deleted",
+                short: "Your account {username} was deleted.",
+                long: "Hello,\n\nyour account {username} was deleted as you asked. Login \
+                       data, second factors and personal details are removed; you can \
+                       register again with your insurance number at any time.",
+                optional: &[],
+            },
+        ),
+        ("username_reminder", false) => (
+            "username_reminder",
+            Text {
+                subject: "Ihr Benutzername",
+                short: "Ihr Benutzername: {username}",
+                long: "Guten Tag,\n\nSie haben nach Ihrem Benutzernamen gefragt. Er lautet:\n\n    \
+                       {username}",
+                optional: &[],
+            },
+        ),
+        ("username_reminder", true) => (
+            "username_reminder",
+            Text {
+                subject: "Your username",
+                short: "Your username: {username}",
+                long: "Hello,\n\nyou asked for your username. It is:\n\n    {username}",
+                optional: &[],
+            },
+        ),
         _ => return None,
     };
     Some(found)
@@ -268,7 +468,13 @@ pub fn render_parts(
             body.push_str(&fill(name, line, params)?);
         }
     }
-    body.push_str(if english { EN_FOOTER } else { DE_FOOTER });
+    let footer = match (NOTICES.contains(&name), english) {
+        (true, true) => EN_NOTICE_FOOTER,
+        (true, false) => DE_NOTICE_FOOTER,
+        (false, true) => EN_FOOTER,
+        (false, false) => DE_FOOTER,
+    };
+    body.push_str(footer);
     Ok(Rendered {
         subject: fill(name, text.subject, params)?,
         body,
@@ -415,6 +621,24 @@ mod tests {
                 param: "code".into()
             })
         );
+    }
+
+    #[test]
+    fn r_rc_1_notices_render_in_both_languages_without_a_code_footer() {
+        let p = params(&[("new", "n•••@example.org"), ("username", "erika")]);
+        for template in NOTICES {
+            for language in ["de", "en"] {
+                for channel in [Channel::Sms, Channel::Email] {
+                    let rendered = render_parts(template, language, channel, &p)
+                        .unwrap_or_else(|e| panic!("{template}/{language}: {e}"));
+                    assert!(!rendered.body.contains('{'), "{template}/{language}");
+                    assert!(!rendered.body.contains("Code an niemanden"));
+                    assert!(rendered.body.chars().count() < 160 || !is_short(channel));
+                }
+            }
+        }
+        let reminder = render_parts("username_reminder", "en", Channel::Email, &p).unwrap();
+        assert!(reminder.body.contains("erika"));
     }
 
     #[test]

@@ -205,7 +205,16 @@ impl App {
                 totp_issuer: settings.notify.totp_issuer.clone(),
                 webauthn: webauthn_relying_party(&settings),
             })
-            .with_session_end_listener(logout_listener);
+            .with_session_end_listener(logout_listener)
+            // Deletion (R-RC-4). The co-insured blocker needs the account–
+            // member links of registration to look up dependants; until a
+            // `DependantsProbe` is wired here, a configured blocker refuses
+            // every deletion (docs/recovery.md).
+            .with_account_deletion(pforte_identity::deletion::DeletionKit {
+                erasure: Arc::new(store.clone()),
+                rules: settings.deletion.rules(),
+                dependants: None,
+            });
         if let Some(throttle) = artefacts.throttle {
             identity = identity.with_throttle_store(throttle);
         }

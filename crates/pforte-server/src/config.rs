@@ -39,6 +39,31 @@ pub struct Settings {
     pub logout: LogoutSettings,
     pub ops: OpsSettings,
     pub keys: KeySettings,
+    pub deletion: DeletionSettings,
+}
+
+/// Account deletion by its owner or an operator (R-RC-4).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeletionSettings {
+    /// What keeps an account from being deleted while it holds. Known:
+    /// `co_insured_dependants` (the account's member is the main member of
+    /// co-insured people with accounts of their own, R-FA-1).
+    pub blocked_while: Vec<String>,
+}
+
+impl DeletionSettings {
+    /// The blockers as the identity layer names them; unknown names are
+    /// skipped here (validation rejects them first).
+    pub fn rules(&self) -> pforte_identity::deletion::DeletionRules {
+        pforte_identity::deletion::DeletionRules {
+            blocked_while: self
+                .blocked_while
+                .iter()
+                .filter_map(|name| pforte_identity::deletion::DeletionBlocker::parse(name))
+                .collect(),
+        }
+    }
 }
 
 /// Logout notifications to relying parties (R-SE-2): the back-channel
@@ -239,6 +264,7 @@ impl Default for Settings {
             logout: LogoutSettings::default(),
             ops: OpsSettings::default(),
             keys: KeySettings::default(),
+            deletion: DeletionSettings::default(),
         }
     }
 }

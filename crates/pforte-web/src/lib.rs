@@ -30,9 +30,9 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
-    account, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
-    introspect, login, logout, par, password_change, revoke, session, terms, token, userinfo,
-    webauthn,
+    account, account_delete, account_profile, account_sessions, assets, authorize, consent, demo,
+    discovery, enrol, factor, health, introspect, login, logout, par, password_change, recovery,
+    revoke, session, terms, token, userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -83,6 +83,14 @@ pub fn router(state: AppState) -> Router {
             get(password_change::password_change_get).post(password_change::password_change_submit),
         )
         .route(
+            recovery::PASSWORD_PATH,
+            get(recovery::password_forgot_get).post(recovery::password_forgot_submit),
+        )
+        .route(
+            recovery::USERNAME_PATH,
+            get(recovery::username_forgot_get).post(recovery::username_forgot_submit),
+        )
+        .route(
             "/login/factor",
             get(factor::factor_get).post(factor::factor_submit),
         )
@@ -106,6 +114,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             account_sessions::PATH,
             get(account_sessions::sessions_get).post(account_sessions::sessions_submit),
+        )
+        .route(
+            account_profile::PATH,
+            get(account_profile::profile_get).post(account_profile::profile_submit),
+        )
+        .route(
+            account_delete::PATH,
+            get(account_delete::delete_get).post(account_delete::delete_submit),
         )
         .route(session::EXTEND_PATH, post(session::extend_post))
         .route(session::STATUS_PATH, post(session::status_post))

@@ -50,6 +50,10 @@ const TEMPLATES: &[&str] = &[
     "account_security.html",
     "webauthn.html",
     "account_sessions.html",
+    "password_forgot.html",
+    "username_forgot.html",
+    "account_profile.html",
+    "account_delete.html",
 ];
 
 pub struct Pages {

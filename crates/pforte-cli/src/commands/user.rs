@@ -164,6 +164,26 @@ pub async fn set_password(
     Ok(())
 }
 
+/// `pforte user delete` (R-RC-4).
+pub async fn delete(config: Option<&Path>, username: &str) -> anyhow::Result<()> {
+    let app = super::open_app(config).await?;
+    let context = super::lockout::operator_context("delete");
+    match app.identity.delete_account_named(username, &context).await {
+        Ok(()) => {
+            println!("user {username} deleted; audit events kept pseudonymised");
+            Ok(())
+        }
+        Err(IdentityError::DeletionBlocked(blockers)) => {
+            let names: Vec<&str> = blockers.iter().map(|blocker| blocker.as_str()).collect();
+            bail!(
+                "user {username} cannot be deleted now: blocked while {}",
+                names.join(", ")
+            )
+        }
+        Err(error) => Err(anyhow::Error::new(error)),
+    }
+}
+
 /// Every rule a refused password breaks, one per line (R-PW-2).
 fn policy_error(error: IdentityError) -> anyhow::Error {
     match error {

@@ -53,8 +53,18 @@ impl Default for ThrottlePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum ThrottleKey {
-    Ip { address: IpAddr },
-    Network { address: IpAddr, prefix: u8 },
+    Ip {
+        address: IpAddr,
+    },
+    Network {
+        address: IpAddr,
+        prefix: u8,
+    },
+    /// Password and username recovery requests of one address (R-RC-1):
+    /// counted per request, apart from failed logins.
+    Recovery {
+        address: IpAddr,
+    },
 }
 
 impl ThrottleKey {
@@ -63,6 +73,7 @@ impl ThrottleKey {
         match self {
             Self::Ip { address } => format!("ip:{address}"),
             Self::Network { address, prefix } => format!("net:{address}/{prefix}"),
+            Self::Recovery { address } => format!("recovery-ip:{address}"),
         }
     }
 }

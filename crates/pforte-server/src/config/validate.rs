@@ -49,6 +49,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         log_level(&settings.log.level),
         notify(&settings.notify),
         logout(&settings.logout),
+        deletion(&settings.deletion),
         key_reload_interval(settings.keys.reload_interval_secs),
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
@@ -160,6 +161,22 @@ fn positive(key: &str, value: u64) -> Option<String> {
 /// The back-channel logout settings (R-SE-2, BCL 1.0): a logout token lives
 /// minutes, not hours; a POST waits at most a minute; retries are bounded and
 /// their back-off grows from the base to the cap.
+/// Every name in `deletion.blocked_while` must be a known blocker (R-RC-4).
+pub(super) fn deletion(deletion: &super::DeletionSettings) -> Option<String> {
+    let unknown: Vec<&str> = deletion
+        .blocked_while
+        .iter()
+        .map(String::as_str)
+        .filter(|name| pforte_identity::deletion::DeletionBlocker::parse(name).is_none())
+        .collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "deletion.blocked_while: unknown blocker(s) {}; known: co_insured_dependants",
+            unknown.join(", ")
+        )
+    })
+}
+
 pub(super) fn logout(logout: &super::LogoutSettings) -> Option<String> {
     if !(1..=600).contains(&logout.token_ttl_secs) {
         return Some("logout.token_ttl_secs: must be between 1 and 600".to_owned());

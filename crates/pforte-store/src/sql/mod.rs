@@ -15,6 +15,7 @@ mod artefacts;
 mod backchannel_logout;
 mod challenges;
 mod clients;
+mod erasure;
 mod factors;
 mod grant_store;
 mod grants;

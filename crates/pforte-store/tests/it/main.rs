@@ -20,6 +20,7 @@ mod backends;
 mod challenges;
 mod clients;
 mod connect;
+mod erasure;
 mod factors;
 mod fixtures;
 mod grants;
@@ -140,6 +141,7 @@ store_suite! {
     letters::r_rg_4_letters_stay_pending_oldest_first_until_exported,
     letters::r_rg_4_a_letter_is_claimed_by_one_batch_only,
     letters::r_rg_4_a_new_letter_supersedes_the_pending_one_of_the_account,
+    erasure::r_rc_4_erasure_removes_the_account_and_pseudonymises_its_trail,
 }
 
 /// Defines `on_redis::<name>` for each suite function: the grant functions get

@@ -2,6 +2,8 @@
 //! protocol core or the login service, and maps the result to a response.
 
 pub mod account;
+pub mod account_delete;
+pub mod account_profile;
 pub mod account_sessions;
 pub mod assets;
 pub mod authorize;
@@ -17,6 +19,7 @@ pub mod login;
 pub mod logout;
 pub mod par;
 pub mod password_change;
+pub mod recovery;
 pub mod revoke;
 pub mod session;
 pub mod terms;

@@ -42,7 +42,12 @@ pub const WARN_BEFORE_SECS: i64 = 60;
 /// The pages the form may return to: the self-service pages that show the
 /// countdown. Anything else goes to the first, so the form cannot be used as
 /// an open redirect.
-const RETURN_PATHS: &[&str] = &[super::account::PATH, super::account_sessions::PATH];
+const RETURN_PATHS: &[&str] = &[
+    super::account::PATH,
+    super::account_sessions::PATH,
+    super::account_profile::PATH,
+    super::account_delete::PATH,
+];
 
 /// The CSRF token of the session's own forms: a digest of the session id
 /// under a fixed label (see the module documentation).
