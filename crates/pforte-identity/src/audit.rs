@@ -46,10 +46,18 @@ pub enum AuditKind {
     BackchannelLogoutAbandoned,
     /// An operator imported member data (R-ID-4); the detail holds the counts.
     MembersImported,
+    /// An ident service's verified claims matched the member record and the
+    /// account became active (R-RG-5); the detail names the upstream issuer
+    /// and subject.
+    IdentityProofed,
+    /// An identity proofing attempt failed: claims did not match (the detail
+    /// names the fields, never their values), the user cancelled, or the
+    /// ident service's answer was unusable (R-RG-5).
+    IdentityProofingFailed,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 26] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -74,6 +82,8 @@ impl AuditKind {
         Self::BackchannelLogoutFailed,
         Self::BackchannelLogoutAbandoned,
         Self::MembersImported,
+        Self::IdentityProofed,
+        Self::IdentityProofingFailed,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -102,6 +112,8 @@ impl AuditKind {
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
             Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
             Self::MembersImported => "members_imported",
+            Self::IdentityProofed => "identity_proofed",
+            Self::IdentityProofingFailed => "identity_proofing_failed",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod enrol;
 pub mod factor;
 pub mod flow;
+pub mod ident;
 pub mod login;
 pub mod member;
 pub mod metrics;

@@ -227,6 +227,15 @@ impl MemberRegistry {
         }
     }
 
+    /// The member stored under a KVNR digest (the key an account's member
+    /// link holds, [`crate::registration::MemberLink::kvnr_digest`]).
+    pub async fn find_by_digest(&self, kvnr_digest: &str) -> Result<Option<Member>, MemberError> {
+        match self.store.member(kvnr_digest).await? {
+            Some(stored) => self.open(&stored).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// How many members the registry holds.
     pub async fn count(&self) -> Result<u64, MemberError> {
         Ok(self.store.count_members().await?)
