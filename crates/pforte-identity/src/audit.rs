@@ -54,10 +54,13 @@ pub enum AuditKind {
     /// names the fields, never their values), the user cancelled, or the
     /// ident service's answer was unusable (R-RG-5).
     IdentityProofingFailed,
+    /// A member unknown to the registry was found by the insurer's lookup
+    /// and stored (R-RG-1).
+    MemberLookedUp,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 26] = [
+    pub const ALL: [AuditKind; 27] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -84,6 +87,7 @@ impl AuditKind {
         Self::MembersImported,
         Self::IdentityProofed,
         Self::IdentityProofingFailed,
+        Self::MemberLookedUp,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -114,6 +118,7 @@ impl AuditKind {
             Self::MembersImported => "members_imported",
             Self::IdentityProofed => "identity_proofed",
             Self::IdentityProofingFailed => "identity_proofing_failed",
+            Self::MemberLookedUp => "member_looked_up",
         }
     }
 

@@ -247,6 +247,7 @@ impl App {
             }),
             clock: self.clock.clone(),
             readiness: self.readiness.clone(),
+            ident: self.ident_proofing()?,
         };
         // Applied with `Router::layer`, the request metrics run per route and
         // see the route template (R-OP-3).

@@ -14,7 +14,9 @@ pub mod app;
 pub mod backchannel;
 pub mod config;
 pub mod demo;
+pub mod ident;
 pub mod malloc_tuning;
+pub mod member_lookup;
 pub mod members;
 pub mod ops;
 

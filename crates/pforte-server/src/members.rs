@@ -2,17 +2,30 @@
 //! master key and clock.
 
 use crate::app::App;
+use crate::member_lookup::HttpMemberLookup;
 use pforte_identity::member::MemberRegistry;
 use std::sync::Arc;
 
 impl App {
     /// The member registry on this provider's database, sealing with its
     /// master key (R-OP-4).
+    /// With `[members] lookup_url`, KVNRs the registry does not hold are
+    /// asked of the insurer's system ([`crate::member_lookup`]).
     pub fn member_registry(&self) -> MemberRegistry {
-        MemberRegistry::new(
+        let registry = MemberRegistry::new(
             Arc::new(self.store.clone()),
             Arc::new(self.master.clone()),
             self.clock.clone(),
-        )
+        );
+        match HttpMemberLookup::from_settings(&self.settings.members) {
+            Ok(Some(lookup)) => registry.with_lookup(Arc::new(lookup)),
+            Ok(None) => registry,
+            // Validation refuses such settings before start; should one slip
+            // through, registration knows the imported members only.
+            Err(error) => {
+                tracing::error!(%error, "member lookup not usable");
+                registry
+            }
+        }
     }
 }

@@ -31,7 +31,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
     account, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
-    introspect, login, logout, par, password_change, revoke, session, terms, token, userinfo,
+    ident, introspect, login, logout, par, password_change, revoke, session, terms, token, userinfo,
     webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
@@ -116,6 +116,11 @@ pub fn router(state: AppState) -> Router {
         .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
         .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script))
         .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script));
+    if state.ident.is_some() {
+        routes = routes
+            .route(ident::START_PATH, get(ident::start))
+            .route(ident::CALLBACK_PATH, get(ident::callback));
+    }
     if state.settings.demo_enabled {
         routes = routes.route(
             "/demo/callback",

@@ -50,6 +50,8 @@ const TEMPLATES: &[&str] = &[
     "account_security.html",
     "webauthn.html",
     "account_sessions.html",
+    "ident_result.html",
+    "ident_button.html",
 ];
 
 pub struct Pages {

@@ -98,9 +98,10 @@ struct Attempt {
     account: AccountId,
     nonce: String,
     code_verifier: String,
-    /// Where the browser continues afterwards (a login interaction), chosen
-    /// by our own pages, never by the upstream.
-    return_to: Option<String>,
+    /// The login interaction the browser continues afterwards (opaque here),
+    /// chosen by our own pages, never by the upstream; `None` when the
+    /// attempt started outside a login (right after registration).
+    interaction: Option<String>,
     started_at: DateTime<Utc>,
 }
 
@@ -144,12 +145,12 @@ impl IdentError {
     /// The message key of the page that explains it (themes' i18n).
     pub fn message_key(&self) -> &'static str {
         match self {
-            Self::NotAwaitingActivation => "ident.error.not_awaiting",
-            Self::UnknownAttempt => "ident.error.unknown_attempt",
-            Self::Service(IdentServiceError::Unavailable(_)) => "ident.error.unavailable",
-            Self::Service(_) => "ident.error.invalid_answer",
-            Self::MemberMissing => "ident.error.member_missing",
-            Self::Member(_) | Self::Store(_) | Self::Corrupt(_) => "ident.error.internal",
+            Self::NotAwaitingActivation => "ident_error_not_awaiting",
+            Self::UnknownAttempt => "ident_error_unknown_attempt",
+            Self::Service(IdentServiceError::Unavailable(_)) => "ident_error_unavailable",
+            Self::Service(_) => "ident_error_invalid_answer",
+            Self::MemberMissing => "ident_error_member_missing",
+            Self::Member(_) | Self::Store(_) | Self::Corrupt(_) => "ident_error_internal",
         }
     }
 }
@@ -160,19 +161,19 @@ pub enum IdentOutcome {
     /// The claims matched: the account is active now.
     Activated {
         account: AccountId,
-        return_to: Option<String>,
+        interaction: Option<String>,
     },
     /// The claims did not match the member record; nothing changed.
     Mismatch {
         account: AccountId,
         report: MatchReport,
-        return_to: Option<String>,
+        interaction: Option<String>,
     },
     /// The user cancelled at the ident service (or it answered with an
     /// error, RFC 6749 4.1.2.1); nothing changed.
     Cancelled {
         account: AccountId,
-        return_to: Option<String>,
+        interaction: Option<String>,
     },
 }
 
@@ -230,12 +231,12 @@ impl IdentProofing {
 
     /// Starts an attempt for `account` and returns the URL to send the
     /// browser to. The caller has established who the user is (password at
-    /// login, or the registration just made); `return_to` is a path of ours
-    /// where the browser continues after the callback.
+    /// login, or the registration just made); `interaction` names the login
+    /// the browser continues after the callback.
     pub async fn begin(
         &self,
         account: AccountId,
-        return_to: Option<String>,
+        interaction: Option<String>,
     ) -> Result<String, IdentError> {
         if !self.is_eligible(account).await? {
             return Err(IdentError::NotAwaitingActivation);
@@ -245,7 +246,7 @@ impl IdentProofing {
             account,
             nonce: pforte_crypto::random::random_token(),
             code_verifier: pforte_crypto::random::random_token(),
-            return_to,
+            interaction,
             started_at: self.clock.now(),
         };
         let request = IdentRequest {
@@ -297,7 +298,7 @@ impl IdentProofing {
                     .await?;
                 return Ok(IdentOutcome::Cancelled {
                     account: attempt.account,
-                    return_to: attempt.return_to,
+                    interaction: attempt.interaction,
                 });
             }
         };
@@ -340,7 +341,7 @@ impl IdentProofing {
             return Ok(IdentOutcome::Mismatch {
                 account: attempt.account,
                 report,
-                return_to: attempt.return_to,
+                interaction: attempt.interaction,
             });
         }
         self.links
@@ -354,7 +355,7 @@ impl IdentProofing {
             .await?;
         Ok(IdentOutcome::Activated {
             account: attempt.account,
-            return_to: attempt.return_to,
+            interaction: attempt.interaction,
         })
     }
 }

@@ -288,7 +288,7 @@ async fn r_rg_5_matching_claims_activate_the_account_with_proofing_ident() {
     let fx = fixture("ERIKA", "Mustermann", "1980-04-02").await;
     let url = fx
         .proofing
-        .begin(fx.account, Some("/login?i=1".into()))
+        .begin(fx.account, Some("i-1".into()))
         .await
         .unwrap();
     let sent = fx.service.sent.lock().unwrap().last().cloned().unwrap();
@@ -303,7 +303,7 @@ async fn r_rg_5_matching_claims_activate_the_account_with_proofing_ident() {
         outcome,
         IdentOutcome::Activated {
             account: fx.account,
-            return_to: Some("/login?i=1".into())
+            interaction: Some("i-1".into())
         }
     );
     let link = fx.links.links.lock().unwrap()[&fx.account].clone();

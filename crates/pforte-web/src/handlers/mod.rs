@@ -12,6 +12,7 @@ pub mod enrol;
 pub mod factor;
 pub mod flow;
 pub mod health;
+pub mod ident;
 pub mod introspect;
 pub mod login;
 pub mod logout;
