@@ -418,6 +418,20 @@ pub trait ProfileStore: Send + Sync {
     async fn card_serial_sealed(&self, account: AccountId) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
+/// The date of birth of an account, released as the OIDC `birthdate` claim
+/// (OIDC Core 5.1) with the `profile` scope. Kept with the account's member
+/// data, not in the account record.
+#[async_trait]
+pub trait BirthdateStore: Send + Sync {
+    async fn set_birthdate(
+        &self,
+        account: AccountId,
+        birthdate: chrono::NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn birthdate(&self, account: AccountId) -> Result<Option<chrono::NaiveDate>, StoreError>;
+}
+
 /// A member of the registry as stored (R-ID-4, R-OP-4): the KVNR only as a
 /// keyed digest, the personal data sealed, the membership dates in clear for
 /// the job that ends accounts with the membership.
