@@ -15,9 +15,22 @@ use pforte_policy::Kvnr;
 use serde::Deserialize;
 use std::time::Duration;
 
+/// The answer: `member` must be there (`null` for "not a member"); anything
+/// else beside it makes the answer unusable, so a changed interface is noticed
+/// instead of being read as "not a member".
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Answer {
+    #[serde(deserialize_with = "present")]
     member: Option<MemberRecord>,
+}
+
+/// Deserialises an `Option` whose key must be present (serde otherwise
+/// treats a missing `Option` as `None`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<MemberRecord>, D::Error> {
+    Option::<MemberRecord>::deserialize(deserializer)
 }
 
 /// The configured lookup.

@@ -50,12 +50,12 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         notify(&settings.notify),
         logout(&settings.logout),
         key_reload_interval(settings.keys.reload_interval_secs),
-        ident(&settings.ident),
-        members(&settings.members),
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
     ];
     let mut problems: Vec<String> = checks.into_iter().flatten().collect();
+    problems.extend(ident(&settings.ident));
+    problems.extend(members(&settings.members));
     if let Some(path) = &settings.policy_file
         && let Err(policy_problems) = super::load_policy_file(path)
     {
@@ -377,9 +377,9 @@ pub(super) fn key_reload_interval(secs: u64) -> Option<String> {
 /// `[ident]` (R-RG-5): when enabled, an issuer URL (https, or http on a
 /// loopback host for trials), a client id and secret, `openid` among the
 /// scopes, a name for the button and a sane timeout.
-pub(super) fn ident(ident: &super::IdentSettings) -> Option<String> {
+pub(super) fn ident(ident: &super::IdentSettings) -> Vec<String> {
     if !ident.enabled {
-        return None;
+        return Vec::new();
     }
     let mut problems = Vec::new();
     if let Some(problem) = outbound_url(&ident.issuer) {
@@ -405,12 +405,12 @@ pub(super) fn ident(ident: &super::IdentSettings) -> Option<String> {
             ident.timeout_secs
         ));
     }
-    (!problems.is_empty()).then(|| problems.join("; "))
+    problems
 }
 
 /// `[members]`: the lookup URL is https (or http on a loopback host) and the
 /// timeout between 100 ms and 30 s.
-pub(super) fn members(members: &super::MembersSettings) -> Option<String> {
+pub(super) fn members(members: &super::MembersSettings) -> Vec<String> {
     let mut problems = Vec::new();
     if let Some(url) = &members.lookup_url
         && let Some(problem) = outbound_url(url)
@@ -431,7 +431,7 @@ pub(super) fn members(members: &super::MembersSettings) -> Option<String> {
             members.lookup_timeout_ms
         ));
     }
-    (!problems.is_empty()).then(|| problems.join("; "))
+    problems
 }
 
 /// A URL Pforte calls out to: absolute, https, or http on a loopback host.
