@@ -22,6 +22,7 @@ mod m20261201_000010_create_member_data;
 mod m20261201_000011_webauthn_credential_id;
 mod m20261201_000012_logout_notifications;
 mod m20261201_000013_create_members;
+mod m20261201_000014_create_member_links;
 mod m20261201_000017_member_data_birth_date;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_webauthn_credential_id::Migration),
             Box::new(m20261201_000012_logout_notifications::Migration),
             Box::new(m20261201_000013_create_members::Migration),
+            Box::new(m20261201_000014_create_member_links::Migration),
             Box::new(m20261201_000017_member_data_birth_date::Migration),
         ]
     }

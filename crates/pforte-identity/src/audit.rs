@@ -46,6 +46,21 @@ pub enum AuditKind {
     BackchannelLogoutAbandoned,
     /// An operator imported member data (R-ID-4); the detail holds the counts.
     MembersImported,
+    /// A member registered an account (R-RG-1); the detail names the proofing.
+    AccountRegistered,
+    /// The e-mail address of a registration was confirmed by its code (R-RG-3).
+    RegistrationEmailConfirmed,
+    /// An activation code was issued and its letter queued (R-RG-4).
+    ActivationLetterRequested,
+    /// The account became active (R-RG-4…6); the detail names the proofing.
+    AccountActivated,
+    /// A wrong, expired or malformed activation code was entered (R-RG-4).
+    ActivationCodeFailed,
+    /// The membership ended and login was closed, or a new membership opened
+    /// it again (R-ID-4); the detail says which.
+    MembershipEnded,
+    /// An operator created an agent's invitation link (R-RG-6).
+    InvitationCreated,
     /// An ident service's verified claims matched the member record and the
     /// account became active (R-RG-5); the detail names the upstream issuer
     /// and subject.
@@ -60,7 +75,7 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 27] = [
+    pub const ALL: [AuditKind; 34] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -85,6 +100,13 @@ impl AuditKind {
         Self::BackchannelLogoutFailed,
         Self::BackchannelLogoutAbandoned,
         Self::MembersImported,
+        Self::AccountRegistered,
+        Self::RegistrationEmailConfirmed,
+        Self::ActivationLetterRequested,
+        Self::AccountActivated,
+        Self::ActivationCodeFailed,
+        Self::MembershipEnded,
+        Self::InvitationCreated,
         Self::IdentityProofed,
         Self::IdentityProofingFailed,
         Self::MemberLookedUp,
@@ -116,6 +138,13 @@ impl AuditKind {
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
             Self::BackchannelLogoutAbandoned => "backchannel_logout_abandoned",
             Self::MembersImported => "members_imported",
+            Self::AccountRegistered => "account_registered",
+            Self::RegistrationEmailConfirmed => "registration_email_confirmed",
+            Self::ActivationLetterRequested => "activation_letter_requested",
+            Self::AccountActivated => "account_activated",
+            Self::ActivationCodeFailed => "activation_code_failed",
+            Self::MembershipEnded => "membership_ended",
+            Self::InvitationCreated => "invitation_created",
             Self::IdentityProofed => "identity_proofed",
             Self::IdentityProofingFailed => "identity_proofing_failed",
             Self::MemberLookedUp => "member_looked_up",

@@ -517,4 +517,11 @@ pub trait MemberLinkStore: Send + Sync {
         &self,
         day: chrono::NaiveDate,
     ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
+    /// Links in `membership_ended` whose member is a member again on `day`
+    /// (a later import restarted the membership): the job moves them back
+    /// (R-ID-4).
+    async fn links_with_membership_restarted(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
 }

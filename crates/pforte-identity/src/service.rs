@@ -191,6 +191,9 @@ pub struct IdentityService {
     pub(crate) factors: Option<FactorKit>,
     /// Told whenever a session ends (back-channel logout, R-SE-2).
     pub(crate) session_end: Option<Arc<dyn crate::ports::SessionEndListener>>,
+    /// Links of registered accounts to their members (R-ID-4, R-RG); `None`
+    /// when the provider has no registration (every account is active).
+    pub(crate) member_links: Option<Arc<dyn crate::ports::MemberLinkStore>>,
 }
 
 /// What second factors need: their storage, the outbound messages, the
@@ -246,7 +249,15 @@ impl IdentityService {
             throttle: SourceThrottle::default(),
             factors: None,
             session_end: None,
+            member_links: None,
         }
+    }
+
+    /// Closes the login of registered accounts that are not active (the
+    /// registration lifecycle, R-ID-4, R-RG-3, R-RG-4).
+    pub fn with_member_links(mut self, links: Arc<dyn crate::ports::MemberLinkStore>) -> Self {
+        self.member_links = Some(links);
+        self
     }
 
     /// Tells `listener` about every session that ends (R-SE-2).

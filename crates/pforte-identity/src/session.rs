@@ -137,6 +137,8 @@ pub enum SessionEndReason {
     Operator,
     /// The password was reset or changed and every other session ends (R-RC).
     CredentialChange,
+    /// The member's membership ended (R-ID-4, the membership-end job).
+    MembershipEnded,
 }
 
 impl SessionEndReason {
@@ -148,6 +150,7 @@ impl SessionEndReason {
             SessionEndReason::SelfService => "self_service",
             SessionEndReason::Operator => "operator",
             SessionEndReason::CredentialChange => "credential_change",
+            SessionEndReason::MembershipEnded => "membership_ended",
         }
     }
 }

@@ -53,6 +53,8 @@ pub enum ServerError {
     Keys(String),
     #[error("theme: {0}")]
     Theme(String),
+    #[error("membership job: {0}")]
+    Membership(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -202,7 +204,8 @@ impl App {
                 totp_issuer: settings.notify.totp_issuer.clone(),
                 webauthn: webauthn_relying_party(&settings),
             })
-            .with_session_end_listener(logout_listener);
+            .with_session_end_listener(logout_listener)
+            .with_member_links(Arc::new(store.clone()));
         if let Some(throttle) = artefacts.throttle {
             identity = identity.with_throttle_store(throttle);
         }
@@ -262,6 +265,8 @@ impl App {
             challenges: Arc::new(self.store.clone()),
             keys: self.keys.clone(),
             clock: self.clock.clone(),
+            member_links: Arc::new(self.store.clone()),
+            identity: self.identity.clone(),
         }
     }
 
@@ -378,6 +383,9 @@ pub struct Maintenance {
     challenges: Arc<dyn ChallengeStore>,
     keys: Arc<KeyManager>,
     clock: Arc<dyn Clock>,
+    /// The membership-end job runs in the same pass (R-ID-4).
+    member_links: Arc<dyn pforte_identity::ports::MemberLinkStore>,
+    identity: Arc<IdentityService>,
 }
 
 impl std::fmt::Debug for Maintenance {
@@ -390,9 +398,20 @@ impl std::fmt::Debug for Maintenance {
 
 impl Maintenance {
     /// One pass; returns how many expired artefacts and idle counters were
-    /// deleted.
+    /// deleted. The pass also applies membership ends and restarts to
+    /// registered accounts (R-ID-4, see
+    /// [`pforte_identity::registration::lifecycle`]).
     pub async fn run_once(&self) -> Result<u64, ServerError> {
         let now = self.clock.now();
+        let memberships = self.memberships(now).await?;
+        if memberships.closed + memberships.reopened > 0 {
+            tracing::info!(
+                closed = memberships.closed,
+                reopened = memberships.reopened,
+                sessions_ended = memberships.sessions_ended,
+                "membership job: accounts closed or reopened"
+            );
+        }
         let purged = self.grants.purge_expired(now).await?;
         let idle_before = now - chrono::TimeDelta::days(UNKNOWN_NAME_COUNTER_IDLE_DAYS);
         let counters = self
@@ -406,6 +425,22 @@ impl Maintenance {
             .await
             .map_err(|error| ServerError::Keys(error.internal.unwrap_or(error.description)))?;
         Ok(purged)
+    }
+
+    /// The membership-end job alone (R-ID-4): closes the accounts whose
+    /// membership is over, ends their sessions, and reopens those with a new
+    /// membership.
+    pub async fn memberships(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<pforte_identity::registration::lifecycle::MembershipPass, ServerError> {
+        pforte_identity::registration::lifecycle::apply_memberships(
+            self.member_links.as_ref(),
+            &self.identity,
+            now,
+        )
+        .await
+        .map_err(|error| ServerError::Membership(error.to_string()))
     }
 
     /// Runs a pass every `interval` until the task is dropped. A failed pass is

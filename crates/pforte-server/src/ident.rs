@@ -253,7 +253,7 @@ impl crate::app::App {
         })?;
         Ok(Some(Arc::new(pforte_identity::ident::IdentProofing::new(
             Arc::new(service),
-            Arc::new(self.store.clone()),
+            self.member_links(),
             Arc::new(self.member_registry()),
             self.ephemeral.clone(),
             Arc::new(self.store.clone()),

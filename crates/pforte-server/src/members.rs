@@ -4,6 +4,7 @@
 use crate::app::App;
 use crate::member_lookup::HttpMemberLookup;
 use pforte_identity::member::MemberRegistry;
+use pforte_identity::ports::MemberLinkStore;
 use std::sync::Arc;
 
 impl App {
@@ -27,5 +28,14 @@ impl App {
                 registry
             }
         }
+    }
+}
+
+impl App {
+    /// The links of registered accounts to their members on this provider's
+    /// database (R-ID-4, R-RG-1): stages, proofing and the work lists of the
+    /// membership-end job.
+    pub fn member_links(&self) -> Arc<dyn MemberLinkStore> {
+        Arc::new(self.store.clone())
     }
 }

@@ -350,7 +350,10 @@ impl IdentProofing {
                 Stage::Active,
                 Proofing::Ident,
                 now,
-                &[event(AuditKind::IdentityProofed, upstream)],
+                &[
+                    event(AuditKind::AccountActivated, "proofing=ident".to_owned()),
+                    event(AuditKind::IdentityProofed, upstream),
+                ],
             )
             .await?;
         Ok(IdentOutcome::Activated {

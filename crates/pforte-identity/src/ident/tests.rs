@@ -310,8 +310,11 @@ async fn r_rg_5_matching_claims_activate_the_account_with_proofing_ident() {
     assert_eq!(link.stage, Stage::Active);
     assert_eq!(link.proofing, Proofing::Ident);
     assert!(link.activated_at.is_some());
-    assert_eq!(kinds(&fx.links), vec![AuditKind::IdentityProofed]);
-    let detail = fx.links.events.lock().unwrap()[0].detail.clone().unwrap();
+    assert_eq!(
+        kinds(&fx.links),
+        vec![AuditKind::AccountActivated, AuditKind::IdentityProofed]
+    );
+    let detail = fx.links.events.lock().unwrap()[1].detail.clone().unwrap();
     assert!(detail.contains("sub=u-17"), "{detail}");
 }
 

@@ -14,6 +14,7 @@ pub mod code_challenges;
 pub mod grants;
 pub mod lockout_counters;
 pub mod member_data;
+pub mod member_links;
 pub mod members;
 pub mod outbox_messages;
 pub mod password_history;

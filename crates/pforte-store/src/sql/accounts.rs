@@ -22,25 +22,31 @@ fn username_key(username: &str) -> String {
     username.to_lowercase()
 }
 
+/// The row of a new account (also written by the registration's transaction,
+/// `member_links`).
+pub(super) fn account_row(account: &Account) -> accounts::ActiveModel {
+    accounts::ActiveModel {
+        id: Set(account.id.0),
+        username: Set(account.username.clone()),
+        username_key: Set(username_key(&account.username)),
+        password_hash: Set(account.password_hash.clone()),
+        email: Set(account.email.clone()),
+        email_verified: Set(account.email_verified),
+        given_name: Set(account.given_name.clone()),
+        family_name: Set(account.family_name.clone()),
+        phone: Set(account.phone.clone()),
+        phone_verified: Set(account.phone_verified),
+        totp_secret_encrypted: Set(account.totp_secret_encrypted.clone()),
+        must_change_password: Set(false),
+        created_at: Set(account.created_at),
+        updated_at: Set(account.updated_at),
+    }
+}
+
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-        let row = accounts::ActiveModel {
-            id: Set(account.id.0),
-            username: Set(account.username.clone()),
-            username_key: Set(username_key(&account.username)),
-            password_hash: Set(account.password_hash.clone()),
-            email: Set(account.email.clone()),
-            email_verified: Set(account.email_verified),
-            given_name: Set(account.given_name.clone()),
-            family_name: Set(account.family_name.clone()),
-            phone: Set(account.phone.clone()),
-            phone_verified: Set(account.phone_verified),
-            totp_secret_encrypted: Set(account.totp_secret_encrypted.clone()),
-            must_change_password: Set(false),
-            created_at: Set(account.created_at),
-            updated_at: Set(account.updated_at),
-        };
+        let row = account_row(account);
         accounts::Entity::insert(row)
             .exec_without_returning(&self.db)
             .await

@@ -6,7 +6,7 @@
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
 //! tokens, purging), `lockout` (counters, passwords, the audit trail), the
 //! second-factor ports in `factors`, `challenges` and `profile`, `members` (the
-//! member registry), `outbox` (the dev outbox of pforte-notify) and
+//! member registry), `member_links` (registered accounts and their stage), `outbox` (the dev outbox of pforte-notify) and
 //! `backchannel_logout` (the queue of logout tokens to deliver).
 
 mod accounts;
@@ -19,6 +19,7 @@ mod grant_store;
 mod grants;
 mod keys;
 mod lockout;
+mod member_links;
 mod members;
 mod outbox;
 mod profile;

@@ -26,6 +26,7 @@ mod grants;
 mod keys;
 mod lockout;
 mod logout_deliveries;
+mod member_links;
 mod members;
 mod memory;
 mod outbox;
@@ -128,6 +129,11 @@ store_suite! {
     members::r_id_4_members_are_inserted_updated_or_left_unchanged,
     members::r_id_4_a_large_import_spanning_chunks_is_written_completely,
     members::r_id_4_a_failing_import_writes_nothing,
+    member_links::r_rg_1_a_registration_writes_account_link_and_event_together,
+    member_links::r_rg_1_a_member_already_registered_is_a_conflict_with_nothing_written,
+    member_links::r_id_4_stages_move_with_their_events_and_the_first_activation_is_kept,
+    member_links::r_id_4_membership_over_and_restarted_are_found_by_the_member_dates,
+    member_links::r_rg_1_deleting_the_account_frees_the_member,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
 }

@@ -8,7 +8,7 @@
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use pforte_identity::RequestContext;
-use pforte_identity::flow::{LoginTxn, Next, Reached};
+use pforte_identity::flow::{Gate, LoginTxn, Next, Reached};
 use pforte_identity::policy::RequiredAction;
 use pforte_oauth::{ConsentDecision, OAuthError};
 use pforte_types::AuthResult;
@@ -109,6 +109,14 @@ pub(crate) async fn advance(
     record.txn = Some(txn.clone());
     match next {
         Next::Identify => save_and_go(state, id, &record, "/login", locale, request_id).await,
+        Next::Refuse(Gate::MembershipEnded) => {
+            tracing::info!(request_id, "login refused: membership ended");
+            record.txn = Some(LoginTxn::fresh(state.clock.now()));
+            // The password was right: a clear answer harms no one (R-ID-4).
+            save_and_go(state, id, &record, "/login", locale, request_id)
+                .await
+                .map_location(|location| format!("{location}&refused=membership_ended"))
+        }
         Next::Refuse(gate) => {
             tracing::info!(request_id, ?gate, "login refused by the account gate");
             record.txn = Some(LoginTxn::fresh(state.clock.now()));
