@@ -101,6 +101,12 @@ impl MemberLinkStore for FakeLinks {
     ) -> Result<Vec<MemberLink>, StoreError> {
         Ok(Vec::new())
     }
+    async fn links_with_membership_restarted(
+        &self,
+        _day: chrono::NaiveDate,
+    ) -> Result<Vec<MemberLink>, StoreError> {
+        Ok(Vec::new())
+    }
 }
 
 #[async_trait]
