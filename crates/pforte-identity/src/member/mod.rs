@@ -153,7 +153,7 @@ impl MemberRegistry {
 
     /// The lookup key of a KVNR: a keyed digest, so the table alone does not
     /// reveal who is insured.
-    fn kvnr_digest(&self, kvnr: &Kvnr) -> String {
+    pub fn kvnr_digest(&self, kvnr: &Kvnr) -> String {
         self.digests.digest(KVNR_DIGEST_PURPOSE, kvnr.as_str())
     }
 

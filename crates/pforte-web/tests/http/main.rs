@@ -5,6 +5,7 @@
 mod account;
 mod discovery;
 mod flow;
+mod ident;
 mod lockout;
 mod login;
 mod logout_notify;
