@@ -101,10 +101,7 @@ impl HttpIdentService {
     async fn metadata(&self) -> Result<&Metadata, IdentServiceError> {
         self.metadata
             .get_or_try_init(|| async {
-                let url = format!(
-                    "{}/.well-known/openid-configuration",
-                    self.settings.issuer
-                );
+                let url = format!("{}/.well-known/openid-configuration", self.settings.issuer);
                 let metadata: Metadata = self.get_json(&url, None, "discovery").await?;
                 if metadata.issuer != self.settings.issuer {
                     return Err(unavailable(
@@ -127,18 +124,23 @@ impl HttpIdentService {
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|error| unavailable(what, error))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| unavailable(what, error))?;
         if !response.status().is_success() {
             return Err(unavailable(what, format!("status {}", response.status())));
         }
-        response.json().await.map_err(|error| unavailable(what, error))
+        response
+            .json()
+            .await
+            .map_err(|error| unavailable(what, error))
     }
 
     /// RFC 6749 2.3.1: both parts form-urlencoded before Basic encoding.
     fn basic_credentials(&self) -> String {
-        let encode = |text: &str| {
-            url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
-        };
+        let encode =
+            |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
         let pair = format!(
             "{}:{}",
             encode(&self.settings.client_id),

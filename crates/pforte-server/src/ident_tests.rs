@@ -103,7 +103,9 @@ impl Upstream {
             .unwrap();
         (
             StatusCode::OK,
-            axum::Json(json!({"id_token": id_token, "access_token": "at-1", "token_type": "Bearer"})),
+            axum::Json(
+                json!({"id_token": id_token, "access_token": "at-1", "token_type": "Bearer"}),
+            ),
         )
     }
 }
@@ -133,7 +135,10 @@ async fn r_rg_5_authorization_request_carries_state_nonce_and_pkce_s256() {
     let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["client_id"], "pforte");
-    assert_eq!(query["redirect_uri"], "http://127.0.0.1:9999/ident/callback");
+    assert_eq!(
+        query["redirect_uri"],
+        "http://127.0.0.1:9999/ident/callback"
+    );
     assert_eq!(query["scope"], "openid profile");
     assert_eq!(query["state"], "st-1");
     assert_eq!(query["nonce"], "no-1");
@@ -181,7 +186,8 @@ async fn r_rg_5_wrong_verifier_wrong_nonce_and_unreachable_upstream_fail() {
         ..IdentSettings::default()
     };
     drop(listener);
-    let service = HttpIdentService::new(&gone, "http://127.0.0.1:9999", Arc::new(SystemClock)).unwrap();
+    let service =
+        HttpIdentService::new(&gone, "http://127.0.0.1:9999", Arc::new(SystemClock)).unwrap();
     let request = IdentRequest {
         state: "s".into(),
         nonce: "n".into(),

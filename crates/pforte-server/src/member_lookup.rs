@@ -55,8 +55,8 @@ impl HttpMemberLookup {
         let Some(url) = &settings.lookup_url else {
             return Ok(None);
         };
-        let url = reqwest::Url::parse(url)
-            .map_err(|error| format!("members.lookup_url: {error}"))?;
+        let url =
+            reqwest::Url::parse(url).map_err(|error| format!("members.lookup_url: {error}"))?;
         let authorization = settings
             .lookup_authorization
             .as_deref()

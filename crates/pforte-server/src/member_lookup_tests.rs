@@ -108,7 +108,11 @@ async fn r_rg_1_errors_unusable_answers_and_timeouts_are_unavailable() {
             json!({"member": {"kvnr": "A123456780"}}),
             Duration::ZERO,
         ),
-        (StatusCode::OK, json!({"member": null}), Duration::from_secs(3)),
+        (
+            StatusCode::OK,
+            json!({"member": null}),
+            Duration::from_secs(3),
+        ),
     ] {
         let url = insurer(status, body.clone(), delay, Arc::default()).await;
         let answer = lookup(&url, 200).lookup(&kvnr()).await;

@@ -31,8 +31,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
     account, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
-    ident, introspect, login, logout, par, password_change, revoke, session, terms, token, userinfo,
-    webauthn,
+    ident, introspect, login, logout, par, password_change, revoke, session, terms, token,
+    userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};

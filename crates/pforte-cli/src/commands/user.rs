@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use pforte_identity::IdentityError;
 use pforte_identity::account::Account;
 use pforte_identity::factor::FactorId;
-use pforte_identity::ports::{AccountStore, CredentialStore, FactorStore};
+use pforte_identity::ports::{AccountStore, BirthdateStore, CredentialStore, FactorStore};
 use pforte_policy::Language;
 use pforte_types::{AccountId, Method, StoreError};
 use std::path::Path;

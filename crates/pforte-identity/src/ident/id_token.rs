@@ -141,10 +141,7 @@ fn check_audience(claims: &Map<String, Value>, client_id: &str) -> Result<(), Id
 }
 
 fn string_claim(claims: &Map<String, Value>, name: &str) -> Option<String> {
-    claims
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    claims.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -223,7 +220,11 @@ mod tests {
         let cases: Vec<(&str, Value, IdTokenError)> = vec![
             ("iss", json!("https://evil.example"), IdTokenError::Issuer),
             ("aud", json!("other"), IdTokenError::Audience),
-            ("aud", json!(["pforte", "other"]), IdTokenError::AuthorizedParty),
+            (
+                "aud",
+                json!(["pforte", "other"]),
+                IdTokenError::AuthorizedParty,
+            ),
             ("azp", json!("other"), IdTokenError::AuthorizedParty),
             ("exp", json!(now().timestamp() - 61), IdTokenError::Expired),
             ("exp", Value::Null, IdTokenError::Expired),

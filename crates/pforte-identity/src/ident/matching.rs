@@ -74,17 +74,15 @@ impl MatchReport {
 /// Compares the verified claims with the member (R-RG-5).
 pub fn compare(claims: &IdentClaims, member: &Member) -> MatchReport {
     let mut report = MatchReport::default();
-    let mut name = |field: Field, claimed: Option<&str>, recorded: &str| {
-        match claimed.map(normalise_name) {
-            None => report.mismatches.push((field, Mismatch::Missing)),
-            Some(claimed) if claimed.is_empty() => {
-                report.mismatches.push((field, Mismatch::Missing))
-            }
-            Some(claimed) if claimed != normalise_name(recorded) => {
-                report.mismatches.push((field, Mismatch::Differs))
-            }
-            Some(_) => {}
+    let mut name = |field: Field, claimed: Option<&str>, recorded: &str| match claimed
+        .map(normalise_name)
+    {
+        None => report.mismatches.push((field, Mismatch::Missing)),
+        Some(claimed) if claimed.is_empty() => report.mismatches.push((field, Mismatch::Missing)),
+        Some(claimed) if claimed != normalise_name(recorded) => {
+            report.mismatches.push((field, Mismatch::Differs))
         }
+        Some(_) => {}
     };
     name(
         Field::GivenName,

@@ -278,8 +278,8 @@ impl IdentProofing {
             .take_ephemeral(&format!("{PREFIX}{state}"))
             .await?
             .ok_or(IdentError::UnknownAttempt)?;
-        let attempt: Attempt =
-            serde_json::from_slice(&bytes).map_err(|error| IdentError::Corrupt(error.to_string()))?;
+        let attempt: Attempt = serde_json::from_slice(&bytes)
+            .map_err(|error| IdentError::Corrupt(error.to_string()))?;
         let now = self.clock.now();
         let event = |kind: AuditKind, detail: String| {
             let mut event = AuditEvent::new(kind, now, Some(attempt.account), "", context);

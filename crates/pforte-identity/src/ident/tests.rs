@@ -4,14 +4,12 @@ use super::*;
 use crate::account::Account;
 use crate::audit::AuditQuery;
 use crate::member::ImportOptions;
-use crate::ports::{
-    CounterKey, LockRecord, LockStep, MemberStore, StoredMember, UpsertCounts,
-};
+use crate::ports::{CounterKey, LockRecord, LockStep, MemberStore, StoredMember, UpsertCounts};
 use crate::registration::MemberLink;
 use chrono::TimeZone;
 use pforte_crypto::MasterKey;
-use pforte_types::ManualClock;
 use pforte_policy::LockState;
+use pforte_types::ManualClock;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -344,7 +342,10 @@ async fn r_rg_5_mismatch_changes_nothing_and_is_audited_without_values() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, AuditKind::IdentityProofingFailed);
     let detail = events[0].detail.clone().unwrap();
-    assert!(!detail.contains("Musterfrau") && !detail.contains("1980"), "{detail}");
+    assert!(
+        !detail.contains("Musterfrau") && !detail.contains("1980"),
+        "{detail}"
+    );
     // The letter path stays open: a new attempt may start.
     assert!(fx.proofing.begin(fx.account, None).await.is_ok());
 }
@@ -355,7 +356,9 @@ async fn r_rg_5_an_attempt_is_single_use_and_bound_to_its_state() {
     let url = fx.proofing.begin(fx.account, None).await.unwrap();
     let context = RequestContext::default();
     assert!(matches!(
-        fx.proofing.finish("forged", Ok("good-code"), &context).await,
+        fx.proofing
+            .finish("forged", Ok("good-code"), &context)
+            .await,
         Err(IdentError::UnknownAttempt)
     ));
     let state = state_of(&url);
@@ -365,10 +368,7 @@ async fn r_rg_5_an_attempt_is_single_use_and_bound_to_its_state() {
     ));
     let again = fx.proofing.finish(&state, Ok("good-code"), &context).await;
     assert!(matches!(again, Err(IdentError::UnknownAttempt)));
-    assert_eq!(
-        again.unwrap_err().public_code(),
-        "PF-IDENT-002"
-    );
+    assert_eq!(again.unwrap_err().public_code(), "PF-IDENT-002");
 }
 
 #[tokio::test]

@@ -157,7 +157,10 @@ impl MemberRegistry {
         let stored = self.seal(&planned.member)?;
         let mut event = AuditEvent::new(AuditKind::MemberLookedUp, now, None, "", context);
         event.username = None;
-        self.store.upsert_members(&[stored], now, event).await.map_err(MemberError::from)?;
+        self.store
+            .upsert_members(&[stored], now, event)
+            .await
+            .map_err(MemberError::from)?;
         Ok(Some(planned.member.clone()))
     }
 }

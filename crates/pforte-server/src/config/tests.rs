@@ -556,8 +556,14 @@ fn r_rg_5_ident_needs_issuer_client_and_openid_when_enabled() {
             "[ident]\nenabled = true\nissuer = \"https://ident.example/\"\n",
             "ident.issuer",
         ),
-        ("[ident]\nenabled = true\nscopes = \"profile\"\n", "ident.scopes"),
-        ("[ident]\nenabled = true\ntimeout_secs = 0\n", "ident.timeout_secs"),
+        (
+            "[ident]\nenabled = true\nscopes = \"profile\"\n",
+            "ident.scopes",
+        ),
+        (
+            "[ident]\nenabled = true\ntimeout_secs = 0\n",
+            "ident.timeout_secs",
+        ),
     ] {
         assert_problem(toml, key);
     }

@@ -393,7 +393,11 @@ pub(super) fn ident(ident: &super::IdentSettings) -> Vec<String> {
     if ident.client_secret.is_empty() {
         problems.push("ident.client_secret: required when ident is enabled".to_owned());
     }
-    if !ident.scopes.split_whitespace().any(|scope| scope == "openid") {
+    if !ident
+        .scopes
+        .split_whitespace()
+        .any(|scope| scope == "openid")
+    {
         problems.push("ident.scopes: must contain openid".to_owned());
     }
     if ident.display_name.trim().is_empty() {
@@ -444,6 +448,8 @@ fn outbound_url(text: &str) -> Option<String> {
     match url.scheme() {
         "https" => None,
         "http" if loopback => None,
-        _ => Some(format!("must be https (http only on a loopback host), got {text:?}")),
+        _ => Some(format!(
+            "must be https (http only on a loopback host), got {text:?}"
+        )),
     }
 }

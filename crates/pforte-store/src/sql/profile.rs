@@ -18,8 +18,8 @@ use pforte_identity::ports::{BirthdateStore, ProfileStore};
 use pforte_types::{AccountId, StoreError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 /// Which contact a verification sets.
@@ -189,7 +189,10 @@ impl BirthdateStore for SqlStore {
         member_data::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(member_data::Column::AccountId)
-                    .update_columns([member_data::Column::BirthDate, member_data::Column::UpdatedAt])
+                    .update_columns([
+                        member_data::Column::BirthDate,
+                        member_data::Column::UpdatedAt,
+                    ])
                     .to_owned(),
             )
             .exec(&self.db)

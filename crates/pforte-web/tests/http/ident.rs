@@ -8,10 +8,10 @@ use pforte_identity::RequestContext;
 use pforte_identity::account::Account;
 use pforte_identity::flow::LoginTxn;
 use pforte_identity::member::ImportOptions;
+use pforte_identity::policy::Kvnr;
 use pforte_identity::ports::{BirthdateStore, LockoutStore};
 use pforte_identity::registration::{MemberLink, Proofing, Stage};
 use pforte_oauth::model::{Client, ClientAuthMethod};
-use pforte_identity::policy::Kvnr;
 use pforte_testkit::{Browser, Page, TestServer};
 use pforte_types::AccountId;
 use pforte_web::interaction;
@@ -68,7 +68,11 @@ async fn pair(ident_birthdate: &str) -> Pair {
 
     let registry = insurer.app.member_registry();
     registry
-        .import(MEMBERS, ImportOptions::default(), &RequestContext::default())
+        .import(
+            MEMBERS,
+            ImportOptions::default(),
+            &RequestContext::default(),
+        )
         .await
         .unwrap();
     let now = insurer.clock_now();
@@ -133,7 +137,11 @@ async fn parked_login(pair: &Pair) -> String {
 async fn prove_identity(pair: &Pair, interaction: &str) -> Page {
     let browser = &pair.browser;
     let start = browser
-        .get(&pair.insurer.url(&format!("/ident/start?interaction={interaction}")))
+        .get(
+            &pair
+                .insurer
+                .url(&format!("/ident/start?interaction={interaction}")),
+        )
         .await
         .unwrap();
     assert_eq!(start.status, 303, "{}", start.body);
@@ -221,9 +229,9 @@ async fn r_rg_5_a_different_birthdate_leaves_the_account_waiting_with_a_clear_pa
     assert!(answer.body.contains("Zweite Pforte"), "{}", answer.body);
     assert!(answer.text_by_id("ident-letter").is_some());
     assert!(
-        answer.body.contains(&format!(
-            "/ident/start?interaction={interaction}"
-        )),
+        answer
+            .body
+            .contains(&format!("/ident/start?interaction={interaction}")),
         "a second attempt is offered"
     );
     assert_eq!(link(&pair).await.stage, Stage::AwaitingActivation);
@@ -241,7 +249,11 @@ async fn r_rg_5_start_needs_the_browser_of_the_login_and_callback_a_known_state(
     // Another browser (no flow cookie) cannot start the attempt.
     let stranger = browser();
     let refused = stranger
-        .get(&pair.insurer.url(&format!("/ident/start?interaction={interaction}")))
+        .get(
+            &pair
+                .insurer
+                .url(&format!("/ident/start?interaction={interaction}")),
+        )
         .await
         .unwrap();
     assert_eq!(refused.status, 403, "{}", refused.body);
@@ -259,7 +271,11 @@ async fn r_rg_5_start_needs_the_browser_of_the_login_and_callback_a_known_state(
     // Cancelled at the ident service: nothing changes, the letter still works.
     let start = pair
         .browser
-        .get(&pair.insurer.url(&format!("/ident/start?interaction={interaction}")))
+        .get(
+            &pair
+                .insurer
+                .url(&format!("/ident/start?interaction={interaction}")),
+        )
         .await
         .unwrap();
     let upstream = url::Url::parse(&start.location().unwrap()).unwrap();
