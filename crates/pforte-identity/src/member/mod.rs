@@ -141,7 +141,7 @@ impl MemberRegistry {
 
     /// The lookup key of a KVNR: a keyed digest, so the table alone does not
     /// reveal who is insured.
-    fn kvnr_digest(&self, kvnr: &Kvnr) -> String {
+    pub fn kvnr_digest(&self, kvnr: &Kvnr) -> String {
         self.digests.digest(KVNR_DIGEST_PURPOSE, kvnr.as_str())
     }
 
@@ -222,6 +222,14 @@ impl MemberRegistry {
     pub async fn find(&self, kvnr: &Kvnr) -> Result<Option<Member>, MemberError> {
         let digest = self.kvnr_digest(kvnr);
         match self.store.member(&digest).await? {
+            Some(stored) => self.open(&stored).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The member behind a KVNR digest (a registered account's link).
+    pub async fn find_by_digest(&self, kvnr_digest: &str) -> Result<Option<Member>, MemberError> {
+        match self.store.member(kvnr_digest).await? {
             Some(stored) => self.open(&stored).map(Some),
             None => Ok(None),
         }
