@@ -155,6 +155,13 @@ fn form_page(
         .map(|policy| policy.password.min_length)
         .unwrap_or(8);
     context.insert("password_min_length", &rules);
+    context.insert(
+        "password_rules",
+        &state
+            .pages
+            .message(locale, "register_password_rules")
+            .replace("{min}", &rules.to_string()),
+    );
     respond::page(
         state,
         status,

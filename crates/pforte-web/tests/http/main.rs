@@ -9,6 +9,7 @@ mod lockout;
 mod login;
 mod logout_notify;
 mod pages;
+mod registration;
 mod second_factor;
 mod sessions;
 mod support;
