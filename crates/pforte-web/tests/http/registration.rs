@@ -335,6 +335,7 @@ async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
     let page = register_page(&setup).await;
     let lena = kvnr('B', 2);
     let max = kvnr('C', 3);
+    let unknown = kvnr('Z', 9);
     let young_birth =
         (setup.server.clock_now().date_naive() - chrono::TimeDelta::days(365 * 10)).to_string();
     let cases: Vec<(Entry<'_>, &str)> = vec![
@@ -343,7 +344,7 @@ async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
                 kvnr: "A12345678",
                 ..erika()
             },
-            "falschen Format",
+            "nicht das richtige Format",
         ),
         (
             Entry {
@@ -361,7 +362,7 @@ async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
         ),
         (
             Entry {
-                kvnr: "Z999999991",
+                kvnr: &unknown,
                 ..erika()
             },
             "passen nicht zu unseren Mitgliedsdaten",
