@@ -615,7 +615,7 @@ fn enrol_purpose(id: FactorId) -> String {
 
 /// A light shape check: one `@`, a dot in the domain, no spaces. Whether the
 /// address works is proven by the code sent to it.
-fn plausible_email(address: &str) -> bool {
+pub(crate) fn plausible_email(address: &str) -> bool {
     let Some((local, domain)) = address.split_once('@') else {
         return false;
     };

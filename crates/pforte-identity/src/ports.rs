@@ -525,3 +525,41 @@ pub trait MemberLinkStore: Send + Sync {
         day: chrono::NaiveDate,
     ) -> Result<Vec<crate::registration::MemberLink>, StoreError>;
 }
+
+/// What an entered activation code met (R-RG-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivationAttempt {
+    /// The code matched; it is gone now (single use).
+    Matched,
+    /// Another code is valid for the account.
+    Wrong,
+    /// The account's code expired (it is deleted).
+    Expired,
+    /// No code was issued for the account (or it was used).
+    NoCode,
+}
+
+/// The digests of activation codes sent by post (R-RG-4): at most one valid
+/// code per account, stored only as its keyed digest.
+#[async_trait]
+pub trait ActivationCodeStore: Send + Sync {
+    /// Stores the account's new code, replacing (and so voiding) an earlier
+    /// one, with `events`, in one transaction.
+    async fn put_activation_code(
+        &self,
+        account: AccountId,
+        code_digest: &str,
+        issued_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Compares `code_digest` with the account's code at `now` and deletes
+    /// it when it matched or expired, in one statement each, so a code is
+    /// used once even by parallel requests.
+    async fn attempt_activation_code(
+        &self,
+        account: AccountId,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ActivationAttempt, StoreError>;
+}

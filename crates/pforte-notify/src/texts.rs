@@ -164,6 +164,33 @@ fn text(template: &str, english: bool) -> Option<(&'static str, Text)> {
                 optional: &[],
             },
         ),
+        // A plain activation letter (R-RG-4); the print layout of letters is
+        // the letter export's business.
+        ("activation_letter", false) => (
+            "activation_letter",
+            Text {
+                subject: "Ihr Aktivierungscode",
+                short: "Ihr Aktivierungscode: {code}. Gültig bis {valid_until}.",
+                long: "Guten Tag,\n\nSie haben sich für unser Online-Konto registriert. \
+                       Ihr Aktivierungscode lautet:\n\n    {code}\n\nMelden Sie sich an und \
+                       geben Sie den Code ein. Er ist gültig bis {valid_until} und nur einmal \
+                       verwendbar. Wenn Sie sich nicht registriert haben, rufen Sie bitte \
+                       unsere Hotline an.",
+                optional: &[],
+            },
+        ),
+        ("activation_letter", true) => (
+            "activation_letter",
+            Text {
+                subject: "Your activation code",
+                short: "Your activation code: {code}. Valid until {valid_until}.",
+                long: "Hello,\n\nyou registered for our online account. Your activation \
+                       code is:\n\n    {code}\n\nSign in and enter the code. It is valid \
+                       until {valid_until} and can be used once. If you did not register, \
+                       please call our hotline.",
+                optional: &[],
+            },
+        ),
         _ => return None,
     };
     Some(found)
@@ -285,6 +312,20 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn r_rg_4_the_activation_letter_carries_the_code_and_its_validity() {
+        let letter = params(&[
+            ("code", "7KQ2-HXM4-9PTA-3RWC-E6NF-YB8D"),
+            ("valid_until", "2027-03-01"),
+        ]);
+        for language in ["de", "en"] {
+            let rendered =
+                render_parts("activation_letter", language, Channel::Letter, &letter).unwrap();
+            assert!(rendered.body.contains("7KQ2-HXM4-9PTA-3RWC-E6NF-YB8D"));
+            assert!(rendered.body.contains("2027-03-01"));
         }
     }
 

@@ -250,6 +250,7 @@ impl App {
             }),
             clock: self.clock.clone(),
             readiness: self.readiness.clone(),
+            registrar: Some(Arc::new(self.registrar())),
             ident: self.ident_proofing()?,
         };
         // Applied with `Router::layer`, the request metrics run per route and

@@ -39,3 +39,15 @@ impl App {
         Arc::new(self.store.clone())
     }
 }
+
+impl App {
+    /// Self-registration and activation on this provider (R-RG-1…4).
+    pub fn registrar(&self) -> pforte_identity::registration::service::Registrar {
+        pforte_identity::registration::service::Registrar::new(
+            self.identity.clone(),
+            Arc::new(self.member_registry()),
+            self.member_links(),
+            Arc::new(self.store.clone()),
+        )
+    }
+}

@@ -31,7 +31,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
     account, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
-    ident, introspect, login, logout, par, password_change, revoke, session, terms, token,
+    ident, introspect, login, logout, par, password_change, register, revoke, session, terms,
+    token,
     userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
@@ -91,6 +92,18 @@ pub fn router(state: AppState) -> Router {
             get(enrol::enrol_get).post(enrol::enrol_submit),
         )
         .route("/login/continue", post(enrol::continue_submit))
+        .route(
+            "/register",
+            get(register::register_get).post(register::register_post),
+        )
+        .route(
+            "/register/confirm",
+            get(register::confirm_get).post(register::confirm_post),
+        )
+        .route(
+            "/login/activate",
+            get(register::activate_get).post(register::activate_post),
+        )
         .route(
             "/login/webauthn",
             get(webauthn::webauthn_get).post(webauthn::webauthn_submit),

@@ -50,6 +50,10 @@ const TEMPLATES: &[&str] = &[
     "account_security.html",
     "webauthn.html",
     "account_sessions.html",
+    "register.html",
+    "register_confirm.html",
+    "register_done.html",
+    "activate.html",
     "ident_result.html",
     "ident_button.html",
 ];

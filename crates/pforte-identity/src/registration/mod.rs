@@ -14,6 +14,7 @@
 
 pub mod decision;
 pub mod lifecycle;
+pub mod service;
 
 use chrono::{DateTime, Utc};
 use pforte_types::AccountId;

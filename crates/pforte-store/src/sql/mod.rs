@@ -10,6 +10,7 @@
 //! `backchannel_logout` (the queue of logout tokens to deliver).
 
 mod accounts;
+mod activation_codes;
 mod artefacts;
 mod backchannel_logout;
 mod challenges;

@@ -18,6 +18,7 @@ pub mod login;
 pub mod logout;
 pub mod par;
 pub mod password_change;
+pub mod register;
 pub mod revoke;
 pub mod session;
 pub mod terms;

@@ -10,6 +10,7 @@ mod lockout;
 mod login;
 mod logout_notify;
 mod pages;
+mod registration;
 mod second_factor;
 mod sessions;
 mod support;
