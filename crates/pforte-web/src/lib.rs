@@ -32,8 +32,7 @@ use axum::routing::{get, post};
 use handlers::{
     account, account_sessions, assets, authorize, consent, demo, discovery, enrol, factor, health,
     ident, introspect, login, logout, par, password_change, register, revoke, session, terms,
-    token,
-    userinfo, webauthn,
+    token, userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};

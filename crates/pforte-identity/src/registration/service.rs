@@ -80,6 +80,10 @@ pub enum RegistrationError {
     /// The account is not at the stage this step belongs to.
     #[error("this step does not apply to the account")]
     WrongStage,
+    /// The insurer's member lookup (`[members] lookup_url`) could not
+    /// answer: the user is asked to try again later (never "not a member").
+    #[error("the membership cannot be checked now: {0}")]
+    LookupUnavailable(String),
     #[error(transparent)]
     Identity(#[from] IdentityError),
 }
@@ -116,6 +120,7 @@ impl RegistrationError {
             RegistrationError::CodeExpired => "register_error_code_expired",
             RegistrationError::NoPostalAddress => "register_error_no_postal_address",
             RegistrationError::WrongStage => "register_error_wrong_stage",
+            RegistrationError::LookupUnavailable(_) => "member_lookup_try_later",
             RegistrationError::Identity(_) => "error_internal",
         }
     }
@@ -252,7 +257,15 @@ impl Registrar {
         };
         // The same work on every path: digest, one read, one Argon2 hash.
         let digest = self.members.kvnr_digest(&kvnr);
-        let member = self.members.find(&kvnr).await?;
+        // Imported members first; the insurer's lookup (when configured)
+        // for a KVNR the registry does not hold.
+        let member = match self.members.find_or_lookup(&kvnr, context).await {
+            Ok(member) => member,
+            Err(crate::member::lookup::LookupError::Registry(error)) => return Err(error.into()),
+            Err(crate::member::lookup::LookupError::Unavailable(error)) => {
+                return Err(RegistrationError::LookupUnavailable(error.to_string()));
+            }
+        };
         let linked = self.links.link_of_member(&digest).await?.is_some();
         let password_hash = self
             .identity

@@ -289,6 +289,8 @@ pub async fn register_post(
         Err(error) => {
             let status = if matches!(error, RegistrationError::Throttled) {
                 StatusCode::TOO_MANY_REQUESTS
+            } else if matches!(error, RegistrationError::LookupUnavailable(_)) {
+                StatusCode::SERVICE_UNAVAILABLE
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
@@ -462,6 +464,15 @@ fn activate_page(
     context.insert("csrf_token", &step.record.csrf_token);
     context.insert("problem", &problem);
     context.insert("notice", &notice);
+    // The other way to prove who one is (R-RG-5), when an ident service is
+    // configured: a link to `/ident/start` for this login.
+    context.insert(
+        "ident_display_name",
+        &state
+            .ident
+            .as_ref()
+            .map(|ident| ident.display_name().to_owned()),
+    );
     respond::page(
         state,
         status,

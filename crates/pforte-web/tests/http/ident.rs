@@ -200,6 +200,29 @@ async fn audit_kinds(pair: &Pair) -> Vec<String> {
 async fn r_rg_5_matching_claims_of_a_second_pforte_activate_the_account_and_the_login_goes_on() {
     let pair = pair("1980-04-02").await;
     let interaction = parked_login(&pair).await;
+    // The activation step of the login offers the ident service next to the
+    // letter code.
+    let activate = pair
+        .browser
+        .get(
+            &pair
+                .insurer
+                .url(&format!("/login/activate?interaction={interaction}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(activate.status, 200, "{}", activate.body);
+    assert_eq!(
+        activate.text_by_id("ident-start").as_deref(),
+        Some("Identität mit Zweite Pforte bestätigen")
+    );
+    assert!(
+        activate
+            .body
+            .contains(&format!("/ident/start?interaction={interaction}")),
+        "{}",
+        activate.body
+    );
     let answer = prove_identity(&pair, &interaction).await;
     // The login continues where it stopped (the account gate is open now).
     assert_eq!(answer.status, 303, "{}", answer.body);
