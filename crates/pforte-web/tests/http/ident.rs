@@ -322,3 +322,127 @@ async fn r_rg_5_start_needs_the_browser_of_the_login_and_callback_a_known_state(
     );
     assert_eq!(link(&pair).await.stage, Stage::AwaitingActivation);
 }
+
+/// The insurer's member lookup on port 0: answers every request with
+/// `status` and `body`.
+async fn insurer_lookup(status: u16, body: serde_json::Value) -> String {
+    let app = axum::Router::new().route(
+        "/lookup",
+        axum::routing::post(move || {
+            let body = body.clone();
+            async move {
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(body),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/lookup")
+}
+
+/// Registration of a KVNR the registry does not hold, with the lookup
+/// answering `status`/`body`; returns the server and the settled answer.
+async fn register_via_lookup(status: u16, body: serde_json::Value) -> (TestServer, Page) {
+    let url = insurer_lookup(status, body).await;
+    let server = TestServer::start_with(|settings| {
+        settings.members.lookup_url = Some(url);
+    })
+    .await
+    .unwrap();
+    let client = Client {
+        secret_digest: Some(server.app.secrets.digest(SECRET)),
+        ..server.client_template("portal", REDIRECT_URI, ClientAuthMethod::ClientSecretBasic)
+    };
+    server.add_client(&client).await.unwrap();
+    let browser = browser();
+    let mut authorize = url::Url::parse(&server.url("/authorize")).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", "portal")
+        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("scope", "openid")
+        .append_pair("state", "st-1");
+    let mut page = browser.get(authorize.as_str()).await.unwrap();
+    while page.status == 303 {
+        page = browser.follow(&page).await.unwrap();
+    }
+    let interaction = page
+        .post_form()
+        .unwrap()
+        .value("interaction")
+        .unwrap()
+        .to_owned();
+    let form_page = browser
+        .get(&server.url(&format!("/register?interaction={interaction}")))
+        .await
+        .unwrap();
+    assert_eq!(form_page.status, 200, "{}", form_page.body);
+    let mut form = form_page.post_form().unwrap();
+    assert!(form.set("kvnr", "A123456780"));
+    assert!(form.set("birth_date", "1964-08-12"));
+    assert!(form.set("postal_code", "10115"));
+    assert!(form.set("username", "erika.m"));
+    assert!(form.set("password", "Ein-langes-Passwort-2026"));
+    assert!(form.set("email", "erika@example.org"));
+    let mut answer = browser.submit(&form_page, &form, None).await.unwrap();
+    while answer.status == 303 {
+        answer = browser.follow(&answer).await.unwrap();
+    }
+    (server, answer)
+}
+
+#[tokio::test]
+async fn r_rg_1_registration_finds_a_member_through_the_insurer_lookup() {
+    let (server, answer) = register_via_lookup(
+        200,
+        serde_json::json!({"member": {
+            "kvnr": "A123456780",
+            "given_name": "Erika",
+            "family_name": "Mustermann",
+            "birth_date": "1964-08-12",
+            "postal_code": "10115",
+            "street": "Heidestraße 17",
+            "city": "Berlin",
+            "membership_start": "2001-01-01"
+        }}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.url.contains("/register/confirm"), "{}", answer.url);
+    // Stored sealed in the registry like an imported member.
+    let member = server
+        .app
+        .member_registry()
+        .find(&Kvnr::parse("A123456780").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(member.city.as_deref(), Some("Berlin"));
+}
+
+#[tokio::test]
+async fn r_rg_1_an_unavailable_lookup_asks_to_try_again_later() {
+    let (server, answer) = register_via_lookup(500, serde_json::json!({})).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("Ihre Mitgliedschaft kann gerade nicht geprüft werden"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        server
+            .app
+            .member_registry()
+            .find(&Kvnr::parse("A123456780").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+}
