@@ -26,6 +26,7 @@ async fn oidcc_scope_openid_alone_returns_only_sub() {
         "name",
         "given_name",
         "family_name",
+        "birthdate",
         "email",
         "email_verified",
         "phone_number",
@@ -43,6 +44,9 @@ async fn oidcc_scope_profile_returns_names() {
     assert_eq!(userinfo["given_name"], "Alice");
     assert_eq!(userinfo["family_name"], "Adler");
     assert_eq!(userinfo["name"], "Alice Adler");
+    // OIDC Core 5.1: `birthdate` belongs to the profile scope (what an ident
+    // service built on Pforte vouches for, R-RG-5).
+    assert_eq!(userinfo["birthdate"], "1980-04-02");
     assert!(
         userinfo.get("email").is_none(),
         "email without the email scope"

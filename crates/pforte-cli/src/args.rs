@@ -443,6 +443,10 @@ pub struct UserAddArgs {
     /// A phone number in E.164 form, e.g. +4915112345678.
     #[arg(long, value_name = "P")]
     pub phone: Option<String>,
+    /// The date of birth, `YYYY-MM-DD`, released as the `birthdate` claim
+    /// with the `profile` scope (OIDC Core 5.1).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub birthdate: Option<String>,
     /// A TOTP seed in base32 (at least 128 bits, RFC 4226 4), stored as a
     /// confirmed authenticator-app factor labelled "CLI", sealed with the
     /// master key (R-OP-4).

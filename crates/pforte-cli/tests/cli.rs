@@ -924,3 +924,23 @@ fn r_op_3_serve_exposes_metrics_only_on_the_metrics_listener() {
     let line: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(line["fields"]["message"], "Pforte stopped", "{log}");
 }
+
+/// `pforte user add --birthdate` (OIDC Core 5.1 `birthdate`, R-RG-5): a date
+/// as `YYYY-MM-DD`, anything else refused before anything is stored.
+#[test]
+fn r_rg_5_user_add_takes_a_birthdate_as_iso_date() {
+    let provider = Provider::new();
+    let base = [
+        "user",
+        "add",
+        "--username",
+        "erika",
+        "--password",
+        "richtig-und-lang-genug",
+    ];
+    let refused = provider.run(&[&base[..], &["--birthdate", "02.04.1980"]].concat());
+    assert!(failed(&refused).contains("--birthdate"));
+    assert!(!stdout(&provider.run(&["user", "list"])).contains("erika"));
+    succeeded(&provider.run(&[&base[..], &["--birthdate", "1980-04-02"]].concat()));
+    assert!(stdout(&provider.run(&["user", "list"])).contains("erika"));
+}

@@ -70,10 +70,21 @@ pub enum AuditKind {
     ContactChanged,
     AccountDeleted,
     AccountDeletionRefused,
+    /// An ident service's verified claims matched the member record and the
+    /// account became active (R-RG-5); the detail names the upstream issuer
+    /// and subject.
+    IdentityProofed,
+    /// An identity proofing attempt failed: claims did not match (the detail
+    /// names the fields, never their values), the user cancelled, or the
+    /// ident service's answer was unusable (R-RG-5).
+    IdentityProofingFailed,
+    /// A member unknown to the registry was found by the insurer's lookup
+    /// and stored (R-RG-1).
+    MemberLookedUp,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 38] = [
+    pub const ALL: [AuditKind; 41] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -112,6 +123,9 @@ impl AuditKind {
         Self::ContactChanged,
         Self::AccountDeleted,
         Self::AccountDeletionRefused,
+        Self::IdentityProofed,
+        Self::IdentityProofingFailed,
+        Self::MemberLookedUp,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -154,6 +168,9 @@ impl AuditKind {
             Self::ContactChanged => "contact_changed",
             Self::AccountDeleted => "account_deleted",
             Self::AccountDeletionRefused => "account_deletion_refused",
+            Self::IdentityProofed => "identity_proofed",
+            Self::IdentityProofingFailed => "identity_proofing_failed",
+            Self::MemberLookedUp => "member_looked_up",
         }
     }
 

@@ -18,6 +18,7 @@ pub mod deletion;
 pub mod enrol;
 pub mod factor;
 pub mod flow;
+pub mod ident;
 pub mod initial_password;
 pub mod letters;
 pub mod login;

@@ -418,6 +418,20 @@ pub trait ProfileStore: Send + Sync {
     async fn card_serial_sealed(&self, account: AccountId) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
+/// The date of birth of an account, released as the OIDC `birthdate` claim
+/// (OIDC Core 5.1) with the `profile` scope. Kept with the account's member
+/// data, not in the account record.
+#[async_trait]
+pub trait BirthdateStore: Send + Sync {
+    async fn set_birthdate(
+        &self,
+        account: AccountId,
+        birthdate: chrono::NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn birthdate(&self, account: AccountId) -> Result<Option<chrono::NaiveDate>, StoreError>;
+}
+
 /// A member of the registry as stored (R-ID-4, R-OP-4): the KVNR only as a
 /// keyed digest, the personal data sealed, the membership dates in clear for
 /// the job that ends accounts with the membership.
@@ -583,4 +597,42 @@ pub trait DependantsProbe: Send + Sync {
     /// How many co-insured people whose main member is this account's member
     /// have an account of their own (R-FA-1).
     async fn co_insured_with_accounts(&self, account: AccountId) -> Result<u32, StoreError>;
+}
+
+/// What an entered activation code met (R-RG-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivationAttempt {
+    /// The code matched; it is gone now (single use).
+    Matched,
+    /// Another code is valid for the account.
+    Wrong,
+    /// The account's code expired (it is deleted).
+    Expired,
+    /// No code was issued for the account (or it was used).
+    NoCode,
+}
+
+/// The digests of activation codes sent by post (R-RG-4): at most one valid
+/// code per account, stored only as its keyed digest.
+#[async_trait]
+pub trait ActivationCodeStore: Send + Sync {
+    /// Stores the account's new code, replacing (and so voiding) an earlier
+    /// one, with `events`, in one transaction.
+    async fn put_activation_code(
+        &self,
+        account: AccountId,
+        code_digest: &str,
+        issued_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Compares `code_digest` with the account's code at `now` and deletes
+    /// it when it matched or expired, in one statement each, so a code is
+    /// used once even by parallel requests.
+    async fn attempt_activation_code(
+        &self,
+        account: AccountId,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ActivationAttempt, StoreError>;
 }

@@ -203,6 +203,9 @@ pub struct IdentityService {
     pub(crate) session_end: Option<Arc<dyn crate::ports::SessionEndListener>>,
     /// Account deletion (R-RC-4); `None` refuses it.
     pub(crate) deletion: Option<crate::deletion::DeletionKit>,
+    /// Links of registered accounts to their members (R-ID-4, R-RG); `None`
+    /// when the provider has no registration (every account is active).
+    pub(crate) member_links: Option<Arc<dyn crate::ports::MemberLinkStore>>,
 }
 
 /// What second factors need: their storage, the outbound messages, the
@@ -259,7 +262,15 @@ impl IdentityService {
             factors: None,
             session_end: None,
             deletion: None,
+            member_links: None,
         }
+    }
+
+    /// Closes the login of registered accounts that are not active (the
+    /// registration lifecycle, R-ID-4, R-RG-3, R-RG-4).
+    pub fn with_member_links(mut self, links: Arc<dyn crate::ports::MemberLinkStore>) -> Self {
+        self.member_links = Some(links);
+        self
     }
 
     /// Tells `listener` about every session that ends (R-SE-2).

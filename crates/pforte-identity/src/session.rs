@@ -139,6 +139,8 @@ pub enum SessionEndReason {
     CredentialChange,
     /// The account was deleted (R-RC-4).
     AccountDeleted,
+    /// The member's membership ended (R-ID-4, the membership-end job).
+    MembershipEnded,
 }
 
 impl SessionEndReason {
@@ -151,6 +153,7 @@ impl SessionEndReason {
             SessionEndReason::Operator => "operator",
             SessionEndReason::CredentialChange => "credential_change",
             SessionEndReason::AccountDeleted => "account_deleted",
+            SessionEndReason::MembershipEnded => "membership_ended",
         }
     }
 }

@@ -26,6 +26,7 @@ pub const SUPPORTED_CLAIMS: &[&str] = &[
     "given_name",
     "family_name",
     "preferred_username",
+    "birthdate",
     "updated_at",
     "email",
     "email_verified",

@@ -285,4 +285,7 @@ pub struct SubjectClaims {
     pub phone_number: Option<String>,
     pub phone_number_verified: bool,
     pub updated_at: Option<DateTime<Utc>>,
+    /// OIDC Core 5.1 `birthdate`, `YYYY-MM-DD`; released with `profile`.
+    #[serde(default)]
+    pub birthdate: Option<String>,
 }

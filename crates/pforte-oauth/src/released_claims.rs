@@ -15,6 +15,7 @@ pub const RELEASABLE_CLAIMS: &[&str] = &[
     "given_name",
     "family_name",
     "preferred_username",
+    "birthdate",
     "updated_at",
     "email",
     "email_verified",
@@ -32,6 +33,7 @@ pub fn claims_of_scope(scope: &str) -> &'static [&'static str] {
             "given_name",
             "family_name",
             "preferred_username",
+            "birthdate",
             "updated_at",
         ],
         "email" => &["email", "email_verified"],
@@ -111,6 +113,8 @@ fn claim_value(claims: &SubjectClaims, name: &str) -> Option<Value> {
         "given_name" => claims.given_name.clone().map(Value::from),
         "family_name" => claims.family_name.clone().map(Value::from),
         "preferred_username" => claims.preferred_username.clone().map(Value::from),
+        // OIDC Core 5.1: `YYYY-MM-DD`.
+        "birthdate" => claims.birthdate.clone().map(Value::from),
         // OIDC Core 5.1: seconds since the epoch.
         "updated_at" => claims.updated_at.map(|at| Value::from(at.timestamp())),
         "email" => claims.email.clone().map(Value::from),
@@ -153,6 +157,7 @@ mod tests {
             phone_number: None,
             phone_number_verified: true,
             updated_at: DateTime::from_timestamp(1_700_000_000, 0),
+            birthdate: Some("1980-04-02".into()),
         }
     }
 
@@ -166,6 +171,7 @@ mod tests {
                 "given_name",
                 "family_name",
                 "preferred_username",
+                "birthdate",
                 "updated_at"
             ]
         );
@@ -178,6 +184,7 @@ mod tests {
                 "given_name": "Erika",
                 "family_name": "Mustermann",
                 "preferred_username": "erika",
+                "birthdate": "1980-04-02",
                 "updated_at": 1_700_000_000,
             })
         );

@@ -24,6 +24,8 @@ pub struct PolicyFile {
     pub second_factor: Option<SecondFactorSection>,
     pub otp: Option<OtpSection>,
     pub required_actions: Option<RequiredActionsSection>,
+    /// `[registration]` (R-RG-1, R-RG-4).
+    pub registration: Option<crate::registration::RegistrationSection>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! KVNR is validated (R-ID-1, R-ID-2), the password rules (R-PW-1 … R-PW-4),
 //! per-account lockout and per-source throttling (R-LO-1, R-LO-2, R-LO-5),
 //! assurance levels, second factors and required actions (R-AC-1 … R-AC-4,
-//! R-MF-2 … R-MF-4, R-RG-7).
+//! R-MF-2 … R-MF-4, R-RG-7), and self-registration (R-RG-1, R-RG-4).
 //!
 //! Key types: [`PolicyFile`] (the TOML an operator writes) is validated into a
 //! [`ResolvedPolicy`]; [`IdentifierPolicy::classify`],
@@ -21,6 +21,7 @@ pub mod lang;
 pub mod lockout;
 pub mod nist;
 pub mod password;
+pub mod registration;
 pub mod resolve;
 
 pub use assurance::{
@@ -43,4 +44,5 @@ pub use password::{
     CharClass, ClassRule, HashingParams, IdentifierRule, PasswordContext, PasswordHistory,
     PasswordPolicy, PasswordViolation, SpecialCharacters,
 };
+pub use registration::{RegistrationPolicy, UsernameChoice};
 pub use resolve::ResolvedPolicy;

@@ -43,6 +43,8 @@ pub struct ResolvedPolicy {
     pub throttle: ThrottlePolicy,
     /// Levels, second factors and required actions (R-AC, R-MF, R-RG-7).
     pub assurance: AssurancePolicy,
+    /// Self-registration (R-RG-1, R-RG-4).
+    pub registration: crate::registration::RegistrationPolicy,
 }
 
 impl ResolvedPolicy {
@@ -82,6 +84,10 @@ impl PolicyFile {
             },
             &mut problems,
         );
+        let registration = crate::registration::resolve_registration(
+            self.registration.unwrap_or_default(),
+            &mut |key, message| problems.add(key, message),
+        );
         if !problems.0.is_empty() {
             return Err(PolicyError::Invalid(problems.0));
         }
@@ -93,6 +99,7 @@ impl PolicyFile {
             lockout,
             throttle,
             assurance,
+            registration,
         })
     }
 }

@@ -54,6 +54,8 @@ pub enum ServerError {
     Keys(String),
     #[error("theme: {0}")]
     Theme(String),
+    #[error("membership job: {0}")]
+    Membership(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     #[error("letters: {0}")]
@@ -214,7 +216,8 @@ impl App {
                 erasure: Arc::new(store.clone()),
                 rules: settings.deletion.rules(),
                 dependants: None,
-            });
+            })
+            .with_member_links(Arc::new(store.clone()));
         if let Some(throttle) = artefacts.throttle {
             identity = identity.with_throttle_store(throttle);
         }
@@ -271,6 +274,8 @@ impl App {
             }),
             clock: self.clock.clone(),
             readiness: self.readiness.clone(),
+            registrar: Some(Arc::new(self.registrar())),
+            ident: self.ident_proofing()?,
         };
         // Applied with `Router::layer`, the request metrics run per route and
         // see the route template (R-OP-3).
@@ -285,6 +290,8 @@ impl App {
             challenges: Arc::new(self.store.clone()),
             keys: self.keys.clone(),
             clock: self.clock.clone(),
+            member_links: Arc::new(self.store.clone()),
+            identity: self.identity.clone(),
         }
     }
 
@@ -412,6 +419,9 @@ pub struct Maintenance {
     challenges: Arc<dyn ChallengeStore>,
     keys: Arc<KeyManager>,
     clock: Arc<dyn Clock>,
+    /// The membership-end job runs in the same pass (R-ID-4).
+    member_links: Arc<dyn pforte_identity::ports::MemberLinkStore>,
+    identity: Arc<IdentityService>,
 }
 
 impl std::fmt::Debug for Maintenance {
@@ -424,9 +434,20 @@ impl std::fmt::Debug for Maintenance {
 
 impl Maintenance {
     /// One pass; returns how many expired artefacts and idle counters were
-    /// deleted.
+    /// deleted. The pass also applies membership ends and restarts to
+    /// registered accounts (R-ID-4, see
+    /// [`pforte_identity::registration::lifecycle`]).
     pub async fn run_once(&self) -> Result<u64, ServerError> {
         let now = self.clock.now();
+        let memberships = self.memberships(now).await?;
+        if memberships.closed + memberships.reopened > 0 {
+            tracing::info!(
+                closed = memberships.closed,
+                reopened = memberships.reopened,
+                sessions_ended = memberships.sessions_ended,
+                "membership job: accounts closed or reopened"
+            );
+        }
         let purged = self.grants.purge_expired(now).await?;
         let idle_before = now - chrono::TimeDelta::days(UNKNOWN_NAME_COUNTER_IDLE_DAYS);
         let counters = self
@@ -440,6 +461,22 @@ impl Maintenance {
             .await
             .map_err(|error| ServerError::Keys(error.internal.unwrap_or(error.description)))?;
         Ok(purged)
+    }
+
+    /// The membership-end job alone (R-ID-4): closes the accounts whose
+    /// membership is over, ends their sessions, and reopens those with a new
+    /// membership.
+    pub async fn memberships(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<pforte_identity::registration::lifecycle::MembershipPass, ServerError> {
+        pforte_identity::registration::lifecycle::apply_memberships(
+            self.member_links.as_ref(),
+            &self.identity,
+            now,
+        )
+        .await
+        .map_err(|error| ServerError::Membership(error.to_string()))
     }
 
     /// Runs a pass every `interval` until the task is dropped. A failed pass is

@@ -40,6 +40,8 @@ pub struct Settings {
     pub ops: OpsSettings,
     pub keys: KeySettings,
     pub deletion: DeletionSettings,
+    pub ident: IdentSettings,
+    pub members: MembersSettings,
 }
 
 /// Account deletion by its owner or an operator (R-RC-4).
@@ -62,6 +64,74 @@ impl DeletionSettings {
                 .iter()
                 .filter_map(|name| pforte_identity::deletion::DeletionBlocker::parse(name))
                 .collect(),
+        }
+    }
+}
+
+/// The external ident service (R-RG-5): an upstream OpenID Connect provider
+/// with which an account awaiting activation proves who its holder is.
+/// Pforte is a confidential client there (authorization code flow with PKCE,
+/// `client_secret_basic`); its redirect URI is `<issuer>/ident/callback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentSettings {
+    /// Off by default; when on, `issuer`, `client_id` and `client_secret`
+    /// are required.
+    pub enabled: bool,
+    /// The ident service's issuer; its discovery document is read from
+    /// `<issuer>/.well-known/openid-configuration` (OIDC Discovery 4).
+    pub issuer: String,
+    /// Pforte's client id at the ident service.
+    pub client_id: String,
+    /// Pforte's client secret at the ident service.
+    pub client_secret: String,
+    /// Scopes asked for, separated by spaces; must contain `openid`. The
+    /// claims `given_name`, `family_name` and `birthdate` come with `profile`
+    /// (OIDC Core 5.4).
+    pub scopes: String,
+    /// The name on the button ("confirm my identity with …").
+    pub display_name: String,
+    /// How long one request to the ident service may take, 1 to 60 seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for IdentSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            scopes: "openid profile".to_owned(),
+            display_name: "Ident-Dienst".to_owned(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// The member registry (R-ID-4, R-RG-1): besides the import, an optional
+/// HTTP lookup against the insurer's system for a KVNR the registry does not
+/// hold (docs/integration/ident.md describes the request and answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MembersSettings {
+    /// The insurer's lookup endpoint (https, or http on a loopback host).
+    /// Absent: registration knows only imported members.
+    pub lookup_url: Option<String>,
+    /// The value sent as the `Authorization` header of each lookup, e.g.
+    /// `Bearer …`.
+    pub lookup_authorization: Option<String>,
+    /// How long one lookup may take before registration answers "try again
+    /// later", 100 to 30000 milliseconds.
+    pub lookup_timeout_ms: u64,
+}
+
+impl Default for MembersSettings {
+    fn default() -> Self {
+        Self {
+            lookup_url: None,
+            lookup_authorization: None,
+            lookup_timeout_ms: 3000,
         }
     }
 }
@@ -265,6 +335,8 @@ impl Default for Settings {
             ops: OpsSettings::default(),
             keys: KeySettings::default(),
             deletion: DeletionSettings::default(),
+            ident: IdentSettings::default(),
+            members: MembersSettings::default(),
         }
     }
 }

@@ -14,8 +14,10 @@ pub mod app;
 pub mod backchannel;
 pub mod config;
 pub mod demo;
+pub mod ident;
 pub mod letters;
 pub mod malloc_tuning;
+pub mod member_lookup;
 pub mod members;
 pub mod ops;
 

@@ -31,8 +31,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use handlers::{
     account, account_delete, account_profile, account_sessions, assets, authorize, consent, demo,
-    discovery, enrol, factor, health, introspect, login, logout, par, password_change, recovery,
-    revoke, session, terms, token, userinfo, webauthn,
+    discovery, enrol, factor, health, ident, introspect, login, logout, par, password_change,
+    recovery, register, revoke, session, terms, token, userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -100,6 +100,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/login/continue", post(enrol::continue_submit))
         .route(
+            "/register",
+            get(register::register_get).post(register::register_post),
+        )
+        .route(
+            "/register/confirm",
+            get(register::confirm_get).post(register::confirm_post),
+        )
+        .route(
+            "/login/activate",
+            get(register::activate_get).post(register::activate_post),
+        )
+        .route(
             "/login/webauthn",
             get(webauthn::webauthn_get).post(webauthn::webauthn_submit),
         )
@@ -132,6 +144,11 @@ pub fn router(state: AppState) -> Router {
         .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
         .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script))
         .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script));
+    if state.ident.is_some() {
+        routes = routes
+            .route(ident::START_PATH, get(ident::start))
+            .route(ident::CALLBACK_PATH, get(ident::callback));
+    }
     if state.settings.demo_enabled {
         routes = routes.route(
             "/demo/callback",

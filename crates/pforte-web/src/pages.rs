@@ -54,6 +54,12 @@ const TEMPLATES: &[&str] = &[
     "username_forgot.html",
     "account_profile.html",
     "account_delete.html",
+    "register.html",
+    "register_confirm.html",
+    "register_done.html",
+    "activate.html",
+    "ident_result.html",
+    "ident_button.html",
 ];
 
 pub struct Pages {

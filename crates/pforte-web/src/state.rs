@@ -27,6 +27,11 @@ pub struct AppState {
     /// What `/health/ready` checks (R-OP-3), handed in by the composition
     /// root.
     pub readiness: Arc<Readiness>,
+    /// Self-registration (R-RG); `None` when the provider offers none.
+    pub registrar: Option<Arc<pforte_identity::registration::service::Registrar>>,
+    /// Identity proofing with the external ident service (R-RG-5); `None`
+    /// when `[ident]` is off, and then `/ident/*` is not served.
+    pub ident: Option<Arc<pforte_identity::ident::IdentProofing>>,
 }
 
 /// Web-layer settings derived from the configuration.

@@ -226,6 +226,8 @@ fn build_shared() -> Fixture {
                 "Adler",
                 "--phone",
                 "+49301234567",
+                "--birthdate",
+                "1980-04-02",
             ],
         ),
         (users::BOB, vec!["--email", "bob@example.test"]),

@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use pforte_identity::IdentityError;
 use pforte_identity::account::Account;
 use pforte_identity::factor::FactorId;
-use pforte_identity::ports::{AccountStore, CredentialStore, FactorStore};
+use pforte_identity::ports::{AccountStore, BirthdateStore, CredentialStore, FactorStore};
 use pforte_policy::Language;
 use pforte_types::{AccountId, Method, StoreError};
 use std::path::Path;
@@ -47,6 +47,14 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
             bail!("{flag}: must not be empty or contain control characters");
         }
     }
+    let birthdate = args
+        .birthdate
+        .as_deref()
+        .map(|text| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| anyhow::anyhow!("--birthdate: a date as YYYY-MM-DD (got {text:?})"))
+        })
+        .transpose()?;
     // Checked before anything is opened, so a bad seed changes nothing.
     let totp_seed = args
         .totp_secret
@@ -96,6 +104,12 @@ pub async fn add(config: Option<&Path>, args: UserAddArgs) -> anyhow::Result<()>
             .set_must_change_password(id, true)
             .await
             .context("cannot mark the password as initial")?;
+    }
+    if let Some(date) = birthdate {
+        app.store
+            .set_birthdate(id, date, now)
+            .await
+            .context("cannot store the date of birth")?;
     }
     if let Some(seed) = totp_seed {
         app.identity

@@ -22,12 +22,21 @@ pub struct Plan {
     pub max_age: Option<TimeDelta>,
 }
 
-/// Whether the account may log in at all, as the lockout store sees it.
+/// Whether the account may log in at all, as the lockout store and the
+/// registration lifecycle see it (R-LO, R-ID-4, R-RG-3, R-RG-4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
     Open,
     Locked,
     Deactivated,
+    /// A registered account whose e-mail address is not confirmed yet
+    /// (R-RG-3): the login continues to the confirmation, not to the RP.
+    EmailUnconfirmed,
+    /// A registered account waiting for its activation code (R-RG-4): the
+    /// login continues to the code entry, not to the RP.
+    AwaitingActivation,
+    /// The member's membership ended (R-ID-4): the login is refused.
+    MembershipEnded,
 }
 
 /// What is true of the account now; gathered by the runner before each step.

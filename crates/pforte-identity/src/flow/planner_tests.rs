@@ -304,7 +304,14 @@ fn any_action() -> impl Strategy<Value = RequiredAction> {
 }
 
 fn any_gate() -> impl Strategy<Value = Gate> {
-    proptest::sample::select(vec![Gate::Open, Gate::Locked, Gate::Deactivated])
+    proptest::sample::select(vec![
+        Gate::Open,
+        Gate::Locked,
+        Gate::Deactivated,
+        Gate::EmailUnconfirmed,
+        Gate::AwaitingActivation,
+        Gate::MembershipEnded,
+    ])
 }
 
 proptest! {

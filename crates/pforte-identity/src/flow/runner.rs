@@ -10,6 +10,7 @@ use super::txn::LoginTxn;
 use crate::audit::{AuditEvent, AuditKind, RequestContext};
 use crate::login::{LoginOutcome, is_admitted};
 use crate::ports::CounterKey;
+use crate::registration::Stage;
 use crate::service::{FactorKit, IdentityError, IdentityService};
 use crate::session::ProviderSession;
 use chrono::TimeDelta;
@@ -64,6 +65,20 @@ impl IdentityService {
             Some(record) if record.state.is_deactivated() => Gate::Deactivated,
             Some(record) if !is_admitted(record.state, now, &guard.policy.lockout) => Gate::Locked,
             _ => Gate::Open,
+        };
+        // The registration lifecycle (R-ID-4, R-RG-3, R-RG-4) closes the gate
+        // of a linked account that is not active; lockout states come first.
+        let gate = match (gate, &self.member_links) {
+            (Gate::Open, Some(links)) => match links.link_of_account(account_id).await? {
+                Some(link) => match link.stage {
+                    Stage::Active => Gate::Open,
+                    Stage::EmailUnconfirmed => Gate::EmailUnconfirmed,
+                    Stage::AwaitingActivation => Gate::AwaitingActivation,
+                    Stage::MembershipEnded => Gate::MembershipEnded,
+                },
+                None => Gate::Open,
+            },
+            (gate, _) => gate,
         };
         let mut enrolled: Vec<Method> = kit
             .factors

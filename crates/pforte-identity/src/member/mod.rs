@@ -17,6 +17,7 @@
 
 pub mod csv;
 pub mod import;
+pub mod lookup;
 
 use crate::audit::{AuditEvent, AuditKind, RequestContext};
 use crate::ports::{MemberStore, StoredMember, UpsertCounts};
@@ -118,6 +119,9 @@ pub struct MemberRegistry {
     master: Arc<MasterKey>,
     digests: CodeDigester,
     clock: Arc<dyn Clock>,
+    /// The insurer's lookup for KVNRs the registry does not hold
+    /// ([`lookup`]); `None`: only imported members are known.
+    lookup: Option<Arc<dyn lookup::MemberLookup>>,
 }
 
 impl std::fmt::Debug for MemberRegistry {
@@ -136,7 +140,15 @@ impl MemberRegistry {
             master,
             digests,
             clock,
+            lookup: None,
         }
+    }
+
+    /// Asks `lookup` for members the registry does not hold
+    /// ([`MemberRegistry::find_or_lookup`]).
+    pub fn with_lookup(mut self, lookup: Arc<dyn lookup::MemberLookup>) -> Self {
+        self.lookup = Some(lookup);
+        self
     }
 
     /// The lookup key of a KVNR: a keyed digest, so the table alone does not
@@ -223,6 +235,15 @@ impl MemberRegistry {
     pub async fn find(&self, kvnr: &Kvnr) -> Result<Option<Member>, MemberError> {
         let digest = self.kvnr_digest(kvnr);
         match self.store.member(&digest).await? {
+            Some(stored) => self.open(&stored).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The member stored under a KVNR digest (the key an account's member
+    /// link holds, [`crate::registration::MemberLink::kvnr_digest`]).
+    pub async fn find_by_digest(&self, kvnr_digest: &str) -> Result<Option<Member>, MemberError> {
+        match self.store.member(kvnr_digest).await? {
             Some(stored) => self.open(&stored).map(Some),
             None => Ok(None),
         }

@@ -268,3 +268,127 @@ fn r_id_4_membership_covers_its_first_and_last_day() {
     };
     assert_eq!(no_street.postal_address_lines(), None);
 }
+
+/// An insurer's system in memory: answers for its members, counts the calls.
+struct FakeLookup {
+    answer: Result<Option<lookup::MemberRecord>, lookup::LookupUnavailable>,
+    calls: Mutex<u32>,
+}
+
+#[async_trait]
+impl lookup::MemberLookup for FakeLookup {
+    async fn lookup(
+        &self,
+        _kvnr: &Kvnr,
+    ) -> Result<Option<lookup::MemberRecord>, lookup::LookupUnavailable> {
+        *self.calls.lock().unwrap() += 1;
+        self.answer.clone()
+    }
+}
+
+fn record(kvnr: &str) -> lookup::MemberRecord {
+    lookup::MemberRecord {
+        kvnr: kvnr.into(),
+        given_name: "Max \"Maxi\"; Jr.".into(),
+        family_name: "Muster".into(),
+        birth_date: "1970-01-01".into(),
+        postal_code: "10115".into(),
+        membership_start: "2001-01-01".into(),
+        ..Default::default()
+    }
+}
+
+fn with_lookup(
+    answer: Result<Option<lookup::MemberRecord>, lookup::LookupUnavailable>,
+) -> (Fixture, Arc<FakeLookup>) {
+    let fake = Arc::new(FakeLookup {
+        answer,
+        calls: Mutex::new(0),
+    });
+    let fx = fixture();
+    let registry = MemberRegistry::new(
+        fx.store.clone(),
+        fx.registry.master.clone(),
+        fx.registry.clock.clone(),
+    )
+    .with_lookup(fake.clone());
+    (
+        Fixture {
+            store: fx.store,
+            registry,
+        },
+        fake,
+    )
+}
+
+#[tokio::test]
+async fn r_rg_1_lookup_finds_an_unknown_member_and_stores_it_sealed() {
+    let (fx, fake) = with_lookup(Ok(Some(record("B987654320"))));
+    let context = RequestContext::default();
+    let member = fx
+        .registry
+        .find_or_lookup(&kvnr("B987654320"), &context)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(member.given_name, "Max \"Maxi\"; Jr.");
+    assert_eq!(member.birth_date.to_string(), "1970-01-01");
+    assert_eq!(fx.store.rows.lock().unwrap().len(), 1);
+    let events = fx.store.events.lock().unwrap().clone();
+    assert_eq!(events[0].kind, AuditKind::MemberLookedUp);
+    // Stored: the second question is answered from the registry.
+    let again = fx
+        .registry
+        .find_or_lookup(&kvnr("B987654320"), &context)
+        .await
+        .unwrap();
+    assert_eq!(again, Some(member));
+    assert_eq!(*fake.calls.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn r_rg_1_lookup_without_member_and_without_lookup_is_none() {
+    let (fx, _) = with_lookup(Ok(None));
+    let context = RequestContext::default();
+    assert_eq!(
+        fx.registry
+            .find_or_lookup(&kvnr("B987654320"), &context)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(fx.store.rows.lock().unwrap().is_empty());
+    let plain = fixture();
+    assert_eq!(
+        plain
+            .registry
+            .find_or_lookup(&kvnr("B987654320"), &context)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn r_rg_1_an_unusable_or_failed_lookup_is_try_later_and_stores_nothing() {
+    let mut bad_postal = record("B987654320");
+    bad_postal.postal_code = "1011".into();
+    for answer in [
+        Ok(Some(bad_postal)),
+        Ok(Some(record("A123456780"))),
+        Err(lookup::LookupUnavailable("timeout".into())),
+    ] {
+        let (fx, _) = with_lookup(answer);
+        let error = fx
+            .registry
+            .find_or_lookup(&kvnr("B987654320"), &RequestContext::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, lookup::LookupError::Unavailable(_)),
+            "{error:?}"
+        );
+        assert_eq!(error.public_code(), "PF-MEMBER-503");
+        assert!(fx.store.rows.lock().unwrap().is_empty());
+    }
+}

@@ -12,6 +12,10 @@
 //! Accounts without a link (operator-made accounts of a trial, the demo user)
 //! have no stage: they are active as far as registration is concerned.
 
+pub mod decision;
+pub mod lifecycle;
+pub mod service;
+
 use chrono::{DateTime, Utc};
 use pforte_types::AccountId;
 use serde::{Deserialize, Serialize};

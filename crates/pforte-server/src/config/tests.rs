@@ -532,3 +532,71 @@ fn r_se_2_logout_delivery_settings_are_bounded() {
         "logout.backchannel_poll_interval_secs",
     );
 }
+
+#[test]
+fn r_rg_5_ident_needs_issuer_client_and_openid_when_enabled() {
+    // Off by default: nothing else is required.
+    assert!(!Settings::default().ident.enabled);
+    let settings = load(
+        "[ident]\nenabled = true\nissuer = \"https://ident.example\"\nclient_id = \"pf\"\n",
+        &[("PFORTE_IDENT__CLIENT_SECRET", "s3cret")],
+    )
+    .unwrap();
+    assert_eq!(settings.ident.client_secret, "s3cret");
+    assert_eq!(settings.ident.scopes, "openid profile");
+    for (toml, key) in [
+        ("[ident]\nenabled = true\n", "ident.issuer"),
+        ("[ident]\nenabled = true\n", "ident.client_id"),
+        ("[ident]\nenabled = true\n", "ident.client_secret"),
+        (
+            "[ident]\nenabled = true\nissuer = \"http://ident.example\"\n",
+            "ident.issuer",
+        ),
+        (
+            "[ident]\nenabled = true\nissuer = \"https://ident.example/\"\n",
+            "ident.issuer",
+        ),
+        (
+            "[ident]\nenabled = true\nscopes = \"profile\"\n",
+            "ident.scopes",
+        ),
+        (
+            "[ident]\nenabled = true\ntimeout_secs = 0\n",
+            "ident.timeout_secs",
+        ),
+    ] {
+        assert_problem(toml, key);
+    }
+    // A loopback issuer may be plain http (a trial on one machine).
+    load(
+        "[ident]\nenabled = true\nissuer = \"http://127.0.0.1:9000\"\nclient_id = \"pf\"\nclient_secret = \"x\"\n",
+        &[],
+    )
+    .unwrap();
+}
+
+#[test]
+fn r_rg_1_member_lookup_url_header_and_timeout_are_checked() {
+    let settings = load(
+        "[members]\nlookup_url = \"https://members.example/lookup\"\nlookup_authorization = \"Bearer t\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(settings.members.lookup_timeout_ms, 3000);
+    assert_problem(
+        "[members]\nlookup_url = \"http://members.example/lookup\"\n",
+        "members.lookup_url",
+    );
+    assert_problem(
+        "[members]\nlookup_authorization = \"Bearer t\"\n",
+        "members.lookup_authorization",
+    );
+    assert_problem(
+        "[members]\nlookup_url = \"https://m.example\"\nlookup_authorization = \"Bearer \u{e4}\"\n",
+        "members.lookup_authorization",
+    );
+    assert_problem(
+        "[members]\nlookup_timeout_ms = 50\n",
+        "members.lookup_timeout_ms",
+    );
+}

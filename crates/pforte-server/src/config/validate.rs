@@ -55,6 +55,8 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         non_empty_path("themes_dir", &settings.themes_dir),
     ];
     let mut problems: Vec<String> = checks.into_iter().flatten().collect();
+    problems.extend(ident(&settings.ident));
+    problems.extend(members(&settings.members));
     if let Some(path) = &settings.policy_file
         && let Err(policy_problems) = super::load_policy_file(path)
     {
@@ -393,4 +395,84 @@ pub(super) fn key_reload_interval(secs: u64) -> Option<String> {
             "keys.reload_interval_secs: must be 1 to {MAX_KEY_RELOAD_INTERVAL_SECS} (got {secs})"
         )
     })
+}
+
+/// `[ident]` (R-RG-5): when enabled, an issuer URL (https, or http on a
+/// loopback host for trials), a client id and secret, `openid` among the
+/// scopes, a name for the button and a sane timeout.
+pub(super) fn ident(ident: &super::IdentSettings) -> Vec<String> {
+    if !ident.enabled {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    if let Some(problem) = outbound_url(&ident.issuer) {
+        problems.push(format!("ident.issuer: {problem}"));
+    } else if ident.issuer.ends_with('/') {
+        problems.push("ident.issuer: no trailing slash (OIDC Discovery 4.3)".to_owned());
+    }
+    if ident.client_id.trim().is_empty() {
+        problems.push("ident.client_id: required when ident is enabled".to_owned());
+    }
+    if ident.client_secret.is_empty() {
+        problems.push("ident.client_secret: required when ident is enabled".to_owned());
+    }
+    if !ident
+        .scopes
+        .split_whitespace()
+        .any(|scope| scope == "openid")
+    {
+        problems.push("ident.scopes: must contain openid".to_owned());
+    }
+    if ident.display_name.trim().is_empty() {
+        problems.push("ident.display_name: must not be empty".to_owned());
+    }
+    if !(1..=60).contains(&ident.timeout_secs) {
+        problems.push(format!(
+            "ident.timeout_secs: 1 to 60 (got {})",
+            ident.timeout_secs
+        ));
+    }
+    problems
+}
+
+/// `[members]`: the lookup URL is https (or http on a loopback host) and the
+/// timeout between 100 ms and 30 s.
+pub(super) fn members(members: &super::MembersSettings) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(url) = &members.lookup_url
+        && let Some(problem) = outbound_url(url)
+    {
+        problems.push(format!("members.lookup_url: {problem}"));
+    }
+    if let Some(value) = &members.lookup_authorization
+        && (value.is_empty() || !value.bytes().all(|byte| (0x20..0x7f).contains(&byte)))
+    {
+        problems.push("members.lookup_authorization: printable ASCII only".to_owned());
+    }
+    if members.lookup_authorization.is_some() && members.lookup_url.is_none() {
+        problems.push("members.lookup_authorization: set without members.lookup_url".to_owned());
+    }
+    if !(100..=30_000).contains(&members.lookup_timeout_ms) {
+        problems.push(format!(
+            "members.lookup_timeout_ms: 100 to 30000 (got {})",
+            members.lookup_timeout_ms
+        ));
+    }
+    problems
+}
+
+/// A URL Pforte calls out to: absolute, https, or http on a loopback host.
+fn outbound_url(text: &str) -> Option<String> {
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(error) => return Some(format!("not an absolute URL: {error} (got {text:?})")),
+    };
+    let loopback = url.host().is_some_and(|host| is_loopback_host(&host));
+    match url.scheme() {
+        "https" => None,
+        "http" if loopback => None,
+        _ => Some(format!(
+            "must be https (http only on a loopback host), got {text:?}"
+        )),
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod account_factors;
 pub mod accounts;
+pub mod activation_codes;
 pub mod assertion_jtis;
 pub mod audit_events;
 pub mod authorization_codes;

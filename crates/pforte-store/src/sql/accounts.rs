@@ -5,7 +5,7 @@
 //! that column, so "Alice" and "alice" are the same account.
 
 use super::SqlStore;
-use crate::entities::accounts;
+use crate::entities::{accounts, member_data};
 use crate::error::db_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -128,7 +128,15 @@ impl SubjectClaimsSource for SqlStore {
             .one(&self.db)
             .await
             .map_err(db_error)?;
-        Ok(row.map(|row| SubjectClaims {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let birthdate = member_data::Entity::find_by_id(account_id.0)
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .and_then(|data| data.birth_date);
+        Ok(Some(SubjectClaims {
             preferred_username: Some(row.username),
             given_name: row.given_name,
             family_name: row.family_name,
@@ -137,6 +145,7 @@ impl SubjectClaimsSource for SqlStore {
             phone_number: row.phone,
             phone_number_verified: row.phone_verified,
             updated_at: Some(row.updated_at),
+            birthdate: birthdate.map(|date| date.format("%Y-%m-%d").to_string()),
         }))
     }
 }

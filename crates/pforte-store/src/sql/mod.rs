@@ -11,6 +11,7 @@
 //! `backchannel_logout` (the queue of logout tokens to deliver).
 
 mod accounts;
+mod activation_codes;
 mod artefacts;
 mod backchannel_logout;
 mod challenges;

@@ -1,5 +1,5 @@
 //! [`ProfileStore`] on `terms_acceptances` and the contact columns of
-//! `accounts` (R-RG-7, R-RG-2).
+//! `accounts` (R-RG-7, R-RG-2); [`BirthdateStore`] on `member_data`.
 //!
 //! Every accepted terms version is kept with its time, so an operator can
 //! show which text a user agreed to and when; the current one is the latest
@@ -12,14 +12,14 @@ use super::lockout::insert_events;
 use crate::entities::{accounts, member_data, terms_acceptances};
 use crate::error::db_error;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use pforte_identity::audit::AuditEvent;
-use pforte_identity::ports::ProfileStore;
+use pforte_identity::ports::{BirthdateStore, ProfileStore};
 use pforte_types::{AccountId, StoreError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 /// Which contact a verification sets.
@@ -88,6 +88,7 @@ impl ProfileStore for SqlStore {
         let row = member_data::ActiveModel {
             account_id: Set(account.0),
             card_serial_sealed: Set(Some(sealed.to_vec())),
+            birth_date: NotSet,
             updated_at: Set(at),
         };
         member_data::Entity::insert(row)
@@ -168,5 +169,43 @@ impl ProfileStore for SqlStore {
     ) -> Result<(), StoreError> {
         self.set_verified_contact(account, Contact::Phone, phone, at, events)
             .await
+    }
+}
+
+#[async_trait]
+impl BirthdateStore for SqlStore {
+    async fn set_birthdate(
+        &self,
+        account: AccountId,
+        birthdate: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let row = member_data::ActiveModel {
+            account_id: Set(account.0),
+            card_serial_sealed: NotSet,
+            birth_date: Set(Some(birthdate)),
+            updated_at: Set(at),
+        };
+        member_data::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(member_data::Column::AccountId)
+                    .update_columns([
+                        member_data::Column::BirthDate,
+                        member_data::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn birthdate(&self, account: AccountId) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(member_data::Entity::find_by_id(account.0)
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .and_then(|row| row.birth_date))
     }
 }

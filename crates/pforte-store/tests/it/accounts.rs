@@ -2,7 +2,7 @@
 //! case-insensitively (R-ID-1), claims come from the account (OIDC Core 5.1).
 
 use crate::fixtures::{account, secs, t0};
-use pforte_identity::ports::AccountStore;
+use pforte_identity::ports::{AccountStore, BirthdateStore};
 use pforte_oauth::model::SubjectClaims;
 use pforte_oauth::ports::SubjectClaimsSource;
 use pforte_store::SqlStore;
@@ -91,9 +91,18 @@ pub async fn oidc_core_5_1_subject_claims_come_from_the_account(store: &SqlStore
             phone_number: Some("+49 30 1234567".to_owned()),
             phone_number_verified: false,
             updated_at: Some(t0()),
+            birthdate: None,
         })
     );
     assert_eq!(store.subject_claims(AccountId::new()).await.unwrap(), None);
+    // OIDC Core 5.1 `birthdate`: from the account's member data, as
+    // `YYYY-MM-DD`; setting it again replaces it.
+    let day = |d| chrono::NaiveDate::from_ymd_opt(1980, 4, d).unwrap();
+    store.set_birthdate(erika.id, day(1), t0()).await.unwrap();
+    store.set_birthdate(erika.id, day(2), t0()).await.unwrap();
+    assert_eq!(store.birthdate(erika.id).await.unwrap(), Some(day(2)));
+    let claims = store.subject_claims(erika.id).await.unwrap().unwrap();
+    assert_eq!(claims.birthdate.as_deref(), Some("1980-04-02"));
 }
 
 pub async fn r_id_1_login_by_verified_email_finds_exactly_one_account(store: &SqlStore) {

@@ -291,3 +291,75 @@ pub async fn r_rg_1_deleting_the_account_frees_the_member(store: &SqlStore) {
     .unwrap();
     assert_eq!(store.link_of_member("d-erika").await.unwrap(), None);
 }
+
+pub async fn r_rg_4_an_activation_code_is_single_use_replaced_by_a_new_one_and_expires(
+    store: &SqlStore,
+) {
+    use pforte_identity::ports::{ActivationAttempt, ActivationCodeStore};
+    let erika = account("erika");
+    store.insert_account(&erika).await.unwrap();
+    assert_eq!(
+        store
+            .attempt_activation_code(erika.id, "d-1", t0())
+            .await
+            .unwrap(),
+        ActivationAttempt::NoCode
+    );
+    let expires = t0() + secs(3_600);
+    store
+        .put_activation_code(
+            erika.id,
+            "d-1",
+            t0(),
+            expires,
+            &[event(AuditKind::ActivationLetterRequested, erika.id)],
+        )
+        .await
+        .unwrap();
+    // A new letter voids the first code.
+    store
+        .put_activation_code(erika.id, "d-2", t0(), expires, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .attempt_activation_code(erika.id, "d-1", t0())
+            .await
+            .unwrap(),
+        ActivationAttempt::Wrong
+    );
+    // Another account's attempt never uses it.
+    assert_eq!(
+        store
+            .attempt_activation_code(AccountId::new(), "d-2", t0())
+            .await
+            .unwrap(),
+        ActivationAttempt::NoCode
+    );
+    assert_eq!(
+        store
+            .attempt_activation_code(erika.id, "d-2", t0())
+            .await
+            .unwrap(),
+        ActivationAttempt::Matched
+    );
+    assert_eq!(
+        store
+            .attempt_activation_code(erika.id, "d-2", t0())
+            .await
+            .unwrap(),
+        ActivationAttempt::NoCode
+    );
+    store
+        .put_activation_code(erika.id, "d-3", t0(), expires, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .attempt_activation_code(erika.id, "d-3", expires)
+            .await
+            .unwrap(),
+        ActivationAttempt::Expired
+    );
+    assert_eq!(kinds(store, AuditKind::ActivationLetterRequested).await, 1);
+}

@@ -8,7 +8,7 @@
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use pforte_identity::RequestContext;
-use pforte_identity::flow::{LoginTxn, Next, Reached};
+use pforte_identity::flow::{Gate, LoginTxn, Next, Reached};
 use pforte_identity::policy::RequiredAction;
 use pforte_oauth::{ConsentDecision, OAuthError};
 use pforte_types::AuthResult;
@@ -109,6 +109,22 @@ pub(crate) async fn advance(
     record.txn = Some(txn.clone());
     match next {
         Next::Identify => save_and_go(state, id, &record, "/login", locale, request_id).await,
+        Next::Refuse(Gate::MembershipEnded) => {
+            tracing::info!(request_id, "login refused: membership ended");
+            record.txn = Some(LoginTxn::fresh(state.clock.now()));
+            // The password was right: a clear answer harms no one (R-ID-4).
+            save_and_go(state, id, &record, "/login", locale, request_id)
+                .await
+                .map_location(|location| format!("{location}&refused=membership_ended"))
+        }
+        Next::Refuse(Gate::AwaitingActivation) => {
+            // The password was right: the code from the letter comes next
+            // (R-RG-4).
+            save_and_go(state, id, &record, "/login/activate", locale, request_id).await
+        }
+        Next::Refuse(Gate::EmailUnconfirmed) => {
+            confirm_email_first(state, id, &record, &txn, locale, request_id, context).await
+        }
         Next::Refuse(gate) => {
             tracing::info!(request_id, ?gate, "login refused by the account gate");
             record.txn = Some(LoginTxn::fresh(state.clock.now()));
@@ -150,6 +166,42 @@ pub(crate) async fn advance(
             .await
         }
     }
+}
+
+/// A registered account whose e-mail address is unconfirmed logs in: a new
+/// code is sent and the login continues to the confirmation (R-RG-3).
+async fn confirm_email_first(
+    state: &AppState,
+    id: &str,
+    record: &Interaction,
+    txn: &LoginTxn,
+    locale: &str,
+    request_id: &str,
+    context: &RequestContext,
+) -> Response {
+    let (Some(registrar), Some(account_id)) = (&state.registrar, txn.account_id) else {
+        return save_and_go(state, id, record, "/login", locale, request_id)
+            .await
+            .map_location(|location| format!("{location}&refused=1"));
+    };
+    let account = match state.identity.account(account_id).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return save_and_go(state, id, record, "/login", locale, request_id).await,
+        Err(error) => return respond::internal_error_page(state, locale, &error, request_id),
+    };
+    let email = account.email.clone().unwrap_or_default();
+    if let Err(error) = registrar
+        .send_email_code(account_id, &account.username, &email, locale, context)
+        .await
+    {
+        return respond::internal_error_page(state, locale, &error, request_id);
+    }
+    if let Err(error) =
+        super::register::remember(state, id, account_id, state.settings.interaction_ttl).await
+    {
+        return respond::internal_error_page(state, locale, &error, request_id);
+    }
+    save_and_go(state, id, record, "/register/confirm", locale, request_id).await
 }
 
 /// Ends the interaction with an error for the client (RFC 6749 4.1.2.1),

@@ -186,13 +186,17 @@ pub async fn login_page_get(
     }
     let hint = record.target.login_hint.clone().unwrap_or_default();
     let refused = query.refused.is_some();
+    let message_key = match query.refused.as_deref() {
+        Some("membership_ended") => "login_membership_ended",
+        _ => "login_failed",
+    };
     login_page(
         &state,
         locale,
         &query.interaction,
         &record,
         &hint,
-        refused.then(|| state.pages.message(locale, "login_failed")),
+        refused.then(|| state.pages.message(locale, message_key)),
         refused,
     )
 }

@@ -5,11 +5,13 @@
 mod account;
 mod discovery;
 mod flow;
+mod ident;
 mod lockout;
 mod login;
 mod logout_notify;
 mod pages;
 mod recovery;
+mod registration;
 mod second_factor;
 mod sessions;
 mod support;

@@ -1,0 +1,583 @@
+//! Self-registration pages (R-RG-1…4), started from the login page of an
+//! interaction, so the form is protected like the login form: the
+//! interaction's CSRF token and the browser binding cookie.
+//!
+//! * `/register`: KVNR, birth date, postal code, username (if the policy lets
+//!   members choose), password, e-mail, terms. Thin: the decision and the
+//!   work are [`pforte_identity::registration::service::Registrar::register`].
+//! * `/register/confirm`: the code from the e-mail (R-RG-3); then the letter
+//!   with the activation code is sent (R-RG-4).
+//! * `/login/activate`: at the next login, after the password, the code from
+//!   the letter; "request a new letter" voids the old code.
+//!
+//! The account being registered is remembered for the interaction in the
+//! ephemeral store (`registration:{interaction}`), never in the browser.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::NaiveDate;
+use pforte_identity::policy::{Language, UsernameChoice};
+use pforte_identity::registration::Proofing;
+use pforte_identity::registration::service::{Confirmed, RegistrationError, RegistrationForm};
+use pforte_types::AccountId;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::factor::FactorQuery;
+use super::flow;
+use super::login::{expired, forged, form_is_genuine, locale_of, request_context};
+use crate::interaction::{self, Interaction};
+use crate::respond;
+use crate::security;
+use crate::state::AppState;
+
+/// Key of the account being registered in an interaction.
+fn registration_key(interaction: &str) -> String {
+    format!("registration:{interaction}")
+}
+
+/// Remembers the account being registered in this interaction.
+pub(crate) async fn remember(
+    state: &AppState,
+    interaction: &str,
+    account: AccountId,
+    ttl: Duration,
+) -> Result<(), pforte_types::StoreError> {
+    state
+        .ephemeral
+        .put_ephemeral(
+            &registration_key(interaction),
+            account.to_string().as_bytes(),
+            ttl,
+        )
+        .await
+}
+
+async fn remembered(state: &AppState, interaction: &str) -> Option<AccountId> {
+    let bytes = state
+        .ephemeral
+        .get_ephemeral(&registration_key(interaction))
+        .await
+        .ok()??;
+    let text = String::from_utf8(bytes).ok()?;
+    text.parse::<uuid::Uuid>().ok().map(AccountId)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    interaction: String,
+    csrf_token: Option<String>,
+    #[serde(default)]
+    kvnr: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    postal_code: String,
+    username: Option<String>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    email: String,
+    terms: Option<String>,
+}
+
+async fn load(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Interaction, &'static str), Response> {
+    match interaction::load(state.ephemeral.as_ref(), id).await {
+        Ok(Some(record)) => {
+            let locale = locale_of(headers, &record);
+            Ok((record, locale))
+        }
+        Ok(None) => Err(expired(state, headers)),
+        Err(error) => {
+            let locale = respond::locale(headers, &[]);
+            Err(respond::internal_error_page(
+                state,
+                locale,
+                &error,
+                &respond::request_id(headers),
+            ))
+        }
+    }
+}
+
+fn not_offered(state: &AppState, headers: &HeaderMap) -> Response {
+    let locale = respond::locale(headers, &[]);
+    let description = state.pages.message(locale, "register_not_offered");
+    respond::error_page(
+        state,
+        locale,
+        StatusCode::NOT_FOUND,
+        "PF-WEB-404",
+        &description,
+        &respond::request_id(headers),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &AppState,
+    locale: &str,
+    id: &str,
+    record: &Interaction,
+    form: &RegisterForm,
+    problems: &[String],
+    status: StatusCode,
+) -> Response {
+    let Some(registrar) = &state.registrar else {
+        return respond::internal_error_page(state, locale, &"no registrar", "");
+    };
+    let mut context = tera::Context::new();
+    context.insert("interaction", id);
+    context.insert("csrf_token", &record.csrf_token);
+    context.insert(
+        "choose_username",
+        &(registrar.policy().username == UsernameChoice::Choose),
+    );
+    context.insert("terms_version", &registrar.terms_version());
+    context.insert("kvnr", &form.kvnr);
+    context.insert("birth_date", &form.birth_date);
+    context.insert("postal_code", &form.postal_code);
+    context.insert("username", &form.username.clone().unwrap_or_default());
+    context.insert("email", &form.email);
+    context.insert("problems", problems);
+    let rules = state
+        .identity
+        .policy()
+        .map(|policy| policy.password.min_length)
+        .unwrap_or(8);
+    context.insert("password_min_length", &rules);
+    context.insert(
+        "password_rules",
+        &state
+            .pages
+            .message(locale, "register_password_rules")
+            .replace("{min}", &rules.to_string()),
+    );
+    respond::page(
+        state,
+        status,
+        "register.html",
+        locale,
+        &context,
+        Some(security::csp_with_form_target(None)),
+    )
+}
+
+pub async fn register_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<FactorQuery>,
+) -> Response {
+    if state.registrar.is_none() {
+        return not_offered(&state, &headers);
+    }
+    let (record, locale) = match load(&state, &headers, &query.interaction).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    form_page(
+        &state,
+        locale,
+        &query.interaction,
+        &record,
+        &RegisterForm::default(),
+        &[],
+        StatusCode::OK,
+    )
+}
+
+pub async fn register_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(registrar) = state.registrar.clone() else {
+        return not_offered(&state, &headers);
+    };
+    let mut form: RegisterForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (record, locale) = match load(&state, &headers, &form.interaction).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
+        return forged(&state, &headers, locale);
+    }
+    let request_id = respond::request_id(&headers);
+    let context = request_context(
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &record.pending.client_id,
+        &request_id,
+    );
+    let password = std::mem::take(&mut form.password);
+    let Ok(birth_date) = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d") else {
+        let problem = state.pages.message(locale, "register_error_birth_date");
+        return form_page(
+            &state,
+            locale,
+            &form.interaction,
+            &record,
+            &form,
+            &[problem],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let accepted_terms = match (form.terms.as_deref(), registrar.terms_version()) {
+        (Some(_), Some(version)) => Some(version),
+        _ => None,
+    };
+    let application = RegistrationForm {
+        kvnr: form.kvnr.clone(),
+        birth_date,
+        postal_code: form.postal_code.clone(),
+        username: form.username.clone(),
+        password,
+        email: form.email.clone(),
+        accepted_terms,
+    };
+    match registrar
+        .register(&application, Proofing::Letter, locale, &context)
+        .await
+    {
+        Ok(registered) => {
+            if let Err(error) = remember(
+                &state,
+                &form.interaction,
+                registered.account_id,
+                state.settings.interaction_ttl,
+            )
+            .await
+            {
+                return respond::internal_error_page(&state, locale, &error, &request_id);
+            }
+            respond::see_other(&format!(
+                "/register/confirm?interaction={}",
+                form.interaction
+            ))
+        }
+        Err(RegistrationError::Identity(error)) => {
+            respond::internal_error_page(&state, locale, &error, &request_id)
+        }
+        Err(RegistrationError::Password(violations)) => {
+            let language = Language::from_tag(locale);
+            let mut problems = vec![state.pages.message(locale, "register_error_password")];
+            problems.extend(
+                violations
+                    .iter()
+                    .map(|violation| violation.render(language)),
+            );
+            form_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &form,
+                &problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(error) => {
+            let status = if matches!(error, RegistrationError::Throttled) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else if matches!(error, RegistrationError::LookupUnavailable(_)) {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let problem = state.pages.message(locale, error.message_key());
+            form_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                &form,
+                &[problem],
+                status,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    interaction: String,
+    csrf_token: Option<String>,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    action: String,
+}
+
+fn confirm_page(
+    state: &AppState,
+    locale: &str,
+    id: &str,
+    record: &Interaction,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let mut context = tera::Context::new();
+    context.insert("interaction", id);
+    context.insert("csrf_token", &record.csrf_token);
+    context.insert("problem", &problem);
+    respond::page(
+        state,
+        status,
+        "register_confirm.html",
+        locale,
+        &context,
+        Some(security::csp_with_form_target(None)),
+    )
+}
+
+fn done_page(
+    state: &AppState,
+    locale: &str,
+    id: &str,
+    valid_until: Option<NaiveDate>,
+    message_key: &str,
+) -> Response {
+    let mut context = tera::Context::new();
+    context.insert("interaction", id);
+    context.insert("valid_until", &valid_until.map(|day| day.to_string()));
+    context.insert("message", &state.pages.message(locale, message_key));
+    respond::page(
+        state,
+        StatusCode::OK,
+        "register_done.html",
+        locale,
+        &context,
+        Some(security::csp_with_form_target(None)),
+    )
+}
+
+pub async fn confirm_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<FactorQuery>,
+) -> Response {
+    if state.registrar.is_none() {
+        return not_offered(&state, &headers);
+    }
+    let (record, locale) = match load(&state, &headers, &query.interaction).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    if remembered(&state, &query.interaction).await.is_none() {
+        return expired(&state, &headers);
+    }
+    confirm_page(
+        &state,
+        locale,
+        &query.interaction,
+        &record,
+        None,
+        StatusCode::OK,
+    )
+}
+
+pub async fn confirm_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(registrar) = state.registrar.clone() else {
+        return not_offered(&state, &headers);
+    };
+    let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (record, locale) = match load(&state, &headers, &form.interaction).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
+        return forged(&state, &headers, locale);
+    }
+    let Some(account) = remembered(&state, &form.interaction).await else {
+        return expired(&state, &headers);
+    };
+    let request_id = respond::request_id(&headers);
+    let context = request_context(
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &record.pending.client_id,
+        &request_id,
+    );
+    match registrar
+        .confirm_email(account, &form.code, locale, &context)
+        .await
+    {
+        Ok(Confirmed::LetterSent { valid_until }) => done_page(
+            &state,
+            locale,
+            &form.interaction,
+            Some(valid_until),
+            "register_letter_sent",
+        ),
+        Ok(Confirmed::Active) => {
+            done_page(&state, locale, &form.interaction, None, "register_active")
+        }
+        Err(RegistrationError::NoPostalAddress) => done_page(
+            &state,
+            locale,
+            &form.interaction,
+            None,
+            "register_error_no_postal_address",
+        ),
+        Err(RegistrationError::Identity(error)) => {
+            respond::internal_error_page(&state, locale, &error, &request_id)
+        }
+        Err(error) => {
+            let problem = state.pages.message(locale, error.message_key());
+            confirm_page(
+                &state,
+                locale,
+                &form.interaction,
+                &record,
+                Some(problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+fn activate_page(
+    state: &AppState,
+    step: &flow::Step,
+    problem: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let mut context = tera::Context::new();
+    context.insert("interaction", &step.id);
+    context.insert("csrf_token", &step.record.csrf_token);
+    context.insert("problem", &problem);
+    context.insert("notice", &notice);
+    // The other way to prove who one is (R-RG-5), when an ident service is
+    // configured: a link to `/ident/start` for this login.
+    context.insert(
+        "ident_display_name",
+        &state
+            .ident
+            .as_ref()
+            .map(|ident| ident.display_name().to_owned()),
+    );
+    respond::page(
+        state,
+        status,
+        "activate.html",
+        step.locale,
+        &context,
+        Some(security::csp_with_form_target(Some(
+            &step.record.pending.redirect_uri,
+        ))),
+    )
+}
+
+pub async fn activate_get(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Query(query): Query<FactorQuery>,
+) -> Response {
+    let step = match flow::load_step(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &query.interaction,
+        None,
+    )
+    .await
+    {
+        Ok(step) => step,
+        Err(response) => return response,
+    };
+    if step.txn.account_id.is_none() {
+        return expired(&state, &headers);
+    }
+    activate_page(&state, &step, None, None, StatusCode::OK)
+}
+
+pub async fn activate_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(registrar) = state.registrar.clone() else {
+        return not_offered(&state, &headers);
+    };
+    let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let step = match flow::load_step(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &form.interaction,
+        Some(form.csrf_token.as_deref()),
+    )
+    .await
+    {
+        Ok(step) => step,
+        Err(response) => return response,
+    };
+    if form.action == "cancel" {
+        return step.cancel(&state, &headers).await;
+    }
+    let Some(account) = step.txn.account_id else {
+        return expired(&state, &headers);
+    };
+    if form.action == "new_letter" {
+        return match registrar
+            .request_new_letter(account, step.locale, &step.context)
+            .await
+        {
+            Ok(valid_until) => {
+                let notice = state
+                    .pages
+                    .message(step.locale, "activate_new_letter_sent")
+                    .replace("{valid_until}", &valid_until.to_string());
+                activate_page(&state, &step, None, Some(notice), StatusCode::OK)
+            }
+            Err(RegistrationError::Identity(error)) => {
+                respond::internal_error_page(&state, step.locale, &error, &step.request_id)
+            }
+            Err(error) => {
+                let problem = state.pages.message(step.locale, error.message_key());
+                activate_page(
+                    &state,
+                    &step,
+                    Some(problem),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+        };
+    }
+    match registrar.activate(account, &form.code, &step.context).await {
+        Ok(()) => step.advance(&state, &headers, step.txn.clone()).await,
+        Err(RegistrationError::Identity(error)) => {
+            respond::internal_error_page(&state, step.locale, &error, &step.request_id)
+        }
+        Err(error) => {
+            let problem = state.pages.message(step.locale, error.message_key());
+            activate_page(
+                &state,
+                &step,
+                Some(problem),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
