@@ -208,14 +208,12 @@ impl App {
                 webauthn: webauthn_relying_party(&settings),
             })
             .with_session_end_listener(logout_listener)
-            // Deletion (R-RC-4). The co-insured blocker needs the account–
-            // member links of registration to look up dependants; until a
-            // `DependantsProbe` is wired here, a configured blocker refuses
-            // every deletion (docs/recovery.md).
+            // Deletion (R-RC-4); the co-insured blocker counts the
+            // dependants through the account–member links.
             .with_account_deletion(pforte_identity::deletion::DeletionKit {
                 erasure: Arc::new(store.clone()),
                 rules: settings.deletion.rules(),
-                dependants: None,
+                dependants: Some(Arc::new(store.clone())),
             })
             .with_member_links(Arc::new(store.clone()));
         if let Some(throttle) = artefacts.throttle {

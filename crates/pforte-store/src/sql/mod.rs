@@ -16,6 +16,7 @@ mod artefacts;
 mod backchannel_logout;
 mod challenges;
 mod clients;
+mod dependants;
 mod erasure;
 mod factors;
 mod grant_store;

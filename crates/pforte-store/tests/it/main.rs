@@ -136,6 +136,7 @@ store_suite! {
     member_links::r_id_4_stages_move_with_their_events_and_the_first_activation_is_kept,
     member_links::r_id_4_membership_over_and_restarted_are_found_by_the_member_dates,
     member_links::r_rg_1_deleting_the_account_frees_the_member,
+    member_links::r_rc_4_co_insured_people_with_accounts_are_counted_for_the_main_member,
     member_links::r_rg_4_an_activation_code_is_single_use_replaced_by_a_new_one_and_expires,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,

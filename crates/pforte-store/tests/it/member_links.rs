@@ -363,3 +363,56 @@ pub async fn r_rg_4_an_activation_code_is_single_use_replaced_by_a_new_one_and_e
     );
     assert_eq!(kinds(store, AuditKind::ActivationLetterRequested).await, 1);
 }
+
+/// R-RC-4: the deletion blocker `co_insured_dependants` counts the
+/// co-insured people of the account's member who registered themselves.
+pub async fn r_rc_4_co_insured_people_with_accounts_are_counted_for_the_main_member(
+    store: &SqlStore,
+) {
+    use pforte_identity::ports::DependantsProbe;
+    let start = day(2020, 1, 1);
+    let child = |digest: &str| StoredMember {
+        main_member_digest: Some("d-main".to_owned()),
+        ..member(digest, start, None)
+    };
+    import(
+        store,
+        &[
+            member("d-main", start, None),
+            child("d-child-1"),
+            child("d-child-2"),
+            member("d-other", start, None),
+        ],
+    )
+    .await;
+    let main = account("main");
+    let first_child = account("child1");
+    let other = account("other");
+    for (holder, digest) in [
+        (&main, "d-main"),
+        (&first_child, "d-child-1"),
+        (&other, "d-other"),
+    ] {
+        store
+            .insert_linked_account(holder, &link(holder.id, digest), &[])
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.co_insured_with_accounts(main.id).await.unwrap(), 1);
+    assert_eq!(store.co_insured_with_accounts(other.id).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .co_insured_with_accounts(first_child.id)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .co_insured_with_accounts(AccountId::new())
+            .await
+            .unwrap(),
+        0,
+        "an account without a member"
+    );
+}
