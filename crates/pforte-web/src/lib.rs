@@ -127,7 +127,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
         .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script))
-        .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script));
+        .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script))
+        .route(
+            pages::PASSWORD_RULES_SCRIPT_PATH,
+            get(assets::password_rules_script),
+        );
     if state.settings.demo_enabled {
         routes = routes.route(
             "/demo/callback",

@@ -149,11 +149,26 @@ fn form_page(
     context.insert("username", &form.username.clone().unwrap_or_default());
     context.insert("email", &form.email);
     context.insert("problems", problems);
-    let rules = state
+    let (rules, max_length) = state
         .identity
         .policy()
-        .map(|policy| policy.password.min_length)
-        .unwrap_or(8);
+        .map(|policy| (policy.password.min_length, policy.password.max_length))
+        .unwrap_or((8, 64));
+    context.insert("password_max_length", &max_length);
+    context.insert(
+        "rule_min_length",
+        &state
+            .pages
+            .message(locale, "register_rule_min_length")
+            .replace("{min}", &rules.to_string()),
+    );
+    context.insert(
+        "rule_max_length",
+        &state
+            .pages
+            .message(locale, "register_rule_max_length")
+            .replace("{max}", &max_length.to_string()),
+    );
     context.insert("password_min_length", &rules);
     context.insert(
         "password_rules",
@@ -168,7 +183,8 @@ fn form_page(
         "register.html",
         locale,
         &context,
-        Some(security::csp_with_form_target(None)),
+        // The live password rules: one script from our own origin.
+        Some(security::webauthn_csp(None)),
     )
 }
 

@@ -333,6 +333,20 @@ async fn r_rg_4_a_new_letter_voids_the_old_code() {
 async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
     let setup = setup().await;
     let page = register_page(&setup).await;
+    // The rules are listed for the live check by our own script.
+    assert!(
+        page.text_by_id("rule-min-length").is_some(),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("/assets/password-rules.js?v="));
+    let script = setup
+        .browser
+        .get(&setup.server.url("/assets/password-rules.js"))
+        .await
+        .unwrap();
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("password-rules-live"));
     let lena = kvnr('B', 2);
     let max = kvnr('C', 3);
     let unknown = kvnr('Z', 9);
