@@ -53,6 +53,22 @@ pub enum Command {
     /// The member registry: the insurer's member data (R-ID-4).
     #[command(subcommand)]
     Members(MembersCommand),
+    /// Agents' registration links bound to a member (R-RG-6).
+    #[command(subcommand)]
+    Invitations(InvitationsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvitationsCommand {
+    /// Create a single-use registration link for the member with this KVNR
+    /// and print it.
+    Create {
+        /// The member's KVNR (ten characters).
+        kvnr: String,
+        /// Days the link stays valid.
+        #[arg(long, default_value_t = 14)]
+        valid_days: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

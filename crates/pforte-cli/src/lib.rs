@@ -14,8 +14,8 @@ pub mod commands;
 pub mod rules;
 
 use args::{
-    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, MembersCommand,
-    OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
+    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, InvitationsCommand, KeysCommand,
+    MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -109,6 +109,9 @@ pub fn main() -> ExitCode {
             }) => commands::members::import(config, &file, skip_rejected, dry_run).await,
             Command::Members(MembersCommand::Show { kvnr }) => {
                 commands::members::show(config, &kvnr).await
+            }
+            Command::Invitations(InvitationsCommand::Create { kvnr, valid_days }) => {
+                commands::invitations::create(config, &kvnr, valid_days).await
             }
         }
     });

@@ -35,6 +35,7 @@ impl App {
             Arc::new(self.member_registry()),
             self.member_links(),
             Arc::new(self.store.clone()),
+            Arc::new(self.store.clone()),
         )
     }
 }

@@ -100,6 +100,14 @@ pub fn router(state: AppState) -> Router {
             get(register::confirm_get).post(register::confirm_post),
         )
         .route(
+            "/register/invite/{token}",
+            get(register::invite_get).post(register::invite_post),
+        )
+        .route(
+            "/register/invite/{token}/confirm",
+            post(register::invite_confirm_post),
+        )
+        .route(
             "/login/activate",
             get(register::activate_get).post(register::activate_post),
         )

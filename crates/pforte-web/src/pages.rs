@@ -57,6 +57,7 @@ const TEMPLATES: &[&str] = &[
     "register_confirm.html",
     "register_done.html",
     "activate.html",
+    "register_invite.html",
 ];
 
 pub struct Pages {

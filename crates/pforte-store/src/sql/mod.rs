@@ -18,6 +18,7 @@ mod clients;
 mod factors;
 mod grant_store;
 mod grants;
+mod invitations;
 mod keys;
 mod lockout;
 mod member_links;

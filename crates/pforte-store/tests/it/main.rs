@@ -135,6 +135,7 @@ store_suite! {
     member_links::r_id_4_membership_over_and_restarted_are_found_by_the_member_dates,
     member_links::r_rg_1_deleting_the_account_frees_the_member,
     member_links::r_rg_4_an_activation_code_is_single_use_replaced_by_a_new_one_and_expires,
+    member_links::r_rg_6_an_invitation_is_used_once_and_not_after_it_expired,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
 }
