@@ -56,6 +56,9 @@ pub enum Command {
     /// Letters by post: the print batch for the print service (R-RG-4).
     #[command(subcommand)]
     Letters(LettersCommand),
+    /// Agents' registration links bound to a member (R-RG-6).
+    #[command(subcommand)]
+    Invitations(InvitationsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +78,19 @@ pub enum LettersCommand {
     /// Print the pending letters, oldest first, one per line: id, template,
     /// language, account, queued at. Addresses and codes stay sealed.
     Pending,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvitationsCommand {
+    /// Create a single-use registration link for the member with this KVNR
+    /// and print it.
+    Create {
+        /// The member's KVNR (ten characters).
+        kvnr: String,
+        /// Days the link stays valid.
+        #[arg(long, default_value_t = 14)]
+        valid_days: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

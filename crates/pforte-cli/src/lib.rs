@@ -15,8 +15,8 @@ pub mod commands;
 pub mod rules;
 
 use args::{
-    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, KeysCommand, LettersCommand,
-    MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
+    AuditCommand, Cli, ClientCommand, Command, ConfigCommand, InvitationsCommand, KeysCommand,
+    LettersCommand, MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -118,6 +118,9 @@ pub fn main() -> ExitCode {
                 commands::letters::export(config, &out, theme.as_deref()).await
             }
             Command::Letters(LettersCommand::Pending) => commands::letters::pending(config).await,
+            Command::Invitations(InvitationsCommand::Create { kvnr, valid_days }) => {
+                commands::invitations::create(config, &kvnr, valid_days).await
+            }
         }
     });
     match result {

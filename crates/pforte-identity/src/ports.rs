@@ -636,3 +636,37 @@ pub trait ActivationCodeStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<ActivationAttempt, StoreError>;
 }
+
+/// An agent's invitation to register (R-RG-6), as stored: only the keyed
+/// digest of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInvitation {
+    pub token_digest: String,
+    /// The member it is bound to.
+    pub kvnr_digest: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    /// The account the invitation produced.
+    pub account_id: Option<AccountId>,
+}
+
+/// Agents' single-use registration links (R-RG-6).
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Stores a new invitation with `events` in one transaction.
+    async fn insert_invitation(
+        &self,
+        invitation: &StoredInvitation,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    async fn invitation(&self, token_digest: &str) -> Result<Option<StoredInvitation>, StoreError>;
+    /// Marks the invitation used by `account` when it is unused and not
+    /// expired at `at`, in one conditional statement; `false` otherwise.
+    async fn use_invitation(
+        &self,
+        token_digest: &str,
+        account: AccountId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}

@@ -556,20 +556,6 @@ mod tests {
     }
 
     #[test]
-    fn r_rg_4_the_activation_letter_carries_the_code_and_its_validity() {
-        let letter = params(&[
-            ("code", "7KQ2-HXM4-9PTA-3RWC-E6NF-YB8D"),
-            ("valid_until", "2027-03-01"),
-        ]);
-        for language in ["de", "en"] {
-            let rendered =
-                render_parts("activation_letter", language, Channel::Letter, &letter).unwrap();
-            assert!(rendered.body.contains("7KQ2-HXM4-9PTA-3RWC-E6NF-YB8D"));
-            assert!(rendered.body.contains("2027-03-01"));
-        }
-    }
-
-    #[test]
     fn r_mf_3_german_is_primary_and_english_is_english() {
         let de = render_parts("login_code", "de", Channel::Email, &code_params()).unwrap();
         assert_eq!(de.subject, "Ihr Anmeldecode");

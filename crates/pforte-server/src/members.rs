@@ -48,6 +48,7 @@ impl App {
             Arc::new(self.member_registry()),
             self.member_links(),
             Arc::new(self.store.clone()),
+            Arc::new(self.store.clone()),
         )
     }
 }

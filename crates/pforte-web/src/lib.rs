@@ -108,6 +108,14 @@ pub fn router(state: AppState) -> Router {
             get(register::confirm_get).post(register::confirm_post),
         )
         .route(
+            "/register/invite/{token}",
+            get(register::invite_get).post(register::invite_post),
+        )
+        .route(
+            "/register/invite/{token}/confirm",
+            post(register::invite_confirm_post),
+        )
+        .route(
             "/login/activate",
             get(register::activate_get).post(register::activate_post),
         )
@@ -143,7 +151,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
         .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script))
-        .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script));
+        .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script))
+        .route(
+            pages::PASSWORD_RULES_SCRIPT_PATH,
+            get(assets::password_rules_script),
+        );
     if state.ident.is_some() {
         routes = routes
             .route(ident::START_PATH, get(ident::start))

@@ -31,6 +31,9 @@ pub const WEBAUTHN_SCRIPT_PATH: &str = "/assets/webauthn.js";
 /// Where the session countdown script is served.
 pub const SESSION_SCRIPT_PATH: &str = "/assets/session.js";
 
+/// Where the live password rules of the registration form are served.
+pub const PASSWORD_RULES_SCRIPT_PATH: &str = "/assets/password-rules.js";
+
 /// The pages every theme must provide.
 const TEMPLATES: &[&str] = &[
     "layout.html",
@@ -60,6 +63,7 @@ const TEMPLATES: &[&str] = &[
     "activate.html",
     "ident_result.html",
     "ident_button.html",
+    "register_invite.html",
 ];
 
 pub struct Pages {
@@ -72,6 +76,9 @@ pub struct Pages {
     session_script: String,
     /// `SESSION_SCRIPT_PATH?v=<hash of the file>`.
     session_script_url: String,
+    password_rules_script: String,
+    /// `PASSWORD_RULES_SCRIPT_PATH?v=<hash of the file>`.
+    password_rules_script_url: String,
 }
 
 impl std::fmt::Debug for Pages {
@@ -124,6 +131,8 @@ impl Pages {
             read_script(&base, "webauthn.js", WEBAUTHN_SCRIPT_PATH)?;
         let (session_script, session_script_url) =
             read_script(&base, "session.js", SESSION_SCRIPT_PATH)?;
+        let (password_rules_script, password_rules_script_url) =
+            read_script(&base, "password_rules.js", PASSWORD_RULES_SCRIPT_PATH)?;
         Ok(Self {
             tera,
             catalogs,
@@ -132,6 +141,8 @@ impl Pages {
             webauthn_script_url,
             session_script,
             session_script_url,
+            password_rules_script,
+            password_rules_script_url,
         })
     }
 
@@ -150,6 +161,7 @@ impl Pages {
         full.insert("stylesheet", STYLESHEET_PATH);
         full.insert("webauthn_script", &self.webauthn_script_url);
         full.insert("session_script", &self.session_script_url);
+        full.insert("password_rules_script", &self.password_rules_script_url);
         // Pages for a logged-in user set this (R-SE-1); null hides it.
         full.insert("session_countdown", &serde_json::Value::Null);
         full.extend(context.clone());
@@ -178,6 +190,10 @@ impl Pages {
 
     pub fn session_script(&self) -> &str {
         &self.session_script
+    }
+
+    pub fn password_rules_script(&self) -> &str {
+        &self.password_rules_script
     }
 
     fn catalog(&self, locale: &str) -> (&str, &serde_json::Map<String, serde_json::Value>) {

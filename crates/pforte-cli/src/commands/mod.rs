@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod client;
 pub mod config_check;
+pub mod invitations;
 pub mod keys;
 pub mod letters;
 pub mod lockout;

@@ -21,7 +21,9 @@ use crate::account::Account;
 use crate::audit::{AuditEvent, AuditKind, RequestContext};
 use crate::factor::{ChallengeAttempt, Channel, CodeChallenge, OutboundMessage};
 use crate::member::{Member, MemberRegistry};
-use crate::ports::{ActivationAttempt, ActivationCodeStore, MemberLinkStore};
+use crate::ports::{
+    ActivationAttempt, ActivationCodeStore, InvitationStore, MemberLinkStore, StoredInvitation,
+};
 use crate::service::{IdentityError, IdentityService};
 use chrono::NaiveDate;
 use pforte_factors::activation;
@@ -84,6 +86,12 @@ pub enum RegistrationError {
     /// answer: the user is asked to try again later (never "not a member").
     #[error("the membership cannot be checked now: {0}")]
     LookupUnavailable(String),
+    /// The invitation link is unknown, used or expired (R-RG-6).
+    #[error("the invitation is not valid")]
+    InvitationInvalid,
+    /// The KVNR of an invitation is not in the member registry.
+    #[error("no member with this insurance number")]
+    UnknownMember,
     #[error(transparent)]
     Identity(#[from] IdentityError),
 }
@@ -121,6 +129,8 @@ impl RegistrationError {
             RegistrationError::NoPostalAddress => "register_error_no_postal_address",
             RegistrationError::WrongStage => "register_error_wrong_stage",
             RegistrationError::LookupUnavailable(_) => "member_lookup_try_later",
+            RegistrationError::InvitationInvalid => "register_error_invitation",
+            RegistrationError::UnknownMember => "register_error_no_match",
             RegistrationError::Identity(_) => "error_internal",
         }
     }
@@ -149,6 +159,20 @@ pub struct Registrar {
     members: Arc<MemberRegistry>,
     links: Arc<dyn MemberLinkStore>,
     codes: Arc<dyn ActivationCodeStore>,
+    invitations: Arc<dyn InvitationStore>,
+}
+
+/// The purpose of the keyed digest of an invitation token.
+const INVITATION_PURPOSE: &str = "invitation";
+
+/// What an agent's invitation link brings to the form (R-RG-6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitedMember {
+    pub kvnr: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub postal_code: String,
 }
 
 impl std::fmt::Debug for Registrar {
@@ -163,13 +187,133 @@ impl Registrar {
         members: Arc<MemberRegistry>,
         links: Arc<dyn MemberLinkStore>,
         codes: Arc<dyn ActivationCodeStore>,
+        invitations: Arc<dyn InvitationStore>,
     ) -> Self {
         Self {
             identity,
             members,
             links,
             codes,
+            invitations,
         }
+    }
+
+    /// Creates a single-use invitation link token for the member with this
+    /// KVNR, valid for `valid_days` (R-RG-6). Only the token's keyed digest
+    /// is stored; the token itself is returned once, for the link.
+    pub async fn create_invitation(
+        &self,
+        kvnr: &str,
+        valid_days: u32,
+        context: &RequestContext,
+    ) -> Result<(String, chrono::DateTime<chrono::Utc>), RegistrationError> {
+        let kvnr = Kvnr::parse(kvnr).map_err(RegistrationError::Kvnr)?;
+        if self.members.find(&kvnr).await?.is_none() {
+            return Err(RegistrationError::UnknownMember);
+        }
+        let kit = self.identity.kit()?;
+        let now = self.identity.clock.now();
+        let token = pforte_crypto::random::random_token();
+        let expires_at = now + chrono::TimeDelta::days(i64::from(valid_days.max(1)));
+        let invitation = StoredInvitation {
+            token_digest: kit.codes.digest(INVITATION_PURPOSE, &token),
+            kvnr_digest: self.members.kvnr_digest(&kvnr),
+            created_at: now,
+            expires_at,
+            used_at: None,
+            account_id: None,
+        };
+        let event = AuditEvent {
+            at: now,
+            kind: AuditKind::InvitationCreated,
+            account: None,
+            username: None,
+            client: context.client_id.clone(),
+            ip: context.ip.map(|ip| ip.to_string()),
+            user_agent: context.user_agent.clone(),
+            request_id: context.request_id.clone(),
+            detail: Some(format!("valid_until={}", expires_at.date_naive())),
+        };
+        self.invitations
+            .insert_invitation(&invitation, &[event])
+            .await?;
+        Ok((token, expires_at))
+    }
+
+    /// The account an invitation produced (for its e-mail confirmation).
+    pub async fn invited_account(&self, token: &str) -> Result<Option<AccountId>, IdentityError> {
+        let kit = self.identity.kit()?;
+        let digest = kit.codes.digest(INVITATION_PURPOSE, token.trim());
+        Ok(self
+            .invitations
+            .invitation(&digest)
+            .await?
+            .and_then(|invitation| invitation.account_id))
+    }
+
+    /// The member behind a valid (known, unused, unexpired) invitation token.
+    pub async fn invited_member(&self, token: &str) -> Result<InvitedMember, RegistrationError> {
+        let (_, member) = self.valid_invitation(token).await?;
+        Ok(InvitedMember {
+            kvnr: member.kvnr.as_str().to_owned(),
+            given_name: member.given_name,
+            family_name: member.family_name,
+            birth_date: member.birth_date,
+            postal_code: member.postal_code,
+        })
+    }
+
+    async fn valid_invitation(
+        &self,
+        token: &str,
+    ) -> Result<(StoredInvitation, Member), RegistrationError> {
+        let kit = self.identity.kit()?;
+        let digest = kit.codes.digest(INVITATION_PURPOSE, token.trim());
+        let now = self.identity.clock.now();
+        let invitation = self
+            .invitations
+            .invitation(&digest)
+            .await?
+            .filter(|invitation| invitation.used_at.is_none() && invitation.expires_at > now)
+            .ok_or(RegistrationError::InvitationInvalid)?;
+        let member = self
+            .members
+            .find_by_digest(&invitation.kvnr_digest)
+            .await?
+            .ok_or(RegistrationError::InvitationInvalid)?;
+        Ok((invitation, member))
+    }
+
+    /// Registers through an agent's invitation (R-RG-6): the member data come
+    /// from the invitation, the account's proofing is `agent` and it becomes
+    /// active with the e-mail confirmation, without a letter. The invitation
+    /// is used by the account (the member link's uniqueness already allows
+    /// only one account per member).
+    pub async fn register_invited(
+        &self,
+        token: &str,
+        form: &RegistrationForm,
+        language: &str,
+        context: &RequestContext,
+    ) -> Result<Registered, RegistrationError> {
+        let (invitation, member) = self.valid_invitation(token).await?;
+        let application = RegistrationForm {
+            kvnr: member.kvnr.as_str().to_owned(),
+            birth_date: member.birth_date,
+            postal_code: member.postal_code.clone(),
+            ..form.clone()
+        };
+        let registered = self
+            .register(&application, Proofing::Agent, language, context)
+            .await?;
+        self.invitations
+            .use_invitation(
+                &invitation.token_digest,
+                registered.account_id,
+                self.identity.clock.now(),
+            )
+            .await?;
+        Ok(registered)
     }
 
     /// The registration settings of the tenant (defaults without a policy).

@@ -13,6 +13,7 @@ pub mod backchannel_logout_deliveries;
 pub mod clients;
 pub mod code_challenges;
 pub mod grants;
+pub mod invitations;
 pub mod letters;
 pub mod lockout_counters;
 pub mod member_data;

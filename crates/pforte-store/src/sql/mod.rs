@@ -21,6 +21,7 @@ mod erasure;
 mod factors;
 mod grant_store;
 mod grants;
+mod invitations;
 mod keys;
 mod letters;
 mod lockout;

@@ -138,6 +138,7 @@ store_suite! {
     member_links::r_rg_1_deleting_the_account_frees_the_member,
     member_links::r_rc_4_co_insured_people_with_accounts_are_counted_for_the_main_member,
     member_links::r_rg_4_an_activation_code_is_single_use_replaced_by_a_new_one_and_expires,
+    member_links::r_rg_6_an_invitation_is_used_once_and_not_after_it_expired,
     outbox::outbox_round_trips_newest_first_with_filters,
     outbox::outbox_appends_a_message_id_only_once,
     letters::r_rg_4_letters_stay_pending_oldest_first_until_exported,

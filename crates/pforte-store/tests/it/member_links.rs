@@ -416,3 +416,42 @@ pub async fn r_rc_4_co_insured_people_with_accounts_are_counted_for_the_main_mem
         "an account without a member"
     );
 }
+
+pub async fn r_rg_6_an_invitation_is_used_once_and_not_after_it_expired(store: &SqlStore) {
+    use pforte_identity::ports::{InvitationStore, StoredInvitation};
+    let erika = account("erika");
+    store.insert_account(&erika).await.unwrap();
+    let invitation = StoredInvitation {
+        token_digest: "t-1".to_owned(),
+        kvnr_digest: "d-erika".to_owned(),
+        created_at: t0(),
+        expires_at: t0() + secs(3_600),
+        used_at: None,
+        account_id: None,
+    };
+    store
+        .insert_invitation(
+            &invitation,
+            &[event(AuditKind::InvitationCreated, erika.id)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.invitation("t-1").await.unwrap(),
+        Some(invitation.clone())
+    );
+    assert_eq!(store.invitation("t-2").await.unwrap(), None);
+    assert!(
+        !store
+            .use_invitation("t-1", erika.id, t0() + secs(3_600))
+            .await
+            .unwrap(),
+        "expired"
+    );
+    assert!(store.use_invitation("t-1", erika.id, t0()).await.unwrap());
+    assert!(!store.use_invitation("t-1", erika.id, t0()).await.unwrap());
+    let used = store.invitation("t-1").await.unwrap().unwrap();
+    assert_eq!(used.used_at, Some(t0()));
+    assert_eq!(used.account_id, Some(erika.id));
+    assert_eq!(kinds(store, AuditKind::InvitationCreated).await, 1);
+}

@@ -1,4 +1,4 @@
-//! The theme's style sheet and its one script (no CDN; DESIGN.md §6).
+//! The theme's style sheet and its scripts (no CDN; DESIGN.md §6).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -29,6 +29,12 @@ pub async fn webauthn_script(State(state): State<AppState>) -> Response {
 /// The session countdown script (R-SE-1), cached like the WebAuthn script.
 pub async fn session_script(State(state): State<AppState>) -> Response {
     script(state.pages.session_script())
+}
+
+/// The live password rules of the registration form (R-RG-1), cached like
+/// the other scripts.
+pub async fn password_rules_script(State(state): State<AppState>) -> Response {
+    script(state.pages.password_rules_script())
 }
 
 fn script(text: &str) -> Response {

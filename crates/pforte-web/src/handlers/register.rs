@@ -15,8 +15,8 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::NaiveDate;
 use pforte_identity::policy::{Language, UsernameChoice};
@@ -30,6 +30,7 @@ use std::time::Duration;
 use super::factor::FactorQuery;
 use super::flow;
 use super::login::{expired, forged, form_is_genuine, locale_of, request_context};
+use crate::cookies::{self, CookieKind};
 use crate::interaction::{self, Interaction};
 use crate::respond;
 use crate::security;
@@ -149,11 +150,26 @@ fn form_page(
     context.insert("username", &form.username.clone().unwrap_or_default());
     context.insert("email", &form.email);
     context.insert("problems", problems);
-    let rules = state
+    let (rules, max_length) = state
         .identity
         .policy()
-        .map(|policy| policy.password.min_length)
-        .unwrap_or(8);
+        .map(|policy| (policy.password.min_length, policy.password.max_length))
+        .unwrap_or((8, 64));
+    context.insert("password_max_length", &max_length);
+    context.insert(
+        "rule_min_length",
+        &state
+            .pages
+            .message(locale, "register_rule_min_length")
+            .replace("{min}", &rules.to_string()),
+    );
+    context.insert(
+        "rule_max_length",
+        &state
+            .pages
+            .message(locale, "register_rule_max_length")
+            .replace("{max}", &max_length.to_string()),
+    );
     context.insert("password_min_length", &rules);
     context.insert(
         "password_rules",
@@ -168,7 +184,8 @@ fn form_page(
         "register.html",
         locale,
         &context,
-        Some(security::csp_with_form_target(None)),
+        // The live password rules: one script from our own origin.
+        Some(security::webauthn_csp(None)),
     )
 }
 
@@ -331,6 +348,7 @@ fn confirm_page(
     context.insert("interaction", id);
     context.insert("csrf_token", &record.csrf_token);
     context.insert("problem", &problem);
+    context.insert("action", "/register/confirm");
     respond::page(
         state,
         status,
@@ -348,8 +366,24 @@ fn done_page(
     valid_until: Option<NaiveDate>,
     message_key: &str,
 ) -> Response {
+    done_page_with_link(
+        state,
+        locale,
+        &format!("/login?interaction={id}"),
+        valid_until,
+        message_key,
+    )
+}
+
+fn done_page_with_link(
+    state: &AppState,
+    locale: &str,
+    login_link: &str,
+    valid_until: Option<NaiveDate>,
+    message_key: &str,
+) -> Response {
     let mut context = tera::Context::new();
-    context.insert("interaction", id);
+    context.insert("login_link", login_link);
     context.insert("valid_until", &valid_until.map(|day| day.to_string()));
     context.insert("message", &state.pages.message(locale, message_key));
     respond::page(
@@ -577,6 +611,274 @@ pub async fn activate_post(
                 Some(problem),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+/// The form token of an invitation page: the browser's flow cookie, sent
+/// back in the form (double submit; another site can neither read the
+/// cookie nor set it). A browser without one gets a new one.
+fn invitation_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    let secure = state.settings.secure_cookies;
+    match cookies::read(headers, CookieKind::Flow, secure) {
+        Some(value) => (value, None),
+        None => {
+            let value = crate::csrf::new_token();
+            let cookie = cookies::set(
+                CookieKind::Flow,
+                &value,
+                secure,
+                state.settings.interaction_ttl,
+            );
+            (value, cookie)
+        }
+    }
+}
+
+fn invitation_is_genuine(state: &AppState, headers: &HeaderMap, presented: Option<&str>) -> bool {
+    let cookie = cookies::read(headers, CookieKind::Flow, state.settings.secure_cookies);
+    cookie.is_some_and(|cookie| crate::csrf::tokens_match(&cookie, presented))
+}
+
+fn invitation_invalid(state: &AppState, headers: &HeaderMap) -> Response {
+    let locale = respond::locale(headers, &[]);
+    let description = state.pages.message(locale, "register_error_invitation");
+    respond::error_page(
+        state,
+        locale,
+        StatusCode::BAD_REQUEST,
+        "PF-WEB-410",
+        &description,
+        &respond::request_id(headers),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn invitation_page(
+    state: &AppState,
+    locale: &str,
+    token: &str,
+    csrf: &str,
+    member: &pforte_identity::registration::service::InvitedMember,
+    form: &RegisterForm,
+    problems: &[String],
+    status: StatusCode,
+) -> Response {
+    let Some(registrar) = &state.registrar else {
+        return respond::internal_error_page(state, locale, &"no registrar", "");
+    };
+    let mut context = tera::Context::new();
+    context.insert("token", token);
+    context.insert("csrf_token", csrf);
+    context.insert(
+        "choose_username",
+        &(registrar.policy().username == UsernameChoice::Choose),
+    );
+    context.insert("terms_version", &registrar.terms_version());
+    context.insert("kvnr", &member.kvnr);
+    context.insert(
+        "member_name",
+        &format!("{} {}", member.given_name, member.family_name),
+    );
+    context.insert("birth_date", &member.birth_date.to_string());
+    context.insert("postal_code", &member.postal_code);
+    context.insert("username", &form.username.clone().unwrap_or_default());
+    context.insert("email", &form.email);
+    context.insert("problems", problems);
+    respond::page(
+        state,
+        status,
+        "register_invite.html",
+        locale,
+        &context,
+        Some(security::csp_with_form_target(None)),
+    )
+}
+
+pub async fn invite_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(registrar) = state.registrar.clone() else {
+        return not_offered(&state, &headers);
+    };
+    let locale = respond::locale(&headers, &[]);
+    let member = match registrar.invited_member(&token).await {
+        Ok(member) => member,
+        Err(RegistrationError::Identity(error)) => {
+            return respond::internal_error_page(
+                &state,
+                locale,
+                &error,
+                &respond::request_id(&headers),
+            );
+        }
+        Err(_) => return invitation_invalid(&state, &headers),
+    };
+    let (csrf, cookie) = invitation_csrf(&state, &headers);
+    let mut response = invitation_page(
+        &state,
+        locale,
+        &token,
+        &csrf,
+        &member,
+        &RegisterForm::default(),
+        &[],
+        StatusCode::OK,
+    );
+    if let Some(cookie) = cookie {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+pub async fn invite_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(registrar) = state.registrar.clone() else {
+        return not_offered(&state, &headers);
+    };
+    let locale = respond::locale(&headers, &[]);
+    let mut form: RegisterForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if !invitation_is_genuine(&state, &headers, form.csrf_token.as_deref()) {
+        return forged(&state, &headers, locale);
+    }
+    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let request_id = respond::request_id(&headers);
+    let member = match registrar.invited_member(&token).await {
+        Ok(member) => member,
+        Err(RegistrationError::Identity(error)) => {
+            return respond::internal_error_page(&state, locale, &error, &request_id);
+        }
+        Err(_) => return invitation_invalid(&state, &headers),
+    };
+    let context = pforte_identity::RequestContext {
+        client_id: None,
+        ..request_context(
+            &headers,
+            peer.map(|Extension(ConnectInfo(address))| address),
+            "",
+            &request_id,
+        )
+    };
+    let accepted_terms = match (form.terms.as_deref(), registrar.terms_version()) {
+        (Some(_), Some(version)) => Some(version),
+        _ => None,
+    };
+    let application = RegistrationForm {
+        kvnr: member.kvnr.clone(),
+        birth_date: member.birth_date,
+        postal_code: member.postal_code.clone(),
+        username: form.username.clone(),
+        password: std::mem::take(&mut form.password),
+        email: form.email.clone(),
+        accepted_terms,
+    };
+    match registrar
+        .register_invited(&token, &application, locale, &context)
+        .await
+    {
+        Ok(_) => {
+            let mut context = tera::Context::new();
+            context.insert("action", &format!("/register/invite/{token}/confirm"));
+            context.insert("interaction", "");
+            context.insert("csrf_token", &csrf);
+            context.insert("problem", &None::<String>);
+            respond::page(
+                &state,
+                StatusCode::OK,
+                "register_confirm.html",
+                locale,
+                &context,
+                Some(security::csp_with_form_target(None)),
+            )
+        }
+        Err(RegistrationError::Identity(error)) => {
+            respond::internal_error_page(&state, locale, &error, &request_id)
+        }
+        Err(error) => {
+            let mut problems = vec![state.pages.message(locale, error.message_key())];
+            if let RegistrationError::Password(violations) = &error {
+                let language = Language::from_tag(locale);
+                problems.extend(
+                    violations
+                        .iter()
+                        .map(|violation| violation.render(language)),
+                );
+            }
+            invitation_page(
+                &state,
+                locale,
+                &token,
+                &csrf,
+                &member,
+                &form,
+                &problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+pub async fn invite_confirm_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(registrar) = state.registrar.clone() else {
+        return not_offered(&state, &headers);
+    };
+    let locale = respond::locale(&headers, &[]);
+    let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if !invitation_is_genuine(&state, &headers, form.csrf_token.as_deref()) {
+        return forged(&state, &headers, locale);
+    }
+    let request_id = respond::request_id(&headers);
+    let account = match registrar.invited_account(&token).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return invitation_invalid(&state, &headers),
+        Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
+    };
+    let context = request_context(
+        &headers,
+        peer.map(|Extension(ConnectInfo(address))| address),
+        "",
+        &request_id,
+    );
+    match registrar
+        .confirm_email(account, &form.code, locale, &context)
+        .await
+    {
+        Ok(_) => done_page_with_link(&state, locale, "/", None, "register_active"),
+        Err(RegistrationError::Identity(error)) => {
+            respond::internal_error_page(&state, locale, &error, &request_id)
+        }
+        Err(error) => {
+            let mut context = tera::Context::new();
+            context.insert("action", &format!("/register/invite/{token}/confirm"));
+            context.insert("interaction", "");
+            context.insert("csrf_token", &form.csrf_token.unwrap_or_default());
+            context.insert(
+                "problem",
+                &Some(state.pages.message(locale, error.message_key())),
+            );
+            respond::page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "register_confirm.html",
+                locale,
+                &context,
+                Some(security::csp_with_form_target(None)),
             )
         }
     }

@@ -333,6 +333,20 @@ async fn r_rg_4_a_new_letter_voids_the_old_code() {
 async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
     let setup = setup().await;
     let page = register_page(&setup).await;
+    // The rules are listed for the live check by our own script.
+    assert!(
+        page.text_by_id("rule-min-length").is_some(),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("/assets/password-rules.js?v="));
+    let script = setup
+        .browser
+        .get(&setup.server.url("/assets/password-rules.js"))
+        .await
+        .unwrap();
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("password-rules-live"));
     let lena = kvnr('B', 2);
     let max = kvnr('C', 3);
     let unknown = kvnr('Z', 9);
@@ -522,4 +536,64 @@ async fn r_id_4_the_membership_job_closes_the_login_with_a_clear_answer() {
     assert_eq!(pass.reopened, 1);
     let back = password_login(&setup, "erika.m").await;
     assert_eq!(back.status, 303, "{}", back.body);
+}
+
+#[tokio::test]
+async fn r_rg_6_an_agents_invitation_prefills_the_member_and_skips_the_letter() {
+    let setup = setup().await;
+    let registrar = setup.server.app.registrar();
+    let (token, _) = registrar
+        .create_invitation("A123456780", 14, &RequestContext::default())
+        .await
+        .unwrap();
+    let url = setup.server.url(&format!("/register/invite/{token}"));
+    let page = setup.browser.get(&url).await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(
+        page.text_by_id("invited-kvnr").as_deref(),
+        Some("A123456780")
+    );
+    assert_eq!(
+        page.text_by_id("invited-name").as_deref(),
+        Some("Erika Mustermann")
+    );
+    let mut form = page.post_form().unwrap();
+    assert!(form.value("kvnr").is_none(), "the KVNR is not asked again");
+    assert!(form.set("username", "erika.m"));
+    assert!(form.set("password", PASSWORD));
+    assert!(form.set("email", "erika@example.org"));
+    let confirm = setup.browser.submit(&page, &form, None).await.unwrap();
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let mails = outbox(
+        &setup,
+        OutboxQuery {
+            to: Some("erika@example.org".to_owned()),
+            ..OutboxQuery::default()
+        },
+    )
+    .await;
+    let done = submit_code(&setup, &confirm, &mails[0].params["code"], "confirm").await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let letters = outbox(
+        &setup,
+        OutboxQuery {
+            channel: Some(Channel::Letter),
+            ..OutboxQuery::default()
+        },
+    )
+    .await;
+    assert!(letters.is_empty(), "no letter for an invited member");
+    // Active at once: the login goes straight to the RP.
+    let back = password_login(&setup, "erika.m").await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    assert!(back.location().unwrap().starts_with(REDIRECT_URI));
+    // The link is used up.
+    let again = setup.browser.get(&url).await.unwrap();
+    assert_eq!(again.status, 400, "{}", again.body);
+    let unknown = setup
+        .browser
+        .get(&setup.server.url("/register/invite/nonsense"))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status, 400);
 }
