@@ -37,6 +37,7 @@ mod pkce;
 mod private_key_jwt;
 mod prompt;
 mod recovery_browser;
+mod registration_browser;
 mod scopes;
 mod second_factor_browser;
 mod token_endpoint;

@@ -19,16 +19,16 @@ const NEW_PASSWORD: &str = "Neue-Wolke-77-Berg!";
 const ADDRESS: &str = "rosa@example.test";
 const MOBILE: &str = "+4915112345678";
 
-async fn try_eval<T: serde::de::DeserializeOwned>(page: &Page, script: &str) -> Option<T> {
+pub(crate) async fn try_eval<T: serde::de::DeserializeOwned>(page: &Page, script: &str) -> Option<T> {
     page.evaluate(script).await.ok()?.into_value().ok()
 }
 
-async fn mark_document(page: &Page) {
+pub(crate) async fn mark_document(page: &Page) {
     let _: Option<bool> = try_eval(page, "(window.__seen = true)").await;
 }
 
 /// Waits until the browser shows a new, fully loaded document.
-async fn next_document(page: &Page) {
+pub(crate) async fn next_document(page: &Page) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let fresh: Option<bool> = try_eval(
@@ -48,7 +48,7 @@ async fn next_document(page: &Page) {
     }
 }
 
-async fn press(page: &Page, selector: &str) {
+pub(crate) async fn press(page: &Page, selector: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let clicked = match page.find_element(selector).await {
@@ -68,13 +68,13 @@ async fn press(page: &Page, selector: &str) {
 
 /// Clicks a control that sends a form or follows a link, and waits for the
 /// next page.
-async fn click(page: &Page, selector: &str) {
+pub(crate) async fn click(page: &Page, selector: &str) {
     mark_document(page).await;
     press(page, selector).await;
     next_document(page).await;
 }
 
-async fn type_into(page: &Page, selector: &str, text: &str) {
+pub(crate) async fn type_into(page: &Page, selector: &str, text: &str) {
     press(page, selector).await;
     page.find_element(selector)
         .await
@@ -84,7 +84,7 @@ async fn type_into(page: &Page, selector: &str, text: &str) {
         .unwrap();
 }
 
-async fn text_of(page: &Page, selector: &str) -> String {
+pub(crate) async fn text_of(page: &Page, selector: &str) -> String {
     wait_for_element(page, selector)
         .await
         .inner_text()
@@ -95,12 +95,12 @@ async fn text_of(page: &Page, selector: &str) -> String {
         .to_owned()
 }
 
-async fn present(page: &Page, selector: &str) -> bool {
+pub(crate) async fn present(page: &Page, selector: &str) -> bool {
     let script = format!("!!document.querySelector({selector:?})");
     try_eval(page, &script).await.unwrap_or(false)
 }
 
-async fn goto(page: &Page, url: &str) {
+pub(crate) async fn goto(page: &Page, url: &str) {
     page.goto(url).await.unwrap();
     page.wait_for_navigation().await.unwrap();
 }
