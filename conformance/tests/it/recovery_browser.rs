@@ -19,7 +19,10 @@ const NEW_PASSWORD: &str = "Neue-Wolke-77-Berg!";
 const ADDRESS: &str = "rosa@example.test";
 const MOBILE: &str = "+4915112345678";
 
-pub(crate) async fn try_eval<T: serde::de::DeserializeOwned>(page: &Page, script: &str) -> Option<T> {
+pub(crate) async fn try_eval<T: serde::de::DeserializeOwned>(
+    page: &Page,
+    script: &str,
+) -> Option<T> {
     page.evaluate(script).await.ok()?.into_value().ok()
 }
 

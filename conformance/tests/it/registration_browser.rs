@@ -49,7 +49,11 @@ async fn screenshot(page: &Page, name: &str) {
         .screenshot(ScreenshotParams::builder().full_page(true).build())
         .await
         .unwrap();
-    std::fs::write(Path::new(&dir).join(format!("registration-{name}.png")), png).unwrap();
+    std::fs::write(
+        Path::new(&dir).join(format!("registration-{name}.png")),
+        png,
+    )
+    .unwrap();
 }
 
 /// Sets a field's value as the browser's own widgets would (the date input's
@@ -254,7 +258,11 @@ async fn r_rg_4_import_register_confirm_letter_export_activate_and_login_at_the_
     // the text, the manifest listing the letter; afterwards none is pending.
     let pending = pending_letters(&server);
     assert_eq!(pending.len(), 2, "{pending:?}");
-    assert!(pending.iter().any(|line| line.contains("activation_letter")));
+    assert!(
+        pending
+            .iter()
+            .any(|line| line.contains("activation_letter"))
+    );
     let out = files.path().join("print");
     std::fs::create_dir(&out).unwrap();
     server.cli_ok(&["letters", "export", "--out", out.to_str().unwrap()]);
@@ -329,7 +337,10 @@ async fn r_rg_4_import_register_confirm_letter_export_activate_and_login_at_the_
         "letters_exported",
         "account_activated",
     ] {
-        assert!(trail.contains(kind), "no {kind} in the audit trail:\n{trail}");
+        assert!(
+            trail.contains(kind),
+            "no {kind} in the audit trail:\n{trail}"
+        );
     }
     let _ = page.close().await;
     chromium.close().await;
