@@ -256,16 +256,39 @@ fn r_rc_4_cli_user_delete_erases_the_account_and_pseudonymises_the_trail() {
         outbox.stdout
     );
 
+    // The blocker: a main member whose co-insured child has an account of
+    // its own (R-FA-1) is not deleted; an account without a member is.
     let blocked = Server::prepare();
     blocked.append_config("\n[deletion]\nblocked_while = [\"co_insured_dependants\"]\n");
+    let members = blocked.scratch().join("members.csv");
+    std::fs::write(
+        &members,
+        "kvnr;given_name;family_name;birth_date;postal_code;street;city;membership_start;main_member_kvnr\n\
+         A123456780;Quentin;Quast;1975-03-01;10115;Heidestraße 17;Berlin;2001-01-01;\n\
+         B987654320;Lena;Quast;2015-06-30;10115;Heidestraße 17;Berlin;2015-06-30;A123456780\n",
+    )
+    .unwrap();
+    blocked.cli_ok(&["members", "import", members.to_str().unwrap()]);
+    for (username, kvnr) in [("quentin", "A123456780"), ("lena", "B987654320")] {
+        blocked.cli_ok(&[
+            "user",
+            "add",
+            "--username",
+            username,
+            "--member",
+            kvnr,
+            "--letter",
+        ]);
+    }
     blocked.cli_ok(&[
         "user",
         "add",
         "--username",
-        "quentin",
+        "walter",
         "--password",
         PASSWORD,
     ]);
+    blocked.cli_ok(&["user", "delete", "walter"]);
     let refused = blocked.cli(&["user", "delete", "quentin"]);
     assert!(!refused.success);
     assert!(
