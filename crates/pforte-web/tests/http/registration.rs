@@ -438,6 +438,48 @@ async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
             .unwrap_or_default()
             .contains("bereits ein Konto")
     );
+    // Every refusal is in the trail with its reason, never with the member
+    // data entered.
+    let trail = setup
+        .server
+        .app
+        .identity
+        .audit_events(None, None)
+        .await
+        .unwrap();
+    let refused: Vec<&str> = trail
+        .iter()
+        .filter(|event| event.kind == pforte_identity::AuditKind::RegistrationRefused)
+        .filter_map(|event| event.detail.as_deref())
+        .collect();
+    for reason in [
+        "form=register_error_kvnr_format",
+        "form=register_error_check_digit",
+        "postal_code_mismatch",
+        "unknown_member",
+        "birth_date_mismatch",
+        "membership_ended",
+        "form=register_error_password",
+        "already_registered",
+    ] {
+        assert!(refused.contains(&reason), "{reason}: {refused:?}");
+    }
+    assert!(
+        refused
+            .iter()
+            .any(|detail| detail.starts_with("below_minimum_age minimum=")),
+        "{refused:?}"
+    );
+    assert_eq!(refused.len(), 9, "{refused:?}");
+    for event in trail
+        .iter()
+        .filter(|event| event.kind == pforte_identity::AuditKind::RegistrationRefused)
+    {
+        let text = format!("{event:?}");
+        for secret in ["A123456780", "1964-08", "10115", "10117", &unknown] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }
 
 #[tokio::test]
