@@ -15,6 +15,8 @@
 //! and refused member checks count against the per-IP throttle of the login
 //! (R-LO-5), so the form is no oracle for harvesting member data.
 
+mod reset_letter;
+
 use super::decision::{self, Claimed, Refusal};
 use super::{MemberLink, Proofing, Stage};
 use crate::account::Account;
