@@ -358,7 +358,9 @@ impl Registrar {
         language: &str,
         context: &RequestContext,
     ) -> Result<Registered, RegistrationError> {
-        let result = self.register_checked(form, proofing, language, context).await;
+        let result = self
+            .register_checked(form, proofing, language, context)
+            .await;
         if let Err(error) = &result
             && let Some(detail) = refusal_detail(error)
         {

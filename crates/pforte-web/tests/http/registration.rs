@@ -725,12 +725,19 @@ async fn r_rc_1_forgot_password_by_a_new_activation_letter_voids_the_old_code() 
     // Registration's letter and the two of the resets; newest first.
     assert_eq!(letters.len(), 3);
     assert_eq!(letters[0].template, "activation_letter");
-    assert_eq!(letters[0].to, "Erika Mustermann\nHeidestraße 17\n10115 Berlin");
+    assert_eq!(
+        letters[0].to,
+        "Erika Mustermann\nHeidestraße 17\n10115 Berlin"
+    );
     let (newest, voided) = (&letters[0].params["code"], &letters[1].params["code"]);
 
     // Days later, in a new flow: the code from the letter.
     let entry = forgot_request(&setup, "erika.m", "letter_code").await;
-    assert!(entry.text_by_id("forgot-code-sent").is_some(), "{}", entry.body);
+    assert!(
+        entry.text_by_id("forgot-code-sent").is_some(),
+        "{}",
+        entry.body
+    );
     let old = forgot_step(&setup, &entry, "code", &[("code", voided)], None).await;
     let alert = old.alert();
     assert!(alert.is_some(), "{}", old.body);
