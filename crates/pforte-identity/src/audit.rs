@@ -81,10 +81,14 @@ pub enum AuditKind {
     /// A member unknown to the registry was found by the insurer's lookup
     /// and stored (R-RG-1).
     MemberLookedUp,
+    /// A registration was refused (R-RG-1): the detail is the reason code
+    /// (`Refusal::audit_detail` or the form error's message key), never the
+    /// member data entered, so that the trail is no member list.
+    RegistrationRefused,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 41] = [
+    pub const ALL: [AuditKind; 42] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -126,6 +130,7 @@ impl AuditKind {
         Self::IdentityProofed,
         Self::IdentityProofingFailed,
         Self::MemberLookedUp,
+        Self::RegistrationRefused,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -171,6 +176,7 @@ impl AuditKind {
             Self::IdentityProofed => "identity_proofed",
             Self::IdentityProofingFailed => "identity_proofing_failed",
             Self::MemberLookedUp => "member_looked_up",
+            Self::RegistrationRefused => "registration_refused",
         }
     }
 

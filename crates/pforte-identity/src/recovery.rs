@@ -23,8 +23,10 @@
 //! sends nothing).
 //!
 //! A third way, a new activation letter by post (R-RC-1 "a new activation
-//! code by post"), belongs to registration: it would be one more
-//! [`ResetChannel`] whose request hands the account to the letter queue.
+//! code by post"), belongs to registration
+//! (`registration/service/reset_letter.rs`): [`ResetChannel::Letter`]
+//! queues the letter, [`ResetChannel::LetterCode`] takes its code when it
+//! has arrived; the new-password step is this module's.
 //!
 //! **Forgot username.** The username is sent to the verified e-mail address
 //! the user enters; the answer is the same whether or not one was found.
@@ -61,6 +63,15 @@ pub enum ResetChannel {
     Email,
     /// The verified mobile number (SMS).
     Sms,
+    /// A new activation code by post to the member's address (R-RC-1); the
+    /// letter voids the account's earlier code. Handled by the registration
+    /// (`Registrar::request_reset_letter`), not by
+    /// [`IdentityService::request_password_reset`].
+    Letter,
+    /// The code of such a letter, entered when it has arrived (days later,
+    /// in a new flow): nothing is sent
+    /// (`Registrar::letter_code_ticket`).
+    LetterCode,
 }
 
 impl ResetChannel {
@@ -68,13 +79,23 @@ impl ResetChannel {
         match self {
             Self::Email => "email",
             Self::Sms => "sms",
+            Self::Letter => "letter",
+            Self::LetterCode => "letter_code",
         }
+    }
+
+    /// Whether the code is an activation code from a letter (checked by the
+    /// registration's code store) rather than a one-time code.
+    pub fn is_letter(self) -> bool {
+        matches!(self, Self::Letter | Self::LetterCode)
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "email" => Some(Self::Email),
             "sms" => Some(Self::Sms),
+            "letter" => Some(Self::Letter),
+            "letter_code" => Some(Self::LetterCode),
             _ => None,
         }
     }
@@ -111,6 +132,8 @@ fn destination(account: &Account, channel: ResetChannel) -> Option<(String, Stri
                     .unwrap_or_else(|_| "•••".to_owned());
                 (phone.clone(), masked)
             }),
+        // Letters go through the registration; never a code from here.
+        ResetChannel::Letter | ResetChannel::LetterCode => None,
     }
 }
 
@@ -577,14 +600,14 @@ impl IdentityService {
 
 fn channel_of(channel: ResetChannel) -> Channel {
     match channel {
-        ResetChannel::Email => Channel::Email,
         ResetChannel::Sms => Channel::Sms,
+        ResetChannel::Email | ResetChannel::Letter | ResetChannel::LetterCode => Channel::Email,
     }
 }
 
 fn method_of(channel: ResetChannel) -> Method {
     match channel {
-        ResetChannel::Email => Method::EmailCode,
         ResetChannel::Sms => Method::SmsTan,
+        ResetChannel::Email | ResetChannel::Letter | ResetChannel::LetterCode => Method::EmailCode,
     }
 }

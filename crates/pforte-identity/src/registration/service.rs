@@ -15,6 +15,8 @@
 //! and refused member checks count against the per-IP throttle of the login
 //! (R-LO-5), so the form is no oracle for harvesting member data.
 
+mod reset_letter;
+
 use super::decision::{self, Claimed, Refusal};
 use super::{MemberLink, Proofing, Stage};
 use crate::account::Account;
@@ -347,8 +349,41 @@ impl Registrar {
         .with_detail(detail.into())
     }
 
-    /// Checks the form and creates the account (see the module docs).
+    /// Checks the form and creates the account (see the module docs). Every
+    /// refusal is audited as `registration_refused` (R-RG-1).
     pub async fn register(
+        &self,
+        form: &RegistrationForm,
+        proofing: Proofing,
+        language: &str,
+        context: &RequestContext,
+    ) -> Result<Registered, RegistrationError> {
+        let result = self
+            .register_checked(form, proofing, language, context)
+            .await;
+        if let Err(error) = &result
+            && let Some(detail) = refusal_detail(error)
+        {
+            // No account and no name: the KVNR, birth date and postal code
+            // entered stay out of the trail; only the reason is kept.
+            let event = AuditEvent::new(
+                AuditKind::RegistrationRefused,
+                self.identity.clock.now(),
+                None,
+                "",
+                context,
+            )
+            .with_detail(detail);
+            self.identity
+                .guard()?
+                .lockout
+                .append_audit(&[event])
+                .await?;
+        }
+        result
+    }
+
+    async fn register_checked(
         &self,
         form: &RegistrationForm,
         proofing: Proofing,
@@ -834,5 +869,23 @@ impl Registrar {
             .set_stage(account, Stage::Active, link.proofing, now, &[activated])
             .await?;
         Ok(())
+    }
+}
+
+/// The audit detail of a refused registration: the decision's reason, or the
+/// message key of a form error. `None` for errors that are not a refusal
+/// (store, delivery), which are logged as such.
+fn refusal_detail(error: &RegistrationError) -> Option<String> {
+    match error {
+        RegistrationError::Refused(refusal) => Some(refusal.audit_detail()),
+        RegistrationError::Kvnr(_)
+        | RegistrationError::Password(_)
+        | RegistrationError::UsernameInvalid
+        | RegistrationError::UsernameTaken
+        | RegistrationError::EmailInvalid
+        | RegistrationError::TermsNotAccepted
+        | RegistrationError::Throttled
+        | RegistrationError::LookupUnavailable(_) => Some(format!("form={}", error.message_key())),
+        _ => None,
     }
 }

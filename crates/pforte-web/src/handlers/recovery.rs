@@ -166,6 +166,7 @@ fn render(state: &AppState, locale: &str, view: View<'_>) -> Response {
     context.insert("problems", &view.problems);
     context.insert("code_length", &state.identity.assurance().otp.length);
     context.insert("interaction", &view.record.interaction);
+    context.insert("letters", &state.registrar.is_some());
     context.insert(
         "channel",
         &view
@@ -295,7 +296,7 @@ pub async fn password_forgot_submit(
             let input = record.input.clone();
             request(&state, locale, record, &input, &channel, &audit).await
         }
-        "code" => code(&state, locale, record, &form.code).await,
+        "code" => code(&state, locale, record, &form.code, &audit).await,
         "password" => {
             new_password(
                 &state,
@@ -359,11 +360,29 @@ async fn request(
         let error = state.pages.message(locale, "forgot_enter_identifier");
         return Ok((Step::Request, record, Some(error), Vec::new()));
     }
-    match state
-        .identity
-        .request_password_reset(&record.input, channel, locale, audit)
-        .await
-    {
+    let requested = match (channel, state.registrar.as_ref()) {
+        (ResetChannel::Letter, Some(registrar)) => {
+            registrar
+                .request_reset_letter(&record.input, locale, audit)
+                .await
+        }
+        (ResetChannel::LetterCode, Some(registrar)) => {
+            registrar.letter_code_ticket(&record.input, audit).await
+        }
+        // Without registration there are no letters: the option is not
+        // offered, and a forged choice is answered like a missing one.
+        (ResetChannel::Letter | ResetChannel::LetterCode, None) => {
+            let error = state.pages.message(locale, "forgot_choose_channel");
+            return Ok((Step::Request, record, Some(error), Vec::new()));
+        }
+        (ResetChannel::Email | ResetChannel::Sms, _) => {
+            state
+                .identity
+                .request_password_reset(&record.input, channel, locale, audit)
+                .await
+        }
+    };
+    match requested {
         Ok(ticket) => {
             record.ticket = Some(ticket);
             Ok((Step::Code, record, None, Vec::new()))
@@ -377,14 +396,29 @@ async fn request(
 }
 
 /// Step 2: the code.
-async fn code(state: &AppState, locale: &'static str, mut record: Record, code: &str) -> Outcome {
+async fn code(
+    state: &AppState,
+    locale: &'static str,
+    mut record: Record,
+    code: &str,
+    audit: &RequestContext,
+) -> Outcome {
     let Some(ticket) = record.ticket.clone() else {
         return Ok((Step::Request, record, None, Vec::new()));
     };
     if ticket.verified {
         return Ok((Step::NewPassword, record, None, Vec::new()));
     }
-    match state.identity.verify_reset_code(&ticket, code).await {
+    let verified = match (ticket.channel.is_letter(), state.registrar.as_ref()) {
+        (true, Some(registrar)) => {
+            registrar
+                .verify_reset_letter_code(&ticket, code, audit)
+                .await
+        }
+        (true, None) => Err(IdentityError::CodeExpired),
+        (false, _) => state.identity.verify_reset_code(&ticket, code).await,
+    };
+    match verified {
         Ok(verified) => {
             record.ticket = Some(verified);
             Ok((Step::NewPassword, record, None, Vec::new()))

@@ -438,6 +438,48 @@ async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
             .unwrap_or_default()
             .contains("bereits ein Konto")
     );
+    // Every refusal is in the trail with its reason, never with the member
+    // data entered.
+    let trail = setup
+        .server
+        .app
+        .identity
+        .audit_events(None, None)
+        .await
+        .unwrap();
+    let refused: Vec<&str> = trail
+        .iter()
+        .filter(|event| event.kind == pforte_identity::AuditKind::RegistrationRefused)
+        .filter_map(|event| event.detail.as_deref())
+        .collect();
+    for reason in [
+        "form=register_error_kvnr_format",
+        "form=register_error_check_digit",
+        "postal_code_mismatch",
+        "unknown_member",
+        "birth_date_mismatch",
+        "membership_ended",
+        "form=register_error_password",
+        "already_registered",
+    ] {
+        assert!(refused.contains(&reason), "{reason}: {refused:?}");
+    }
+    assert!(
+        refused
+            .iter()
+            .any(|detail| detail.starts_with("below_minimum_age minimum=")),
+        "{refused:?}"
+    );
+    assert_eq!(refused.len(), 9, "{refused:?}");
+    for event in trail
+        .iter()
+        .filter(|event| event.kind == pforte_identity::AuditKind::RegistrationRefused)
+    {
+        let text = format!("{event:?}");
+        for secret in ["A123456780", "1964-08", "10115", "10117", &unknown] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -596,4 +638,189 @@ async fn r_rg_6_an_agents_invitation_prefills_the_member_and_skips_the_letter() 
         .await
         .unwrap();
     assert_eq!(unknown.status, 400);
+}
+
+/// Sends one step of `/password/forgot`: the form with the `action` button,
+/// `fill` set in it, the channel radio as a browser sends it.
+async fn forgot_step(
+    setup: &Setup,
+    page: &Page,
+    action: &str,
+    fill: &[(&str, &str)],
+    channel: Option<&str>,
+) -> Page {
+    let mut form = page
+        .forms()
+        .into_iter()
+        .find(|form| {
+            form.buttons
+                .iter()
+                .any(|(name, value)| name == "action" && value == action)
+        })
+        .unwrap_or_else(|| panic!("no form with {action}: {}", page.body));
+    for (name, value) in fill {
+        assert!(form.set(name, value), "field {name}");
+    }
+    let mut pairs: Vec<(String, String)> = form
+        .submission(Some(("action", action)))
+        .into_iter()
+        .filter(|(name, _)| name != "channel")
+        .collect();
+    if let Some(channel) = channel {
+        pairs.push(("channel".into(), channel.into()));
+    }
+    setup
+        .browser
+        .post_form(&setup.server.url("/password/forgot"), &pairs)
+        .await
+        .unwrap()
+}
+
+async fn forgot_request(setup: &Setup, identifier: &str, channel: &str) -> Page {
+    let page = setup
+        .browser
+        .get(&setup.server.url("/password/forgot"))
+        .await
+        .unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("channel-letter"), "{}", page.body);
+    forgot_step(
+        setup,
+        &page,
+        "request",
+        &[("identifier", identifier)],
+        Some(channel),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn r_rc_1_forgot_password_by_a_new_activation_letter_voids_the_old_code() {
+    let setup = setup().await;
+    let (_, first) = register_and_confirm(&setup).await;
+    let activate = password_login(&setup, "erika.m").await;
+    let back = submit_code(&setup, &activate, &first, "activate").await;
+    assert_eq!(back.status, 303, "{}", back.body);
+
+    // The same answer for a member's account and for a name nobody has.
+    let known = forgot_request(&setup, "erika.m", "letter").await;
+    let unknown = forgot_request(&setup, "niemand.hier", "letter").await;
+    assert_eq!(known.status, 200, "{}", known.body);
+    assert_eq!(known.status, unknown.status);
+    let sent = known.text_by_id("forgot-code-sent").unwrap();
+    assert!(sent.contains("Brief"), "{sent}");
+    assert_eq!(Some(sent), unknown.text_by_id("forgot-code-sent"));
+    assert_eq!(known.forms().len(), unknown.forms().len());
+
+    // A second request: its letter voids the first one's code.
+    forgot_request(&setup, "erika.m", "letter").await;
+    let letters = outbox(
+        &setup,
+        OutboxQuery {
+            channel: Some(Channel::Letter),
+            ..OutboxQuery::default()
+        },
+    )
+    .await;
+    // Registration's letter and the two of the resets; newest first.
+    assert_eq!(letters.len(), 3);
+    assert_eq!(letters[0].template, "activation_letter");
+    assert_eq!(
+        letters[0].to,
+        "Erika Mustermann\nHeidestraße 17\n10115 Berlin"
+    );
+    let (newest, voided) = (&letters[0].params["code"], &letters[1].params["code"]);
+
+    // Days later, in a new flow: the code from the letter.
+    let entry = forgot_request(&setup, "erika.m", "letter_code").await;
+    assert!(
+        entry.text_by_id("forgot-code-sent").is_some(),
+        "{}",
+        entry.body
+    );
+    let old = forgot_step(&setup, &entry, "code", &[("code", voided)], None).await;
+    let alert = old.alert();
+    assert!(alert.is_some(), "{}", old.body);
+    // An unknown name answers a code exactly like a void one.
+    let nobody = forgot_request(&setup, "niemand.hier", "letter_code").await;
+    let nobody = forgot_step(&setup, &nobody, "code", &[("code", newest)], None).await;
+    assert_eq!(nobody.alert(), alert);
+    assert_eq!(nobody.status, old.status);
+
+    let step = forgot_step(&setup, &old, "code", &[("code", newest)], None).await;
+    assert!(step.body.contains("new_password_confirm"), "{}", step.body);
+    let new_password = "Ein-neues-Passwort-2027";
+    let done = forgot_step(
+        &setup,
+        &step,
+        "password",
+        &[
+            ("new_password", new_password),
+            ("new_password_confirm", new_password),
+        ],
+        None,
+    )
+    .await;
+    assert!(done.text_by_id("forgot-done").is_some(), "{}", done.body);
+    // Single use: the code does not open a second reset.
+    let again = forgot_request(&setup, "erika.m", "letter_code").await;
+    let again = forgot_step(&setup, &again, "code", &[("code", newest)], None).await;
+    assert_eq!(again.alert(), alert);
+
+    // The new password logs in at the RP.
+    let login = login_page(&setup).await;
+    let mut form = login.post_form().unwrap();
+    assert!(form.fill_by_label("Benutzername", "erika.m"));
+    assert!(form.fill_by_label("Passwort", new_password));
+    let next = setup
+        .browser
+        .submit(&login, &form, Some(("action", "login")))
+        .await
+        .unwrap();
+    assert_eq!(next.status, 303, "{}", next.body);
+    assert!(next.location().unwrap().starts_with(REDIRECT_URI));
+
+    let trail = setup
+        .server
+        .app
+        .identity
+        .audit_events(None, None)
+        .await
+        .unwrap();
+    let details = |kind: pforte_identity::AuditKind| -> Vec<String> {
+        trail
+            .iter()
+            .filter(|event| event.kind == kind)
+            .filter_map(|event| event.detail.clone())
+            .collect()
+    };
+    let requested = details(pforte_identity::AuditKind::PasswordResetRequested);
+    assert_eq!(
+        requested
+            .iter()
+            .filter(|d| d.starts_with("channel=letter outcome=letter_queued"))
+            .count(),
+        2,
+        "{requested:?}"
+    );
+    assert!(
+        requested
+            .iter()
+            .any(|d| d == "channel=letter outcome=unknown_account"),
+        "{requested:?}"
+    );
+    let reset = details(pforte_identity::AuditKind::PasswordReset);
+    assert!(
+        reset.iter().any(|d| d.starts_with("channel=letter_code")),
+        "{reset:?}"
+    );
+    let letters_requested = details(pforte_identity::AuditKind::ActivationLetterRequested);
+    assert_eq!(
+        letters_requested
+            .iter()
+            .filter(|d| d.starts_with("password_reset"))
+            .count(),
+        2,
+        "{letters_requested:?}"
+    );
 }
