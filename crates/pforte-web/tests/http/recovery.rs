@@ -610,7 +610,8 @@ async fn r_rc_4_deletion_removes_the_account_and_keeps_a_pseudonymised_trail() {
 
 #[tokio::test]
 async fn r_rc_4_a_configured_blocker_refuses_the_deletion() {
-    let (server, account) = recovery_server(&["co_insured_dependants"]).await;
+    let (server, erika) = recovery_server(&["co_insured_dependants"]).await;
+    let account = main_member_with_a_registered_child(&server, erika).await;
     let (browser, _) = signed_in(&server, account).await;
     let page = browser.get(&server.url("/account/delete")).await.unwrap();
     assert_eq!(page.status, 200);
@@ -649,12 +650,81 @@ async fn r_rc_4_a_configured_blocker_refuses_the_deletion() {
         &server
             .app
             .identity
-            .audit_events(Some("erika"), None)
+            .audit_events(Some("mainmember"), None)
             .await
             .unwrap(),
     );
     assert!(trail.contains(&AuditKind::AccountDeletionRefused));
     assert!(!trail.contains(&AuditKind::AccountDeleted));
+}
+
+/// R-FA-1 data for the deletion blocker: a main member and a co-insured
+/// child, both registered (linked to their members); the main member's
+/// account has the password of `template`. Returns the main member's account.
+async fn main_member_with_a_registered_child(
+    server: &TestServer,
+    template: AccountId,
+) -> AccountId {
+    use pforte_identity::member::ImportOptions;
+    use pforte_identity::policy::Kvnr;
+    use pforte_identity::ports::{AccountStore, MemberLinkStore};
+    use pforte_identity::registration::{MemberLink, Proofing, Stage};
+    let csv = "kvnr;given_name;family_name;birth_date;postal_code;membership_start;main_member_kvnr\n\
+               A123456780;Erika;Mustermann;1964-08-12;10115;2001-01-01;\n\
+               B987654320;Lena;Mustermann;2015-06-30;10115;2015-06-30;A123456780\n";
+    let report = server
+        .app
+        .member_registry()
+        .import(csv, ImportOptions::default(), &RequestContext::default())
+        .await
+        .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    let password_hash = server
+        .app
+        .store
+        .get_account(template)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    let mut main = None;
+    for (username, kvnr) in [("mainmember", "A123456780"), ("child", "B987654320")] {
+        let now = chrono::Utc::now();
+        let holder = pforte_identity::account::Account {
+            id: AccountId::new(),
+            username: username.to_owned(),
+            password_hash: password_hash.clone(),
+            email: None,
+            email_verified: false,
+            given_name: None,
+            family_name: None,
+            phone: None,
+            phone_verified: false,
+            totp_secret_encrypted: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let link = MemberLink {
+            account_id: holder.id,
+            kvnr_digest: server
+                .app
+                .member_registry()
+                .kvnr_digest(&Kvnr::parse(kvnr).unwrap()),
+            stage: Stage::Active,
+            proofing: Proofing::Letter,
+            registered_at: now,
+            activated_at: Some(now),
+            updated_at: now,
+        };
+        server
+            .app
+            .store
+            .insert_linked_account(&holder, &link, &[])
+            .await
+            .unwrap();
+        main.get_or_insert(holder.id);
+    }
+    main.unwrap()
 }
 
 #[tokio::test]
