@@ -209,17 +209,14 @@ async fn r_rg_4_import_register_confirm_letter_export_activate_and_login_at_the_
     click(&page, "#login-register").await;
     assert!(page.url().await.unwrap().unwrap().contains("/register?"));
 
-    // R-RG-1: a postal code that does not match gets the one "no match"
-    // answer (the same as for an unknown KVNR), in the login's language.
+    // R-RG-1: a postal code that does not match the registered address gets
+    // its own answer (KVNR and birth date matched), in the login's language.
     fill_registration(&page, WRONG_POSTAL_CODE).await;
     screenshot(&page, "form").await;
     click(&page, "button[type=submit]").await;
     let problems = text_of(&page, "#register-problems").await;
-    assert!(
-        problems.contains("passen nicht zu unseren Mitgliedsdaten"),
-        "{problems}"
-    );
-    screenshot(&page, "error-no-match").await;
+    assert!(problems.contains("Postleitzahl passt nicht"), "{problems}");
+    screenshot(&page, "error-postal-code").await;
     assert!(
         !server.cli(&["user", "show", USERNAME]).success,
         "a refused registration creates no account"

@@ -3,13 +3,16 @@
 //! they get.
 //!
 //! Distinct answers without a harvesting oracle: the answer that the data do
-//! not match is one and the same for an unknown KVNR, a wrong postal code and
-//! a wrong birth date, so the form never tells whether a number belongs to an
-//! insured person. Every other refusal is distinct and helpful, and none of
-//! them reveals anything new: the KVNR's format and check digit are about the
-//! typed text only, and "already registered", "membership ended / not
-//! started" and "too young" are answered only after KVNR, birth date and
-//! postal code have all matched, that is, to someone who already knows them.
+//! not match is one and the same for an unknown KVNR and a wrong birth date,
+//! so the form never tells whether a number alone belongs to an insured
+//! person. A postal code that differs from the registered address gets its
+//! own answer (R-RG-1 lists it as a distinct error: people who moved need to
+//! know which detail to correct), but only after KVNR and birth date have
+//! matched, that is, to someone who already knows both. Every other refusal
+//! is distinct and helpful, and none of them reveals anything new: the
+//! KVNR's format and check digit are about the typed text only, and "already
+//! registered", "membership ended / not started" and "too young" are
+//! answered only after KVNR, birth date and postal code have all matched.
 //! The caller does the same work on every path (digest, sealed read, one
 //! Argon2 hash) and throttles the form per IP (R-LO-5), so neither the time
 //! nor the number of tries turns the form into an oracle either.
@@ -50,12 +53,13 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The message key of the answer. The three mismatches share one.
+    /// The message key of the answer. An unknown member and a wrong birth
+    /// date share one; a wrong postal code (checked after the birth date) has
+    /// its own.
     pub fn message_key(self) -> &'static str {
         match self {
-            Refusal::UnknownMember | Refusal::PostalCodeMismatch | Refusal::BirthDateMismatch => {
-                "register_error_no_match"
-            }
+            Refusal::UnknownMember | Refusal::BirthDateMismatch => "register_error_no_match",
+            Refusal::PostalCodeMismatch => "register_error_postal_code",
             Refusal::AlreadyRegistered => "register_error_already_registered",
             Refusal::MembershipEnded => "register_error_membership_ended",
             Refusal::MembershipNotStarted => "register_error_membership_not_started",
@@ -209,8 +213,19 @@ mod tests {
         assert_eq!(unknown, Refusal::UnknownMember);
         assert_eq!(postal, Refusal::PostalCodeMismatch);
         assert_eq!(birth, Refusal::BirthDateMismatch);
-        assert_eq!(unknown.message_key(), postal.message_key());
         assert_eq!(unknown.message_key(), birth.message_key());
+        assert_eq!(postal.message_key(), "register_error_postal_code");
+        // A wrong birth date hides whether the postal code would match.
+        let both = decide_for(
+            Some(&member),
+            &Claimed {
+                birth_date: day(1964, 8, 13),
+                postal_code: "99999",
+            },
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(both.message_key(), unknown.message_key());
         // The audit trail keeps the precise reason.
         assert_ne!(unknown.audit_detail(), postal.audit_detail());
     }
@@ -218,7 +233,7 @@ mod tests {
     #[test]
     fn r_rg_1_mismatching_data_never_reveal_registration_or_membership() {
         // Already registered, membership over, too young: with a wrong postal
-        // code the answer is still only "no match".
+        // code the answer is only that the postal code does not match.
         let member = Member {
             membership_end: Some(day(2020, 1, 1)),
             birth_date: day(2015, 1, 1),

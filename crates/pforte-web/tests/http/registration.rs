@@ -372,7 +372,7 @@ async fn r_rg_1_each_refusal_of_the_form_has_its_answer() {
                 postal_code: "10117",
                 ..erika()
             },
-            "passen nicht zu unseren Mitgliedsdaten",
+            "Postleitzahl passt nicht",
         ),
         (
             Entry {
