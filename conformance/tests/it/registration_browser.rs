@@ -2,12 +2,15 @@
 //! browser (R-RG-1…4, R-PW-3): the insurer's members are imported with
 //! `pforte members import`, a relying party starts a login, headless Chromium
 //! follows "register" from the login page, fills `/register` (first with a
-//! wrong postal code, which is refused with the one "no match" answer), enters
+//! wrong postal code, which is refused with the postal code answer), enters
 //! the e-mail code from the dev outbox on `/register/confirm`, the operator
 //! prints the pending letters with `pforte letters export` (one PDF page per
 //! letter, the activation code in the text, a CSV manifest), and the person
 //! logs in, types the code from the letter on `/login/activate` and arrives
 //! at the relying party with a code that is redeemed for tokens.
+//!
+//! A second test submits every refusal of the form in Chromium and reads the
+//! answer the person sees.
 //!
 //! With `PFORTE_SCREENSHOTS_DIR` set, the pages are also saved as PNG files
 //! (`registration-*.png`) for docs/registration.md; without it nothing is
@@ -70,9 +73,15 @@ async fn set_value(page: &Page, selector: &str, value: &str) {
 }
 
 async fn fill_registration(page: &Page, postal_code: &str) {
+    fill_registration_as(page, KVNR, BIRTH_DATE, postal_code).await;
+}
+
+/// Fills the whole form with the member data given and Erika's other
+/// entries (username, password, e-mail, terms).
+async fn fill_registration_as(page: &Page, kvnr: &str, birth_date: &str, postal_code: &str) {
     set_value(page, "#kvnr", "").await;
-    type_into(page, "#kvnr", KVNR).await;
-    set_value(page, "#birth_date", BIRTH_DATE).await;
+    type_into(page, "#kvnr", kvnr).await;
+    set_value(page, "#birth_date", birth_date).await;
     set_value(page, "#postal_code", "").await;
     type_into(page, "#postal_code", postal_code).await;
     if present(page, "#username").await {
@@ -345,4 +354,120 @@ async fn r_rg_4_import_register_confirm_letter_export_activate_and_login_at_the_
 
 async fn click_without_waiting(page: &Page, selector: &str) {
     crate::recovery_browser::press(page, selector).await;
+}
+
+/// R-RG-1 in a real browser: every refusal of the registration form reaches
+/// the person as its own readable answer (German, the login's language), the
+/// form keeps what was typed, and none of them writes an account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_rg_1_each_registration_refusal_is_shown_in_chromium() {
+    let Some(executable) = chromium() else {
+        return;
+    };
+    let Some(server) = prepare(None) else {
+        return;
+    };
+    let today = chrono::Utc::now().date_naive();
+    let starts_later = today + chrono::TimeDelta::days(60);
+    let ten_years_old = today - chrono::TimeDelta::days(365 * 10 + 3);
+    // Erika (current), Jürgen (has an operator-made account), Max (membership
+    // ended), Nora (membership begins in two months), Lena (ten years old).
+    let members = format!(
+        "kvnr;given_name;family_name;birth_date;postal_code;street;city;membership_start;membership_end\n\
+         A123456780;Erika;Mustermann;1964-08-12;10115;Heidestraße 17;Berlin;2001-01-01;\n\
+         B987654320;Jürgen;Groß;1980-04-02;80331;Hauptstraße 5;München;2001-01-01;\n\
+         C111111118;Max;Muster;1970-01-01;20095;Am Markt 1;Hamburg;2001-01-01;2020-12-31\n\
+         D222222222;Nora;Neu;1990-05-05;50667;Domplatz 2;Köln;{starts_later};\n\
+         E333333337;Lena;Mustermann;{ten_years_old};10115;Heidestraße 17;Berlin;2016-01-01;\n"
+    );
+    let files = tempfile::tempdir().unwrap();
+    let csv = files.path().join("members.csv");
+    std::fs::write(&csv, members).unwrap();
+    let imported = server.cli_ok(&["members", "import", csv.to_str().unwrap()]);
+    assert!(imported.stdout.contains("5 new"), "{}", imported.stdout);
+    server.cli_ok(&[
+        "user",
+        "add",
+        "--username",
+        "juergen",
+        "--member",
+        "B987654320",
+        "--letter",
+    ]);
+    server.start();
+    let (port, _callbacks) = callback_server().await;
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let rp = native_rp(&server).await;
+    let chromium = Chromium::launch(executable).await;
+    let started = rp.start(
+        &Request::scopes(&["openid"])
+            .redirect_uri(&redirect)
+            .param("ui_locales", "de"),
+    );
+    let page = chromium
+        .browser
+        .new_page(started.url.as_str())
+        .await
+        .unwrap();
+    page.wait_for_navigation().await.unwrap();
+    click(&page, "#login-register").await;
+
+    let ten_years_old = ten_years_old.to_string();
+    let cases: [(&str, &str, &str, &str); 9] = [
+        (
+            "A12345678",
+            BIRTH_DATE,
+            POSTAL_CODE,
+            "nicht das richtige Format",
+        ),
+        ("A123456781", BIRTH_DATE, POSTAL_CODE, "letzte Ziffer"),
+        (
+            "F444444441",
+            BIRTH_DATE,
+            POSTAL_CODE,
+            "passen nicht zu unseren Mitgliedsdaten",
+        ),
+        (
+            KVNR,
+            "1964-08-13",
+            POSTAL_CODE,
+            "passen nicht zu unseren Mitgliedsdaten",
+        ),
+        (
+            KVNR,
+            BIRTH_DATE,
+            WRONG_POSTAL_CODE,
+            "Postleitzahl passt nicht",
+        ),
+        ("B987654320", "1980-04-02", "80331", "bereits ein Konto"),
+        (
+            "C111111118",
+            "1970-01-01",
+            "20095",
+            "Mitgliedschaft ist beendet",
+        ),
+        ("D222222222", "1990-05-05", "50667", "noch nicht begonnen"),
+        ("E333333337", &ten_years_old, POSTAL_CODE, "noch zu jung"),
+    ];
+    for (kvnr, birth_date, postal_code, expected) in cases {
+        fill_registration_as(&page, kvnr, birth_date, postal_code).await;
+        click(&page, "button[type=submit]").await;
+        let problems = text_of(&page, "#register-problems").await;
+        assert!(
+            problems.contains(expected),
+            "{kvnr} {birth_date} {postal_code}: expected {expected:?} in {problems:?}"
+        );
+        let kept: Option<String> = try_eval(&page, "document.querySelector('#kvnr').value").await;
+        assert_eq!(kept.as_deref(), Some(kvnr), "the form keeps the KVNR");
+    }
+    assert!(
+        !server.cli(&["user", "show", USERNAME]).success,
+        "no refused registration creates an account"
+    );
+    let trail = server.cli_ok(&["audit", "list"]).stdout;
+    assert_eq!(
+        trail.matches("registration_refused").count(),
+        cases.len(),
+        "{trail}"
+    );
 }
