@@ -21,10 +21,13 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use pforte_identity::policy::{Language, UsernameChoice};
 use pforte_identity::registration::Proofing;
-use pforte_identity::registration::service::{Confirmed, RegistrationError, RegistrationForm};
+use pforte_identity::registration::service::{
+    Confirmed, Registrar, RegistrationError, RegistrationForm,
+};
 use pforte_types::AccountId;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::factor::FactorQuery;
@@ -87,15 +90,21 @@ struct RegisterForm {
     terms: Option<String>,
 }
 
+/// The registrar and the login interaction a registration page belongs to,
+/// with the page's language; or the answer when the provider offers no
+/// registration or the interaction is gone.
 async fn load(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-) -> Result<(Interaction, &'static str), Response> {
+) -> Result<(Arc<Registrar>, Interaction, &'static str), Response> {
+    let Some(registrar) = state.registrar.clone() else {
+        return Err(not_offered(state, headers));
+    };
     match interaction::load(state.ephemeral.as_ref(), id).await {
         Ok(Some(record)) => {
             let locale = locale_of(headers, &record);
-            Ok((record, locale))
+            Ok((registrar, record, locale))
         }
         Ok(None) => Err(expired(state, headers)),
         Err(error) => {
@@ -194,10 +203,7 @@ pub async fn register_get(
     headers: HeaderMap,
     Query(query): Query<FactorQuery>,
 ) -> Response {
-    if state.registrar.is_none() {
-        return not_offered(&state, &headers);
-    }
-    let (record, locale) = match load(&state, &headers, &query.interaction).await {
+    let (_, record, locale) = match load(&state, &headers, &query.interaction).await {
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
@@ -218,11 +224,8 @@ pub async fn register_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(registrar) = state.registrar.clone() else {
-        return not_offered(&state, &headers);
-    };
     let mut form: RegisterForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let (record, locale) = match load(&state, &headers, &form.interaction).await {
+    let (registrar, record, locale) = match load(&state, &headers, &form.interaction).await {
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
@@ -401,10 +404,7 @@ pub async fn confirm_get(
     headers: HeaderMap,
     Query(query): Query<FactorQuery>,
 ) -> Response {
-    if state.registrar.is_none() {
-        return not_offered(&state, &headers);
-    }
-    let (record, locale) = match load(&state, &headers, &query.interaction).await {
+    let (_, record, locale) = match load(&state, &headers, &query.interaction).await {
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
@@ -427,11 +427,8 @@ pub async fn confirm_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(registrar) = state.registrar.clone() else {
-        return not_offered(&state, &headers);
-    };
     let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let (record, locale) = match load(&state, &headers, &form.interaction).await {
+    let (registrar, record, locale) = match load(&state, &headers, &form.interaction).await {
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
