@@ -14,6 +14,7 @@ pub mod form;
 pub mod handlers;
 pub mod i18n;
 pub mod interaction;
+mod page_state;
 pub mod pages;
 pub mod readiness;
 pub mod request_id;

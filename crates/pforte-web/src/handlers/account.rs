@@ -147,26 +147,11 @@ fn sign_in_first(state: &AppState, locale: &str) -> Response {
 }
 
 async fn load_record(state: &AppState, sid: &str) -> Result<Option<Record>, String> {
-    match state
-        .ephemeral
-        .get_ephemeral(&key(sid))
-        .await
-        .map_err(|error| error.to_string())?
-    {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|error| error.to_string()),
-        None => Ok(None),
-    }
+    crate::page_state::load(state, &key(sid)).await
 }
 
 async fn save_record(state: &AppState, sid: &str, record: &Record) -> Result<(), String> {
-    let bytes = serde_json::to_vec(record).map_err(|error| error.to_string())?;
-    state
-        .ephemeral
-        .put_ephemeral(&key(sid), &bytes, state.settings.session_ttl)
-        .await
-        .map_err(|error| error.to_string())
+    crate::page_state::save(state, &key(sid), record).await
 }
 
 fn fresh_record() -> Record {
