@@ -195,6 +195,9 @@ pub struct RequestContext {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    /// The operator acting, when an operator (console or admin API) asked
+    /// for this: every operator action names them in the audit trail (R-OP-1).
+    pub operator: Option<String>,
 }
 
 /// One entry of the audit trail.
@@ -213,6 +216,9 @@ pub struct AuditEvent {
     /// The precise reason (e.g. `locked`, `wrong_password failures=3`); never
     /// shown to the user (R-LO-4).
     pub detail: Option<String>,
+    /// The operator who did this (R-OP-1); `None` for the user's own actions
+    /// and the provider's.
+    pub operator: Option<String>,
 }
 
 impl AuditEvent {
@@ -233,6 +239,7 @@ impl AuditEvent {
             user_agent: context.user_agent.clone(),
             request_id: context.request_id.clone(),
             detail: None,
+            operator: context.operator.clone(),
         }
     }
 
@@ -260,6 +267,7 @@ impl AuditEvent {
             ("user_agent", self.user_agent.as_deref()),
             ("request_id", self.request_id.as_deref()),
             ("detail", self.detail.as_deref()),
+            ("operator", self.operator.as_deref()),
         ];
         for (key, value) in fields {
             if let Some(value) = value {
@@ -301,6 +309,7 @@ mod tests {
     fn r_op_3_event_line_has_time_kind_and_quoted_values() {
         let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
         let context = RequestContext {
+            operator: None,
             client_id: Some("portal".into()),
             ip: Some("192.0.2.7".parse().unwrap()),
             user_agent: Some("Mozilla/5.0 (X11)".into()),

@@ -192,6 +192,7 @@ impl LetterQueue {
     ) -> Result<DateTime<Utc>, LetterError> {
         let at = self.clock.now();
         let event = AuditEvent {
+            operator: None,
             at,
             kind: AuditKind::LettersExported,
             account: None,

@@ -26,6 +26,7 @@ pub mod member;
 pub mod metrics;
 pub mod operator;
 pub mod operator_factors;
+pub mod operator_roles;
 pub mod password_change;
 pub mod ports;
 pub mod reauth;

@@ -44,6 +44,7 @@ async fn fixture(during_lock: &str) -> Fixture {
 
 fn from(ip: &str) -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: Some("portal".into()),
         ip: Some(ip.parse().unwrap()),
         user_agent: Some("agent".into()),

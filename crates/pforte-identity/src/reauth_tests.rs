@@ -10,6 +10,7 @@ use pforte_types::{Clock, Evidence, FactorClass, Method};
 
 fn context() -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: None,
         ip: None,
         user_agent: Some("agent".into()),

@@ -1065,6 +1065,7 @@ mod tests {
         let (one, other) =
             two_redis_nodes(url, &unique_prefix("throttle"), dir.path(), &clock).await;
         let context = RequestContext {
+            operator: None,
             ip: Some("192.0.2.44".parse().unwrap()),
             ..RequestContext::default()
         };

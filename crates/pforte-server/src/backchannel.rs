@@ -321,6 +321,7 @@ impl BackchannelDelivery {
         let now = self.clock.now();
         let attempts = delivery.attempts.saturating_add(1);
         let event = |kind, detail: String| AuditEvent {
+            operator: None,
             at: now,
             kind,
             account: Some(delivery.account_id),

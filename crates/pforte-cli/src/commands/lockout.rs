@@ -12,6 +12,7 @@ use std::path::Path;
 /// tells them apart from logins.
 pub fn operator_context(command: &str) -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: None,
         ip: None,
         user_agent: Some(format!("pforte-cli/{}", env!("CARGO_PKG_VERSION"))),

@@ -39,6 +39,7 @@ fn provider_with_policy(during_lock: &str) -> Provider {
 async fn fail_logins(provider: &Provider, username: &str, times: usize) {
     let app = provider.app().await;
     let context = pforte_identity::RequestContext {
+        operator: None,
         client_id: Some("portal".into()),
         ip: Some("192.0.2.5".parse().unwrap()),
         user_agent: Some("Mozilla/5.0 (X11)".into()),

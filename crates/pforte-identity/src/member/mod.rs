@@ -213,6 +213,7 @@ impl MemberRegistry {
             .map(|planned| self.seal(&planned.member))
             .collect::<Result<Vec<_>, _>>()?;
         let event = AuditEvent {
+            operator: None,
             at: now,
             kind: AuditKind::MembersImported,
             account: None,

@@ -69,6 +69,7 @@ pub async fn apply_memberships(
 ) -> Result<MembershipPass, IdentityError> {
     let today = now.date_naive();
     let context = RequestContext {
+        operator: None,
         request_id: Some("membership-job".to_owned()),
         ..RequestContext::default()
     };

@@ -226,6 +226,7 @@ impl Registrar {
             account_id: None,
         };
         let event = AuditEvent {
+            operator: None,
             at: now,
             kind: AuditKind::InvitationCreated,
             account: None,

@@ -83,6 +83,7 @@ fn audit_row(event: &AuditEvent) -> audit_events::ActiveModel {
 
 fn event_from_row(row: audit_events::Model) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
+        operator: None,
         at: row.at,
         kind: AuditKind::parse(&row.kind).ok_or_else(|| unknown_value("kind", &row.kind))?,
         account: row.account_id.map(AccountId),

@@ -11,6 +11,7 @@ use pforte_types::{AccountId, Method, StoreError};
 
 pub fn event(kind: AuditKind, account: AccountId, detail: &str) -> AuditEvent {
     AuditEvent {
+        operator: None,
         at: t0(),
         kind,
         account: Some(account),

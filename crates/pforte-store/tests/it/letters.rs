@@ -25,6 +25,7 @@ fn letter(account: Option<AccountId>, template: &str, at: i64, sealed: &[u8]) ->
 
 fn export_event(batch: Uuid) -> AuditEvent {
     AuditEvent {
+        operator: None,
         at: t0() + secs(100),
         kind: AuditKind::LettersExported,
         account: None,

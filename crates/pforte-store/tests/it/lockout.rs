@@ -23,6 +23,7 @@ fn policy(during_lock: DuringLock) -> LockoutPolicy {
 
 fn context() -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: Some("portal".into()),
         ip: Some("192.0.2.7".parse().unwrap()),
         user_agent: Some("test agent".into()),

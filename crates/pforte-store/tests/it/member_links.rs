@@ -18,6 +18,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 fn event(kind: AuditKind, account: AccountId) -> AuditEvent {
     AuditEvent {
+        operator: None,
         at: t0(),
         kind,
         account: Some(account),
@@ -55,6 +56,7 @@ fn member(digest: &str, start: NaiveDate, end: Option<NaiveDate>) -> StoredMembe
 
 async fn import(store: &SqlStore, members: &[StoredMember]) {
     let event = AuditEvent {
+        operator: None,
         kind: AuditKind::MembersImported,
         account: None,
         detail: None,

@@ -20,6 +20,7 @@ fn member(digest: &str, content: &str) -> StoredMember {
 
 fn import_event() -> AuditEvent {
     AuditEvent {
+        operator: None,
         at: t0(),
         kind: AuditKind::MembersImported,
         account: None,

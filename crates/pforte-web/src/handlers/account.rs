@@ -122,6 +122,7 @@ pub(crate) fn audit_context(
     request_id: &str,
 ) -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: None,
         ip: peer.map(|Extension(ConnectInfo(address))| address.ip()),
         user_agent: headers

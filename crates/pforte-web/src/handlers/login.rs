@@ -209,6 +209,7 @@ pub(crate) fn request_context(
     request_id: &str,
 ) -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: Some(client_id.to_owned()),
         ip: peer.map(|peer| peer.ip()),
         user_agent: headers

@@ -758,6 +758,7 @@ pub async fn invite_post(
         Err(_) => return invitation_invalid(&state, &headers),
     };
     let context = pforte_identity::RequestContext {
+        operator: None,
         client_id: None,
         ..request_context(
             &headers,

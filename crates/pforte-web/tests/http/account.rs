@@ -41,6 +41,7 @@ mandatory = true
 
 fn operator() -> RequestContext {
     RequestContext {
+        operator: None,
         client_id: None,
         ip: None,
         user_agent: Some("test".into()),

@@ -1,0 +1,13 @@
+//! What the admin handlers share, built by pforte-server.
+
+use pforte_identity::operator_roles::OperatorRoleStore;
+use pforte_web::AppState;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AdminState {
+    /// The provider's own state: identity, protocol core, themes, stores.
+    pub web: AppState,
+    /// Which accounts hold which operator roles.
+    pub roles: Arc<dyn OperatorRoleStore>,
+}

@@ -1,0 +1,2 @@
+//! The operator use cases. Each takes the [`crate::Operator`] and checks its
+//! permission first; the console and the API call the same functions.
