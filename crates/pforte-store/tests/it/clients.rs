@@ -69,3 +69,13 @@ pub async fn r_se_2_client_logout_endpoints_round_trip(store: &SqlStore) {
         pforte_oauth::model::LogoutEndpoints::default()
     );
 }
+
+pub async fn r_op_2_client_brand_round_trips(store: &SqlStore) {
+    let mut branded = client("branded");
+    branded.brand = Some("nordlicht".to_owned());
+    store.insert_client(&branded).await.unwrap();
+    store.insert_client(&client("plain")).await.unwrap();
+    assert_eq!(store.get_client("branded").await.unwrap(), Some(branded));
+    let plain = store.get_client("plain").await.unwrap().unwrap();
+    assert_eq!(plain.brand, None);
+}
