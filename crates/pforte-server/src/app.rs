@@ -95,6 +95,8 @@ pub struct App {
     /// What `/health/ready` checks: the database, and Redis when sessions
     /// live there (R-OP-3).
     pub readiness: Arc<Readiness>,
+    /// The themes, loaded on first use (see [`App::pages`]).
+    pages: std::sync::OnceLock<Arc<Pages>>,
 }
 
 impl std::fmt::Debug for App {
@@ -238,6 +240,7 @@ impl App {
             clock,
             logout_wake,
             readiness,
+            pages: std::sync::OnceLock::new(),
         })
     }
 
@@ -253,22 +256,33 @@ impl App {
         )
     }
 
+    /// The themes of `themes_dir`, loaded once per provider and shared by
+    /// the router and the reload job (R-OP-2).
+    pub fn pages(&self) -> Result<Arc<Pages>, ServerError> {
+        if let Some(pages) = self.pages.get() {
+            return Ok(pages.clone());
+        }
+        let pages = load_pages(&self.settings).map_err(ServerError::Theme)?;
+        Ok(self.pages.get_or_init(|| Arc::new(pages)).clone())
+    }
+
     /// The router with every route and security layer.
     pub fn router(&self) -> Result<axum::Router, ServerError> {
-        let pages = Pages::load(&self.settings.themes_dir)
-            .map_err(|error| ServerError::Theme(error.to_string()))?;
+        let pages = self.pages()?;
         let state = AppState {
             oauth: self.provider.clone(),
             identity: self.identity.clone(),
             sessions: self.sessions.clone(),
             ephemeral: self.ephemeral.clone(),
-            pages: Arc::new(pages),
+            pages,
             settings: Arc::new(WebSettings {
                 issuer: self.settings.issuer.clone(),
                 secure_cookies: self.settings.issuer.starts_with("https://"),
                 session_ttl: Duration::from_secs(self.settings.session.ttl_secs),
                 interaction_ttl: Duration::from_secs(self.settings.session.interaction_ttl_secs),
                 demo_enabled: self.settings.demo,
+                default_brand: self.settings.ui.default_brand.clone(),
+                theme_preview: self.settings.ui.theme_preview || self.settings.demo,
             }),
             clock: self.clock.clone(),
             readiness: self.readiness.clone(),
@@ -382,9 +396,21 @@ fn notifier(
 /// Loads the theme the settings name, as a start would, so that `pforte config
 /// check` finds a missing or broken template before a deployment does.
 pub fn check_theme(settings: &Settings) -> Result<(), String> {
-    Pages::load(&settings.themes_dir)
-        .map(|_| ())
-        .map_err(|error| format!("themes_dir: {error}"))
+    load_pages(settings).map(|_| ())
+}
+
+/// The themes of `themes_dir`, with the default brand among them.
+fn load_pages(settings: &Settings) -> Result<Pages, String> {
+    let pages =
+        Pages::load(&settings.themes_dir).map_err(|error| format!("themes_dir: {error}"))?;
+    let brand = &settings.ui.default_brand;
+    if !pages.has_brand(brand) {
+        return Err(format!(
+            "ui.default_brand: {brand:?} is not a brand of {}",
+            settings.themes_dir.display()
+        ));
+    }
+    Ok(pages)
 }
 
 /// Serves a router built beforehand with [`App::router`] (so that a broken

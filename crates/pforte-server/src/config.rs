@@ -42,6 +42,32 @@ pub struct Settings {
     pub deletion: DeletionSettings,
     pub ident: IdentSettings,
     pub members: MembersSettings,
+    pub ui: UiSettings,
+}
+
+/// The look of the pages (R-OP-2, docs/themes.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// The brand (a folder of `themes_dir`) of pages without a client and of
+    /// clients without a brand of their own.
+    pub default_brand: String,
+    /// Seconds between looks at the theme files; changed files are loaded
+    /// without a restart. 0 turns the reload off.
+    pub theme_reload_secs: u64,
+    /// Serve `/theme-preview` (every template × brand × language with its
+    /// fixture). Also on with `demo = true`, the quick start of README.md.
+    pub theme_preview: bool,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self {
+            default_brand: "base".to_owned(),
+            theme_reload_secs: 5,
+            theme_preview: false,
+        }
+    }
 }
 
 /// Account deletion by its owner or an operator (R-RC-4).
@@ -337,6 +363,7 @@ impl Default for Settings {
             deletion: DeletionSettings::default(),
             ident: IdentSettings::default(),
             members: MembersSettings::default(),
+            ui: UiSettings::default(),
         }
     }
 }

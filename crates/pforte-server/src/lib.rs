@@ -20,6 +20,7 @@ pub mod malloc_tuning;
 pub mod member_lookup;
 pub mod members;
 pub mod ops;
+pub mod theme_reload;
 
 pub use app::{App, ServerError};
 pub use config::{ConfigError, Settings};

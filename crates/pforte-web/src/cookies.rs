@@ -1,4 +1,4 @@
-//! Our two cookies, both HttpOnly, SameSite=Lax, Path=/, and with the `__Host-`
+//! Our cookies, both HttpOnly, SameSite=Lax, Path=/, and with the `__Host-`
 //! prefix plus `Secure` when the issuer is https (RFC 6265bis 4.1.3.2: the
 //! prefix pins a cookie to our host and path `/`):
 //! - the provider session: `__Host-pforte_session` / `pforte_session`;
@@ -6,6 +6,8 @@
 //!   `pforte_flow`. Login and consent POSTs must carry it, so a form submitted
 //!   from another site (which a Lax cookie does not accompany) is refused even
 //!   when the attacker knows an interaction id and its form token (login CSRF).
+//! - the language chosen with the switch on a page: `__Host-pforte_lang` /
+//!   `pforte_lang` (R-OP-2), kept for a year.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use std::time::Duration;
@@ -15,6 +17,8 @@ use std::time::Duration;
 pub enum CookieKind {
     Session,
     Flow,
+    /// The language the user chose with the switch on a page (R-OP-2).
+    Language,
 }
 
 impl CookieKind {
@@ -24,6 +28,8 @@ impl CookieKind {
             (Self::Session, false) => "pforte_session",
             (Self::Flow, true) => "__Host-pforte_flow",
             (Self::Flow, false) => "pforte_flow",
+            (Self::Language, true) => "__Host-pforte_lang",
+            (Self::Language, false) => "pforte_lang",
         }
     }
 }

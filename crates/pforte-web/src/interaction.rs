@@ -32,6 +32,10 @@ pub struct Interaction {
     /// being enrolled (DESIGN.md §4).
     #[serde(default)]
     pub txn: Option<LoginTxn>,
+    /// The brand of the client (R-OP-2), copied when the interaction
+    /// begins so that every page of it has the client's look.
+    #[serde(default)]
+    pub brand: Option<String>,
 }
 
 fn key(id: &str) -> String {

@@ -22,7 +22,7 @@ pub mod respond;
 pub mod security;
 pub mod state;
 
-pub use pages::Pages;
+pub use pages::{Look, Pages};
 pub use state::{AppState, WebSettings};
 
 use axum::Router;
@@ -33,7 +33,7 @@ use axum::routing::{get, post};
 use handlers::{
     account, account_delete, account_profile, account_sessions, assets, authorize, consent, demo,
     discovery, enrol, factor, health, ident, introspect, login, logout, par, password_change,
-    recovery, register, revoke, session, terms, token, userinfo, webauthn,
+    recovery, register, revoke, session, terms, theme, token, userinfo, webauthn,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -151,6 +151,10 @@ pub fn router(state: AppState) -> Router {
             get(consent::consent_page).post(consent::consent_submit),
         )
         .route(pages::STYLESHEET_PATH, get(assets::stylesheet))
+        .route(
+            &format!("{}/{{brand}}/{{file}}", pages::BRAND_ASSET_PREFIX),
+            get(theme::brand_asset),
+        )
         .route(pages::WEBAUTHN_SCRIPT_PATH, get(assets::webauthn_script))
         .route(pages::SESSION_SCRIPT_PATH, get(assets::session_script))
         .route(
@@ -162,6 +166,18 @@ pub fn router(state: AppState) -> Router {
             .route(ident::START_PATH, get(ident::start))
             .route(ident::CALLBACK_PATH, get(ident::callback));
     }
+    if state.settings.theme_preview {
+        routes = routes
+            .route(theme::PREVIEW_PATH, get(theme::preview_index))
+            .route(
+                &format!("{}.json", theme::PREVIEW_PATH),
+                get(theme::preview_list),
+            )
+            .route(
+                &format!("{}/{{brand}}/{{lang}}/{{*template}}", theme::PREVIEW_PATH),
+                get(theme::preview_page),
+            );
+    }
     if state.settings.demo_enabled {
         routes = routes.route(
             "/demo/callback",
@@ -171,8 +187,10 @@ pub fn router(state: AppState) -> Router {
     // Layers, outermost last: every request gets an id first (so the trace span
     // and error pages can name it), and the security headers wrap the body
     // limit, so even a 413 carries them.
+    let page_address = axum::middleware::from_fn_with_state(state.clone(), theme::page_address);
     routes
         .fallback(not_found)
+        .layer(page_address)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(security::security_headers))
@@ -199,7 +217,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let description = state.pages.message(locale, "error_not_found");
     respond::error_page(
         &state,

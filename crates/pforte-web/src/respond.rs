@@ -7,9 +7,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pforte_oauth::{AuthorizationResponse, ErrorCode, OAuthError, ResponseMode};
 
+use crate::cookies::{self, CookieKind};
 use crate::i18n;
 use crate::security;
 use crate::state::AppState;
+
+pub use crate::pages::Look;
+
+/// The request header in which the page-address layer hands the page's own
+/// path and query to the handlers (for the language switch links); a value
+/// sent by the browser is replaced.
+pub const PAGE_HEADER: &str = "x-pforte-page";
 
 /// The request id set by the request-id layer, shown on error pages and logged.
 pub fn request_id(headers: &HeaderMap) -> String {
@@ -27,12 +35,46 @@ pub fn authorization_header(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
 }
 
-/// The page language from `ui_locales` and the request's `Accept-Language`.
-pub fn locale(headers: &HeaderMap, ui_locales: &[String]) -> &'static str {
+/// The look of a page (R-OP-2), decided here and nowhere else:
+/// - brand: the client's brand when the page belongs to a client and the
+///   brand is one of the loaded themes; otherwise `[ui] default_brand`. An
+///   unknown brand is logged and replaced by the default.
+/// - language: the switch (its cookie), then `ui_locales`, then
+///   `Accept-Language`, then German ([`i18n::negotiate`]).
+pub fn look(
+    state: &AppState,
+    headers: &HeaderMap,
+    ui_locales: &[String],
+    client_brand: Option<&str>,
+) -> Look {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok());
-    i18n::negotiate(ui_locales, accept)
+    let switch = cookies::read(headers, CookieKind::Language, state.settings.secure_cookies);
+    let locale = i18n::negotiate(switch.as_deref(), ui_locales, accept);
+    let default = &state.settings.default_brand;
+    let brand = match client_brand {
+        Some(brand) if state.pages.has_brand(brand) => brand.to_owned(),
+        Some(brand) => {
+            tracing::warn!(
+                brand,
+                default = default.as_str(),
+                "the client names an unknown brand; the default brand is used"
+            );
+            default.clone()
+        }
+        None => default.clone(),
+    };
+    let page = headers
+        .get(PAGE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Look {
+        brand,
+        locale,
+        page,
+    }
 }
 
 /// Logs the internal part of a protocol error with the request id.
@@ -157,11 +199,11 @@ pub fn page(
     state: &AppState,
     status: StatusCode,
     template: &str,
-    locale: &str,
+    look: &Look,
     context: &tera::Context,
     csp: Option<String>,
 ) -> Response {
-    match state.pages.render(template, locale, context) {
+    match state.pages.render(template, look, context) {
         Ok(body) => html(status, body, csp),
         Err(error) => {
             tracing::error!(%error, template, "page cannot be rendered");
@@ -182,7 +224,7 @@ pub fn page(
 /// never redirects (RFC 6749 4.1.2.1 for an unverified client).
 pub fn error_page(
     state: &AppState,
-    locale: &str,
+    look: &Look,
     status: StatusCode,
     public_code: &str,
     description: &str,
@@ -192,13 +234,13 @@ pub fn error_page(
     context.insert("public_code", public_code);
     context.insert("description", description);
     context.insert("request_id", request_id);
-    page(state, status, "error.html", locale, &context, None)
+    page(state, status, "error.html", look, &context, None)
 }
 
 /// A protocol error shown as a page: 400 unless it is our own failure.
 pub fn oauth_error_page(
     state: &AppState,
-    locale: &str,
+    look: &Look,
     error: &OAuthError,
     request_id: &str,
 ) -> Response {
@@ -209,13 +251,13 @@ pub fn oauth_error_page(
         StatusCode::BAD_REQUEST
     };
     let description = if error.code == ErrorCode::ServerError {
-        state.pages.message(locale, "error_internal")
+        state.pages.message(look, "error_internal")
     } else {
         error.description.clone()
     };
     error_page(
         state,
-        locale,
+        look,
         status,
         error.public_code,
         &description,
@@ -226,15 +268,15 @@ pub fn oauth_error_page(
 /// A page-level failure of ours (store down): 500 with the request id.
 pub fn internal_error_page(
     state: &AppState,
-    locale: &str,
+    look: &Look,
     detail: &dyn std::fmt::Display,
     request_id: &str,
 ) -> Response {
     tracing::error!(request_id, %detail, "internal error");
-    let description = state.pages.message(locale, "error_internal");
+    let description = state.pages.message(look, "error_internal");
     error_page(
         state,
-        locale,
+        look,
         StatusCode::INTERNAL_SERVER_ERROR,
         "PF-WEB-500",
         &description,
@@ -296,7 +338,7 @@ struct NamedValue<'a> {
 /// and form submission only to the client's redirect URI).
 pub fn authorization_response(
     state: &AppState,
-    locale: &str,
+    look: &Look,
     response: &AuthorizationResponse,
 ) -> Response {
     match response.mode {
@@ -316,7 +358,7 @@ pub fn authorization_response(
                 state,
                 StatusCode::OK,
                 "form_post.html",
-                locale,
+                look,
                 &context,
                 Some(security::form_post_csp(&nonce, &response.redirect_uri)),
             )

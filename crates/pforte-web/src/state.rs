@@ -48,4 +48,10 @@ pub struct WebSettings {
     pub interaction_ttl: Duration,
     /// Serve `/demo/callback`, the redirect URI of the demo client.
     pub demo_enabled: bool,
+    /// The brand of pages that belong to no client, and of clients without
+    /// (or with an unknown) brand: `[ui] default_brand` (R-OP-2).
+    pub default_brand: String,
+    /// Serve `/theme-preview` (`[ui] theme_preview`): every template of every
+    /// brand in every language, rendered with its fixture.
+    pub theme_preview: bool,
 }

@@ -77,6 +77,10 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
             .run_until(MAINTENANCE_INTERVAL, stopping(stopped.clone())),
     );
     let key_reload = tokio::spawn(app.key_reload().run());
+    let theme_reload = app
+        .theme_reload()
+        .context("theme reload")?
+        .map(|job| tokio::spawn(job.run()));
     let logout_delivery = tokio::spawn(
         app.backchannel_delivery()
             .context("back-channel logout delivery")?
@@ -92,6 +96,9 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
     // Deliveries not yet sent stay queued in the database for the next node.
     logout_delivery.abort();
     key_reload.abort();
+    if let Some(theme_reload) = theme_reload {
+        theme_reload.abort();
+    }
     if let Err(error) = maintenance.await {
         tracing::warn!(%error, "the maintenance job ended abnormally");
     }

@@ -53,6 +53,7 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         key_reload_interval(settings.keys.reload_interval_secs),
         non_empty_path("data_dir", &settings.data_dir),
         non_empty_path("themes_dir", &settings.themes_dir),
+        default_brand(&settings.ui.default_brand),
     ];
     let mut problems: Vec<String> = checks.into_iter().flatten().collect();
     problems.extend(ident(&settings.ident));
@@ -63,6 +64,16 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
         problems.extend(policy_problems);
     }
     problems
+}
+
+/// The default brand names a theme folder (R-OP-2); that it exists is
+/// checked when the themes are loaded.
+fn default_brand(name: &str) -> Option<String> {
+    (!pforte_web::pages::is_brand_name(name)).then(|| {
+        format!(
+            "ui.default_brand: {name:?} is not a brand name (lower-case letters, digits, '-' and '_')"
+        )
+    })
 }
 
 /// OIDC Discovery 3 / RFC 8414 2: the issuer is an https URL with scheme, host

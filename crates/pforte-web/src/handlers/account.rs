@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 use crate::csrf;
+use crate::pages::Look;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -102,7 +103,7 @@ fn key(sid: &str) -> String {
 /// What one request works with.
 struct Ctx<'a> {
     state: &'a AppState,
-    locale: &'static str,
+    locale: &'a Look,
     request_id: String,
     session: ProviderSession,
     record: Record,
@@ -134,7 +135,7 @@ pub(crate) fn audit_context(
 }
 
 /// The page for a browser without a session: sign in through the portal.
-fn sign_in_first(state: &AppState, locale: &str) -> Response {
+fn sign_in_first(state: &AppState, locale: &Look) -> Response {
     let mut context = tera::Context::new();
     context.insert("signed_in", &false);
     respond::page(
@@ -167,7 +168,7 @@ pub async fn security_get(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let session = match super::live_session(&state, &headers).await {
         Ok(Some(session)) => session,
@@ -203,7 +204,7 @@ pub async fn security_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: SecurityForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let session = match super::live_session(&state, &headers).await {
@@ -463,7 +464,7 @@ async fn perform(ctx: &mut Ctx<'_>, change: &Change) -> Result<Done, IdentityErr
                             method,
                             &change.destination,
                             Some(&change.membership),
-                            ctx.locale,
+                            ctx.locale.locale,
                             &ctx.audit,
                         )
                         .await?
@@ -518,7 +519,12 @@ async fn resend(ctx: &Ctx<'_>) -> Result<Done, IdentityError> {
     if let Some(factor) = ctx.record.pending {
         ctx.state
             .identity
-            .resend_enrolment_code(ctx.session.account_id, factor, ctx.locale, &ctx.audit)
+            .resend_enrolment_code(
+                ctx.session.account_id,
+                factor,
+                ctx.locale.locale,
+                &ctx.audit,
+            )
             .await?;
     }
     Ok(Done::Show(View::default()))

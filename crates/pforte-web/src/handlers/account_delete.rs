@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 
 use crate::cookies::{self, CookieKind};
 use crate::csrf;
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 
@@ -37,7 +38,7 @@ struct DeleteForm {
     confirm: String,
 }
 
-fn sign_in_first(state: &AppState, locale: &str) -> Response {
+fn sign_in_first(state: &AppState, locale: &Look) -> Response {
     let mut context = tera::Context::new();
     context.insert("signed_in", &false);
     context.insert("deleted", &false);
@@ -62,7 +63,7 @@ fn blocker_keys(blockers: &[DeletionBlocker]) -> Vec<&'static str> {
 
 async fn render(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     session: &ProviderSession,
     error: Option<&str>,
@@ -111,7 +112,7 @@ async fn render(
 }
 
 pub async fn delete_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     match super::live_session(&state, &headers).await {
         Ok(Some(session)) => {
@@ -133,7 +134,7 @@ pub async fn delete_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: DeleteForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let session = match super::live_session(&state, &headers).await {
@@ -182,7 +183,7 @@ pub async fn delete_submit(
     };
     match state
         .identity
-        .delete_account(session.account_id, "self_service", locale, &audit)
+        .delete_account(session.account_id, "self_service", locale.locale, &audit)
         .await
     {
         Ok(()) => deleted_page(&state, locale),
@@ -201,7 +202,7 @@ pub async fn delete_submit(
 }
 
 /// "Your account is deleted", with the session cookie removed.
-fn deleted_page(state: &AppState, locale: &str) -> Response {
+fn deleted_page(state: &AppState, locale: &Look) -> Response {
     let mut context = tera::Context::new();
     context.insert("signed_in", &false);
     context.insert("deleted", &true);

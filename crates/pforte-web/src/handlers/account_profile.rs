@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 use crate::csrf;
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 
@@ -85,14 +86,14 @@ struct View {
 }
 
 impl View {
-    fn notice(state: &AppState, locale: &str, key: &str) -> Self {
+    fn notice(state: &AppState, locale: &Look, key: &str) -> Self {
         Self {
             notice: Some(state.pages.message(locale, key)),
             ..Self::default()
         }
     }
 
-    fn error(state: &AppState, locale: &str, key: &str) -> Self {
+    fn error(state: &AppState, locale: &Look, key: &str) -> Self {
         Self {
             error: Some(state.pages.message(locale, key)),
             ..Self::default()
@@ -100,7 +101,7 @@ impl View {
     }
 }
 
-fn sign_in_first(state: &AppState, locale: &str) -> Response {
+fn sign_in_first(state: &AppState, locale: &Look) -> Response {
     let mut context = tera::Context::new();
     context.insert("signed_in", &false);
     respond::page(
@@ -114,7 +115,7 @@ fn sign_in_first(state: &AppState, locale: &str) -> Response {
 }
 
 pub async fn profile_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let session = match super::live_session(&state, &headers).await {
         Ok(Some(session)) => session,
@@ -152,7 +153,7 @@ pub async fn profile_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: ProfileForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let session = match super::live_session(&state, &headers).await {
@@ -186,7 +187,7 @@ pub async fn profile_submit(
 
 async fn act(
     state: &AppState,
-    locale: &'static str,
+    locale: &Look,
     session: &mut ProviderSession,
     record: &mut Record,
     form: &ProfileForm,
@@ -201,14 +202,14 @@ async fn act(
                     &form.current_password,
                     &form.new_password,
                     &form.new_password_confirm,
-                    locale,
+                    locale.locale,
                     audit,
                 )
                 .await
             {
                 Ok(()) => Ok(View::notice(state, locale, "profile_password_changed")),
                 Err(IdentityError::PasswordRejected(violations)) => {
-                    let language = Language::from_tag(locale);
+                    let language = Language::from_tag(locale.locale);
                     Ok(View {
                         error: Some(state.pages.message(locale, "password_change_rejected")),
                         problems: violations
@@ -262,7 +263,13 @@ async fn act(
                 return Ok(View::default());
             };
             match identity
-                .confirm_contact_change(session.account_id, &pending, &form.code, locale, audit)
+                .confirm_contact_change(
+                    session.account_id,
+                    &pending,
+                    &form.code,
+                    locale.locale,
+                    audit,
+                )
                 .await
             {
                 Ok(()) => {
@@ -294,7 +301,7 @@ async fn act(
 
 async fn start_change(
     state: &AppState,
-    locale: &'static str,
+    locale: &Look,
     session: &ProviderSession,
     record: &mut Record,
     kind: ContactKind,
@@ -303,7 +310,7 @@ async fn start_change(
 ) -> Result<View, IdentityError> {
     let pending = state
         .identity
-        .begin_contact_change(session.account_id, kind, destination, locale, audit)
+        .begin_contact_change(session.account_id, kind, destination, locale.locale, audit)
         .await?;
     record.pending = Some(pending);
     Ok(View::default())
@@ -327,7 +334,7 @@ fn message_of(error: &IdentityError) -> Option<&'static str> {
 
 async fn render(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     session: &ProviderSession,
     record: &Record,

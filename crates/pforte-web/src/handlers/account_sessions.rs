@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 use crate::csrf;
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 
@@ -53,7 +54,7 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn sign_in_first(state: &AppState, locale: &str) -> Response {
+fn sign_in_first(state: &AppState, locale: &Look) -> Response {
     let mut context = tera::Context::new();
     context.insert("signed_in", &false);
     respond::page(
@@ -67,7 +68,7 @@ fn sign_in_first(state: &AppState, locale: &str) -> Response {
 }
 
 pub async fn sessions_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     match super::live_session(&state, &headers).await {
         Ok(Some(session)) => render(&state, locale, &request_id, &session, None, None).await,
@@ -82,7 +83,7 @@ pub async fn sessions_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: SessionsForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let session = match super::live_session(&state, &headers).await {
@@ -142,7 +143,7 @@ async fn end_one(
 
 async fn render(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     session: &ProviderSession,
     notice: Option<&str>,
@@ -163,7 +164,7 @@ async fn render(
 
 async fn page_context(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     session: &ProviderSession,
     notice: Option<&str>,
     error: Option<&str>,

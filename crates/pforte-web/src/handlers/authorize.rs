@@ -16,6 +16,7 @@ use pforte_oauth::{AuthorizeOutcome, InteractionRequired, Params};
 
 use crate::cookies::{self, CookieKind};
 use crate::interaction::{self, Interaction};
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 use crate::{csrf, form};
@@ -29,7 +30,7 @@ pub async fn authorize_get(
         Ok(params) => authorize(&state, &headers, &params).await,
         Err(error) => respond::oauth_error_page(
             &state,
-            respond::locale(&headers, &[]),
+            &respond::look(&state, &headers, &[], None),
             &error,
             &respond::request_id(&headers),
         ),
@@ -45,7 +46,7 @@ pub async fn authorize_post(
         Ok(params) => authorize(&state, &headers, &params).await,
         Err(error) => respond::oauth_error_page(
             &state,
-            respond::locale(&headers, &[]),
+            &respond::look(&state, &headers, &[], None),
             &error,
             &respond::request_id(&headers),
         ),
@@ -55,7 +56,7 @@ pub async fn authorize_post(
 async fn authorize(state: &AppState, headers: &HeaderMap, params: &Params) -> Response {
     let request_id = respond::request_id(headers);
     let ui_locales = params.list("ui_locales").unwrap_or_default();
-    let locale = respond::locale(headers, &ui_locales);
+    let locale = &respond::look(&state, headers, &ui_locales, None);
     let session = match super::live_session(state, headers).await {
         Ok(session) => session,
         Err(error) => return respond::internal_error_page(state, locale, &error, &request_id),
@@ -78,7 +79,7 @@ async fn authorize(state: &AppState, headers: &HeaderMap, params: &Params) -> Re
 /// the client there, so that logout can reach it later (R-SE-2).
 pub(crate) async fn answer(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     outcome: AuthorizeOutcome,
     sid: Option<&str>,
     client_id: &str,
@@ -117,7 +118,16 @@ async fn begin_interaction(
     request_id: &str,
 ) -> Response {
     let InteractionRequired { target, pending } = required;
-    let locale = respond::locale(headers, &target.ui_locales);
+    // The client's brand travels with the interaction (R-OP-2); a client
+    // that cannot be read now gets the default look rather than no page.
+    let brand = match state.oauth.client(&pending.client_id).await {
+        Ok(client) => client.and_then(|client| client.brand),
+        Err(error) => {
+            tracing::warn!(request_id, ?error, "client brand unavailable");
+            None
+        }
+    };
+    let locale = &respond::look(state, headers, &target.ui_locales, brand.as_deref());
     let secure = state.settings.secure_cookies;
     let existing_binding = cookies::read(headers, CookieKind::Flow, secure);
     let browser_binding = existing_binding.clone().unwrap_or_else(csrf::new_token);
@@ -147,6 +157,7 @@ async fn begin_interaction(
         login,
         password_change: None,
         txn: None,
+        brand,
     };
     if let Err(error) = interaction::save(
         state.ephemeral.as_ref(),

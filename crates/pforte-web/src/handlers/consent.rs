@@ -46,11 +46,11 @@ pub async fn consent_page(
         Ok(Some(record)) if logged_in_here(&state, &headers, &record) => record,
         Ok(_) => return expired(&state, &headers),
         Err(error) => {
-            let locale = respond::locale(&headers, &[]);
+            let locale = &respond::look(&state, &headers, &[], None);
             return respond::internal_error_page(&state, locale, &error, &request_id);
         }
     };
-    let locale = locale_of(&headers, &record);
+    let locale = &locale_of(&state, &headers, &record);
     let target = &record.target;
     let mut context = tera::Context::new();
     context.insert("interaction", &query.interaction);
@@ -83,11 +83,11 @@ pub async fn consent_submit(
         Ok(Some(record)) => record,
         Ok(None) => return expired(&state, &headers),
         Err(error) => {
-            let locale = respond::locale(&headers, &[]);
+            let locale = &respond::look(&state, &headers, &[], None);
             return respond::internal_error_page(&state, locale, &error, &request_id);
         }
     };
-    let locale = locale_of(&headers, &record);
+    let locale = &locale_of(&state, &headers, &record);
     if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
         return forged(&state, &headers, locale);
     }

@@ -132,7 +132,7 @@ async fn page(state: &AppState, step: &Step, view: View<'_>) -> Response {
                 context.insert("manual_key", &view.manual_key);
             }
             Err(error) => {
-                return respond::internal_error_page(state, step.locale, &error, &step.request_id);
+                return respond::internal_error_page(state, &step.locale, &error, &step.request_id);
             }
         }
     }
@@ -140,7 +140,7 @@ async fn page(state: &AppState, step: &Step, view: View<'_>) -> Response {
         state,
         StatusCode::OK,
         "enrol.html",
-        step.locale,
+        &step.locale,
         &context,
         Some(security::csp_with_form_target(Some(
             &step.record.pending.redirect_uri,
@@ -261,7 +261,7 @@ pub async fn enrol_submit(
         "resend" => match txn.enrolling {
             Some(factor) => state
                 .identity
-                .resend_enrolment_code(account, factor, step.locale, &context)
+                .resend_enrolment_code(account, factor, step.locale.locale, &context)
                 .await
                 .map(|_| false),
             None => Ok(false),
@@ -314,7 +314,7 @@ pub async fn enrol_submit(
                 other => {
                     return respond::internal_error_page(
                         &state,
-                        step.locale,
+                        &step.locale,
                         &other,
                         &step.request_id,
                     );
@@ -328,7 +328,7 @@ pub async fn enrol_submit(
                 &step,
                 View {
                     methods: &methods,
-                    error: Some(state.pages.message(step.locale, key)),
+                    error: Some(state.pages.message(&step.locale, key)),
                 },
             )
             .await
@@ -359,7 +359,7 @@ async fn start(
                     method,
                     destination,
                     Some(membership),
-                    step.locale,
+                    step.locale.locale,
                     context,
                 )
                 .await?;
@@ -432,7 +432,7 @@ pub(crate) fn recovery_codes_page(state: &AppState, step: &Step, codes: &[String
         state,
         StatusCode::OK,
         "recovery_codes.html",
-        step.locale,
+        &step.locale,
         &context,
         Some(security::csp_with_form_target(Some(
             &step.record.pending.redirect_uri,

@@ -81,7 +81,7 @@ fn page(state: &AppState, step: &Step, view: &View<'_>) -> Response {
         state,
         StatusCode::OK,
         "factor.html",
-        step.locale,
+        &step.locale,
         &context,
         Some(security::csp_with_form_target(Some(
             &step.record.pending.redirect_uri,
@@ -134,7 +134,7 @@ pub async fn factor_get(
     let sent = if sends_code(method) {
         match state
             .identity
-            .send_login_code(&step.txn, method, step.locale, &context)
+            .send_login_code(&step.txn, method, step.locale.locale, &context)
             .await
         {
             Ok(sent) => Some(sent),
@@ -147,11 +147,16 @@ pub async fn factor_get(
                 .flatten(),
             Err(IdentityError::Delivery(detail)) => {
                 tracing::warn!(request_id = step.request_id, detail, "code not delivered");
-                error = Some(state.pages.message(step.locale, "factor_delivery_failed"));
+                error = Some(state.pages.message(&step.locale, "factor_delivery_failed"));
                 None
             }
             Err(other) => {
-                return respond::internal_error_page(&state, step.locale, &other, &step.request_id);
+                return respond::internal_error_page(
+                    &state,
+                    &step.locale,
+                    &other,
+                    &step.request_id,
+                );
             }
         }
     } else {
@@ -226,22 +231,22 @@ pub async fn factor_submit(
         "resend" if sends_code(method) => {
             let (sent, error) = match state
                 .identity
-                .send_login_code(&txn, method, step.locale, &context)
+                .send_login_code(&txn, method, step.locale.locale, &context)
                 .await
             {
                 Ok(sent) => (Some(sent), None),
                 Err(IdentityError::ResendTooSoon { .. }) => (
                     None,
-                    Some(state.pages.message(step.locale, "factor_resend_too_soon")),
+                    Some(state.pages.message(&step.locale, "factor_resend_too_soon")),
                 ),
                 Err(IdentityError::Delivery(_)) => (
                     None,
-                    Some(state.pages.message(step.locale, "factor_delivery_failed")),
+                    Some(state.pages.message(&step.locale, "factor_delivery_failed")),
                 ),
                 Err(other) => {
                     return respond::internal_error_page(
                         &state,
-                        step.locale,
+                        &step.locale,
                         &other,
                         &step.request_id,
                     );
@@ -290,7 +295,7 @@ pub async fn factor_submit(
         Err(IdentityError::WrongCode) => "factor_wrong_code",
         Err(IdentityError::CodeExpired) => "factor_code_expired",
         Err(error) => {
-            return respond::internal_error_page(&state, step.locale, &error, &step.request_id);
+            return respond::internal_error_page(&state, &step.locale, &error, &step.request_id);
         }
     };
     if let Err(response) = flow::save_txn(&state, &step, &txn).await {
@@ -314,7 +319,7 @@ pub async fn factor_submit(
             method,
             methods: &methods,
             sent: sent.as_ref(),
-            error: Some(state.pages.message(step.locale, message_key)),
+            error: Some(state.pages.message(&step.locale, message_key)),
         },
     )
 }

@@ -18,6 +18,7 @@ use super::authorize::answer;
 use super::login::expired;
 use crate::cookies::{self, CookieKind};
 use crate::interaction::{self, Interaction};
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 
@@ -70,7 +71,7 @@ async fn save_and_go(
     id: &str,
     record: &Interaction,
     path: &str,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
 ) -> Response {
     match interaction::save(
@@ -94,7 +95,7 @@ pub(crate) async fn advance(
     id: &str,
     mut record: Interaction,
     txn: LoginTxn,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     context: &RequestContext,
 ) -> Response {
@@ -175,7 +176,7 @@ async fn confirm_email_first(
     id: &str,
     record: &Interaction,
     txn: &LoginTxn,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     context: &RequestContext,
 ) -> Response {
@@ -191,7 +192,13 @@ async fn confirm_email_first(
     };
     let email = account.email.clone().unwrap_or_default();
     if let Err(error) = registrar
-        .send_email_code(account_id, &account.username, &email, locale, context)
+        .send_email_code(
+            account_id,
+            &account.username,
+            &email,
+            locale.locale,
+            context,
+        )
         .await
     {
         return respond::internal_error_page(state, locale, &error, request_id);
@@ -210,7 +217,7 @@ pub(crate) async fn abort(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     error: &OAuthError,
 ) -> Response {
@@ -235,7 +242,7 @@ async fn finish(
     record: Interaction,
     txn: &LoginTxn,
     reached: &Reached,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
     context: &RequestContext,
 ) -> Response {
@@ -320,7 +327,7 @@ pub(crate) struct Step {
     pub id: String,
     pub record: Interaction,
     pub txn: LoginTxn,
-    pub locale: &'static str,
+    pub locale: Look,
     pub request_id: String,
     pub context: RequestContext,
 }
@@ -330,7 +337,7 @@ impl Step {
     /// already the error page.
     pub(crate) async fn next_prompt(&self, state: &AppState) -> Result<Next, Response> {
         let error_page = |error: pforte_identity::IdentityError| {
-            respond::internal_error_page(state, self.locale, &error, &self.request_id)
+            respond::internal_error_page(state, &self.locale, &error, &self.request_id)
         };
         let plan = state
             .identity
@@ -345,7 +352,7 @@ impl Step {
 
     /// The user abandoned the login on this step (`access_denied`).
     pub(crate) async fn cancel(&self, state: &AppState, headers: &HeaderMap) -> Response {
-        super::login::cancel_interaction(state, headers, &self.id, self.locale, &self.request_id)
+        super::login::cancel_interaction(state, headers, &self.id, &self.locale, &self.request_id)
             .await
     }
 
@@ -362,7 +369,7 @@ impl Step {
             &self.id,
             self.record.clone(),
             txn,
-            self.locale,
+            &self.locale,
             &self.request_id,
             &self.context,
         )
@@ -385,7 +392,7 @@ pub(crate) async fn load_step(
         Ok(Some(record)) => record,
         Ok(None) => return Err(expired(state, headers)),
         Err(error) => {
-            let locale = respond::locale(headers, &[]);
+            let locale = &respond::look(&state, headers, &[], None);
             return Err(respond::internal_error_page(
                 state,
                 locale,
@@ -394,7 +401,7 @@ pub(crate) async fn load_step(
             ));
         }
     };
-    let locale = super::login::locale_of(headers, &record);
+    let locale = &super::login::locale_of(&state, headers, &record);
     if let Some(token) = csrf_token
         && !super::login::form_is_genuine(state, headers, &record, token)
     {
@@ -409,7 +416,7 @@ pub(crate) async fn load_step(
         id: id.to_owned(),
         record,
         txn,
-        locale,
+        locale: locale.clone(),
         request_id,
         context,
     })
@@ -432,7 +439,7 @@ pub(crate) async fn save_txn(
         state.settings.interaction_ttl,
     )
     .await
-    .map_err(|error| respond::internal_error_page(state, step.locale, &error, &step.request_id))
+    .map_err(|error| respond::internal_error_page(state, &step.locale, &error, &step.request_id))
 }
 
 /// Too many wrong codes: the login starts again with the password, whose
@@ -447,7 +454,7 @@ pub(crate) async fn restart(state: &AppState, step: &Step) -> Response {
         &step.id,
         &record,
         "/login",
-        step.locale,
+        &step.locale,
         &step.request_id,
     )
     .await

@@ -55,7 +55,7 @@ pub async fn no_icon() -> Response {
 }
 
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     respond::page(
         &state,
         StatusCode::OK,

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 
 use super::flow;
 use crate::cookies::{self, CookieKind};
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 
@@ -45,7 +46,7 @@ fn peer_of(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<SocketAdd
 }
 
 /// The page for a failed attempt: the error's message and public code.
-fn error_page(state: &AppState, locale: &str, error: &IdentError, request_id: &str) -> Response {
+fn error_page(state: &AppState, locale: &Look, error: &IdentError, request_id: &str) -> Response {
     let status = match error {
         IdentError::NotAwaitingActivation | IdentError::UnknownAttempt => StatusCode::BAD_REQUEST,
         IdentError::Service(pforte_identity::ident::IdentServiceError::Unavailable(_)) => {
@@ -82,14 +83,14 @@ pub async fn start(
         };
     let binding = cookies::read(&headers, CookieKind::Flow, state.settings.secure_cookies);
     if !crate::csrf::tokens_match(&step.record.browser_binding, binding.as_deref()) {
-        return super::login::forged(&state, &headers, step.locale);
+        return super::login::forged(&state, &headers, &step.locale);
     }
     let Some(account) = step.txn.account_id else {
         return super::login::expired(&state, &headers);
     };
     match ident.begin(account, Some(step.id.clone())).await {
         Ok(url) => respond::see_other(&url),
-        Err(error) => error_page(&state, step.locale, &error, &step.request_id),
+        Err(error) => error_page(&state, &step.locale, &error, &step.request_id),
     }
 }
 
@@ -100,7 +101,7 @@ pub async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let request_id = respond::request_id(&headers);
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let Some(ident) = state.ident.clone() else {
         return super::login::expired(&state, &headers);
     };
@@ -147,7 +148,7 @@ pub async fn callback(
 /// in now), mismatch or cancelled (the letter still works; try again).
 fn result_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     result: &str,
     interaction: Option<&str>,
 ) -> Response {

@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use super::flow;
 use crate::cookies::{self, CookieKind};
 use crate::interaction::{self, Interaction};
+use crate::pages::Look;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -59,14 +60,20 @@ struct LoginForm {
     action: String,
 }
 
-/// The language of the pages of this interaction.
-pub(crate) fn locale_of(headers: &HeaderMap, interaction: &Interaction) -> &'static str {
-    respond::locale(headers, &interaction.target.ui_locales)
+/// The look of the pages of this interaction: its client's brand and the
+/// language from its `ui_locales` (R-OP-2).
+pub(crate) fn locale_of(state: &AppState, headers: &HeaderMap, interaction: &Interaction) -> Look {
+    respond::look(
+        state,
+        headers,
+        &interaction.target.ui_locales,
+        interaction.brand.as_deref(),
+    )
 }
 
 /// The page for an interaction that is unknown, finished or expired.
 pub(crate) fn expired(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = respond::locale(headers, &[]);
+    let locale = &respond::look(&state, headers, &[], None);
     let description = state.pages.message(locale, "error_interaction_expired");
     respond::error_page(
         state,
@@ -79,7 +86,7 @@ pub(crate) fn expired(state: &AppState, headers: &HeaderMap) -> Response {
 }
 
 /// The page for a form whose CSRF token or browser binding does not match.
-pub(crate) fn forged(state: &AppState, headers: &HeaderMap, locale: &str) -> Response {
+pub(crate) fn forged(state: &AppState, headers: &HeaderMap, locale: &Look) -> Response {
     tracing::warn!(
         request_id = respond::request_id(headers),
         "form refused: CSRF token or browser binding mismatch"
@@ -110,7 +117,7 @@ pub(crate) fn form_is_genuine(
 
 fn login_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     id: &str,
     interaction: &Interaction,
     username: &str,
@@ -152,11 +159,11 @@ pub async fn login_page_get(
         Ok(Some(record)) => record,
         Ok(None) => return expired(&state, &headers),
         Err(error) => {
-            let locale = respond::locale(&headers, &[]);
+            let locale = &respond::look(&state, &headers, &[], None);
             return respond::internal_error_page(&state, locale, &error, &request_id);
         }
     };
-    let locale = locale_of(&headers, &record);
+    let locale = &locale_of(&state, &headers, &record);
     if record.txn.is_none() {
         // First visit: a live session may already cover part of the level
         // (step-up, R-AC-3); the flow then asks only what is missing.
@@ -232,11 +239,11 @@ pub async fn login_submit(
         Ok(Some(record)) => record,
         Ok(None) => return expired(&state, &headers),
         Err(error) => {
-            let locale = respond::locale(&headers, &[]);
+            let locale = &respond::look(&state, &headers, &[], None);
             return respond::internal_error_page(&state, locale, &error, &request_id);
         }
     };
-    let locale = locale_of(&headers, &record);
+    let locale = &locale_of(&state, &headers, &record);
     if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
         return forged(&state, &headers, locale);
     }
@@ -275,7 +282,7 @@ pub async fn login_submit(
             );
         }
         Err(IdentityError::InvalidIdentifier(error)) => {
-            let message = error.render(Language::from_tag(locale));
+            let message = error.render(Language::from_tag(locale.locale));
             return login_page(
                 &state,
                 locale,
@@ -328,7 +335,7 @@ pub async fn login_submit(
 /// one account: no session, and the page asks for the named account.
 fn wrong_account(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     id: &str,
     record: &Interaction,
     request_id: &str,
@@ -347,7 +354,7 @@ pub(crate) async fn cancel_interaction(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-    locale: &str,
+    locale: &Look,
     request_id: &str,
 ) -> Response {
     match interaction::take(state.ephemeral.as_ref(), id).await {

@@ -16,6 +16,7 @@ use pforte_oauth::{LogoutOutcome, Params};
 use serde::{Deserialize, Serialize};
 
 use crate::cookies::{self, CookieKind};
+use crate::pages::Look;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -46,7 +47,7 @@ pub async fn logout_get(
         Ok(params) => logout_request(&state, &headers, &params).await,
         Err(error) => respond::oauth_error_page(
             &state,
-            respond::locale(&headers, &[]),
+            &respond::look(&state, &headers, &[], None),
             &error,
             &respond::request_id(&headers),
         ),
@@ -63,7 +64,7 @@ pub async fn logout_post(
         Err(error) => {
             return respond::oauth_error_page(
                 &state,
-                respond::locale(&headers, &[]),
+                &respond::look(&state, &headers, &[], None),
                 &error,
                 &respond::request_id(&headers),
             );
@@ -79,7 +80,12 @@ pub async fn logout_post(
 /// A logout request from a relying party (or a user typing the URL).
 async fn logout_request(state: &AppState, headers: &HeaderMap, params: &Params) -> Response {
     let request_id = respond::request_id(headers);
-    let locale = respond::locale(headers, &params.list("ui_locales").unwrap_or_default());
+    let locale = &respond::look(
+        &state,
+        headers,
+        &params.list("ui_locales").unwrap_or_default(),
+        None,
+    );
     let session = match super::live_session(state, headers).await {
         Ok(session) => session,
         Err(error) => return respond::internal_error_page(state, locale, &error, &request_id),
@@ -137,7 +143,7 @@ async fn logout_request(state: &AppState, headers: &HeaderMap, params: &Params) 
 /// The user confirmed on our page.
 async fn confirmed(state: &AppState, headers: &HeaderMap, params: &Params) -> Response {
     let request_id = respond::request_id(headers);
-    let locale = respond::locale(headers, &[]);
+    let locale = &respond::look(&state, headers, &[], None);
     let id = params
         .get(CONFIRMATION_FIELD)
         .ok()
@@ -182,7 +188,7 @@ async fn confirmed(state: &AppState, headers: &HeaderMap, params: &Params) -> Re
 /// queues the logout tokens.
 async fn finish(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     sid: Option<&str>,
     redirect_to: Option<&str>,
     request_id: &str,

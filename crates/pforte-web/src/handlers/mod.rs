@@ -25,6 +25,7 @@ pub mod register;
 pub mod revoke;
 pub mod session;
 pub mod terms;
+pub mod theme;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;

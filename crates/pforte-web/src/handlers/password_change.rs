@@ -18,6 +18,7 @@ use super::login::{
     InteractionQuery, expired, forged, form_is_genuine, locale_of, request_context,
 };
 use crate::interaction::{self, Interaction};
+use crate::pages::Look;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -35,7 +36,7 @@ struct PasswordChangeForm {
 
 fn change_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     id: &str,
     interaction: &Interaction,
     problems: &[String],
@@ -66,13 +67,13 @@ pub async fn password_change_get(
     let request_id = respond::request_id(&headers);
     match interaction::load(state.ephemeral.as_ref(), &query.interaction).await {
         Ok(Some(record)) if record.password_change.is_some() => {
-            let locale = locale_of(&headers, &record);
+            let locale = &locale_of(&state, &headers, &record);
             change_page(&state, locale, &query.interaction, &record, &[], false)
         }
         Ok(_) => expired(&state, &headers),
         Err(error) => respond::internal_error_page(
             &state,
-            respond::locale(&headers, &[]),
+            &respond::look(&state, &headers, &[], None),
             &error,
             &request_id,
         ),
@@ -91,14 +92,14 @@ pub async fn password_change_submit(
         Ok(Some(record)) => record,
         Ok(None) => return expired(&state, &headers),
         Err(error) => {
-            let locale = respond::locale(&headers, &[]);
+            let locale = &respond::look(&state, &headers, &[], None);
             return respond::internal_error_page(&state, locale, &error, &request_id);
         }
     };
     let Some(account_id) = record.password_change else {
         return expired(&state, &headers);
     };
-    let locale = locale_of(&headers, &record);
+    let locale = &locale_of(&state, &headers, &record);
     if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
         return forged(&state, &headers, locale);
     }
@@ -140,7 +141,7 @@ pub async fn password_change_submit(
             .await
         }
         Err(IdentityError::PasswordRejected(violations)) => {
-            let language = Language::from_tag(locale);
+            let language = Language::from_tag(locale.locale);
             let problems: Vec<String> = violations
                 .iter()
                 .map(|violation| violation.render(language))

@@ -26,6 +26,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::csrf;
+use crate::pages::Look;
 use crate::respond;
 use crate::state::AppState;
 
@@ -154,7 +155,7 @@ struct View<'a> {
     problems: Vec<String>,
 }
 
-fn render(state: &AppState, locale: &str, view: View<'_>) -> Response {
+fn render(state: &AppState, locale: &Look, view: View<'_>) -> Response {
     let mut context = tera::Context::new();
     context.insert("path", PASSWORD_PATH);
     context.insert("username_path", USERNAME_PATH);
@@ -220,12 +221,12 @@ pub async fn password_forgot_get(
     headers: HeaderMap,
     Query(query): Query<ForgotQuery>,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     match fresh(&state, &query.interaction).await {
         Ok((flow, record)) => render(
             &state,
-            respond::locale(&headers, &record.ui_locales),
+            &respond::look(&state, &headers, &record.ui_locales, None),
             View {
                 step: Step::Request,
                 flow: &flow,
@@ -244,7 +245,7 @@ pub async fn password_forgot_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: ForgotForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let record = match load(&state, &form.flow).await {
@@ -268,7 +269,7 @@ pub async fn password_forgot_submit(
         }
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),
     };
-    let locale = respond::locale(&headers, &record.ui_locales);
+    let locale = &respond::look(&state, &headers, &record.ui_locales, None);
     if !csrf::tokens_match(&record.csrf_token, form.csrf_token.as_deref()) {
         return super::login::forged(&state, &headers, locale);
     }
@@ -345,7 +346,7 @@ type Outcome = Result<(Step, Record, Option<String>, Vec<String>), IdentityError
 /// Step 1 (and "send a new code"): the same code page whatever happened.
 async fn request(
     state: &AppState,
-    locale: &'static str,
+    locale: &Look,
     mut record: Record,
     input: &str,
     channel: &str,
@@ -363,7 +364,7 @@ async fn request(
     let requested = match (channel, state.registrar.as_ref()) {
         (ResetChannel::Letter, Some(registrar)) => {
             registrar
-                .request_reset_letter(&record.input, locale, audit)
+                .request_reset_letter(&record.input, locale.locale, audit)
                 .await
         }
         (ResetChannel::LetterCode, Some(registrar)) => {
@@ -378,7 +379,7 @@ async fn request(
         (ResetChannel::Email | ResetChannel::Sms, _) => {
             state
                 .identity
-                .request_password_reset(&record.input, channel, locale, audit)
+                .request_password_reset(&record.input, channel, locale.locale, audit)
                 .await
         }
     };
@@ -398,7 +399,7 @@ async fn request(
 /// Step 2: the code.
 async fn code(
     state: &AppState,
-    locale: &'static str,
+    locale: &Look,
     mut record: Record,
     code: &str,
     audit: &RequestContext,
@@ -439,7 +440,7 @@ async fn code(
 /// Step 3: the new password.
 async fn new_password(
     state: &AppState,
-    locale: &'static str,
+    locale: &Look,
     record: Record,
     new_password: &str,
     confirmation: &str,
@@ -450,12 +451,12 @@ async fn new_password(
     };
     match state
         .identity
-        .complete_password_reset(&ticket, new_password, confirmation, locale, audit)
+        .complete_password_reset(&ticket, new_password, confirmation, locale.locale, audit)
         .await
     {
         Ok(_) => Ok((Step::Done, record, None, Vec::new())),
         Err(IdentityError::PasswordRejected(violations)) => {
-            let language = Language::from_tag(locale);
+            let language = Language::from_tag(locale.locale);
             let problems = violations
                 .iter()
                 .map(|violation| violation.render(language))
@@ -490,7 +491,7 @@ async fn new_password(
 /// The forgot-username page; `sent` after the form was posted.
 fn username_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     token: &str,
     sent: bool,
     error: Option<String>,
@@ -530,7 +531,7 @@ async fn username_token(state: &AppState) -> Result<String, String> {
 }
 
 pub async fn username_forgot_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     match username_token(&state).await {
         Ok(token) => username_page(&state, locale, &token, false, None),
@@ -544,7 +545,7 @@ pub async fn username_forgot_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: ForgotForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let known = if form.flow.is_empty() {
@@ -562,7 +563,10 @@ pub async fn username_forgot_submit(
     }
     let audit = audit_context(&headers, peer, &request_id);
     let email: String = form.email.trim().chars().take(254).collect();
-    let result = state.identity.remind_username(&email, locale, &audit).await;
+    let result = state
+        .identity
+        .remind_username(&email, locale.locale, &audit)
+        .await;
     let token = match username_token(&state).await {
         Ok(token) => token,
         Err(error) => return respond::internal_error_page(&state, locale, &error, &request_id),

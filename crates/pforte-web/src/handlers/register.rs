@@ -35,6 +35,7 @@ use super::flow;
 use super::login::{expired, forged, form_is_genuine, locale_of, request_context};
 use crate::cookies::{self, CookieKind};
 use crate::interaction::{self, Interaction};
+use crate::pages::Look;
 use crate::respond;
 use crate::security;
 use crate::state::AppState;
@@ -97,18 +98,18 @@ async fn load(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-) -> Result<(Arc<Registrar>, Interaction, &'static str), Response> {
+) -> Result<(Arc<Registrar>, Interaction, Look), Response> {
     let Some(registrar) = state.registrar.clone() else {
         return Err(not_offered(state, headers));
     };
     match interaction::load(state.ephemeral.as_ref(), id).await {
         Ok(Some(record)) => {
-            let locale = locale_of(headers, &record);
+            let locale = locale_of(state, headers, &record);
             Ok((registrar, record, locale))
         }
         Ok(None) => Err(expired(state, headers)),
         Err(error) => {
-            let locale = respond::locale(headers, &[]);
+            let locale = &respond::look(&state, headers, &[], None);
             Err(respond::internal_error_page(
                 state,
                 locale,
@@ -120,7 +121,7 @@ async fn load(
 }
 
 fn not_offered(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = respond::locale(headers, &[]);
+    let locale = &respond::look(&state, headers, &[], None);
     let description = state.pages.message(locale, "register_not_offered");
     respond::error_page(
         state,
@@ -135,7 +136,7 @@ fn not_offered(state: &AppState, headers: &HeaderMap) -> Response {
 #[allow(clippy::too_many_arguments)]
 fn form_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     id: &str,
     record: &Interaction,
     form: &RegisterForm,
@@ -209,7 +210,7 @@ pub async fn register_get(
     };
     form_page(
         &state,
-        locale,
+        &locale,
         &query.interaction,
         &record,
         &RegisterForm::default(),
@@ -230,7 +231,7 @@ pub async fn register_post(
         Err(response) => return response,
     };
     if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
-        return forged(&state, &headers, locale);
+        return forged(&state, &headers, &locale);
     }
     let request_id = respond::request_id(&headers);
     let context = request_context(
@@ -241,10 +242,10 @@ pub async fn register_post(
     );
     let password = std::mem::take(&mut form.password);
     let Ok(birth_date) = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d") else {
-        let problem = state.pages.message(locale, "register_error_birth_date");
+        let problem = state.pages.message(&locale, "register_error_birth_date");
         return form_page(
             &state,
-            locale,
+            &locale,
             &form.interaction,
             &record,
             &form,
@@ -266,7 +267,7 @@ pub async fn register_post(
         accepted_terms,
     };
     match registrar
-        .register(&application, Proofing::Letter, locale, &context)
+        .register(&application, Proofing::Letter, locale.locale, &context)
         .await
     {
         Ok(registered) => {
@@ -278,7 +279,7 @@ pub async fn register_post(
             )
             .await
             {
-                return respond::internal_error_page(&state, locale, &error, &request_id);
+                return respond::internal_error_page(&state, &locale, &error, &request_id);
             }
             respond::see_other(&format!(
                 "/register/confirm?interaction={}",
@@ -286,11 +287,11 @@ pub async fn register_post(
             ))
         }
         Err(RegistrationError::Identity(error)) => {
-            respond::internal_error_page(&state, locale, &error, &request_id)
+            respond::internal_error_page(&state, &locale, &error, &request_id)
         }
         Err(RegistrationError::Password(violations)) => {
-            let language = Language::from_tag(locale);
-            let mut problems = vec![state.pages.message(locale, "register_error_password")];
+            let language = Language::from_tag(locale.locale);
+            let mut problems = vec![state.pages.message(&locale, "register_error_password")];
             problems.extend(
                 violations
                     .iter()
@@ -298,7 +299,7 @@ pub async fn register_post(
             );
             form_page(
                 &state,
-                locale,
+                &locale,
                 &form.interaction,
                 &record,
                 &form,
@@ -314,10 +315,10 @@ pub async fn register_post(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let problem = state.pages.message(locale, error.message_key());
+            let problem = state.pages.message(&locale, error.message_key());
             form_page(
                 &state,
-                locale,
+                &locale,
                 &form.interaction,
                 &record,
                 &form,
@@ -341,7 +342,7 @@ struct CodeForm {
 
 fn confirm_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     id: &str,
     record: &Interaction,
     problem: Option<String>,
@@ -364,7 +365,7 @@ fn confirm_page(
 
 fn done_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     id: &str,
     valid_until: Option<NaiveDate>,
     message_key: &str,
@@ -380,7 +381,7 @@ fn done_page(
 
 fn done_page_with_link(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     login_link: &str,
     valid_until: Option<NaiveDate>,
     message_key: &str,
@@ -413,7 +414,7 @@ pub async fn confirm_get(
     }
     confirm_page(
         &state,
-        locale,
+        &locale,
         &query.interaction,
         &record,
         None,
@@ -433,7 +434,7 @@ pub async fn confirm_post(
         Err(response) => return response,
     };
     if !form_is_genuine(&state, &headers, &record, form.csrf_token.as_deref()) {
-        return forged(&state, &headers, locale);
+        return forged(&state, &headers, &locale);
     }
     let Some(account) = remembered(&state, &form.interaction).await else {
         return expired(&state, &headers);
@@ -446,34 +447,34 @@ pub async fn confirm_post(
         &request_id,
     );
     match registrar
-        .confirm_email(account, &form.code, locale, &context)
+        .confirm_email(account, &form.code, locale.locale, &context)
         .await
     {
         Ok(Confirmed::LetterSent { valid_until }) => done_page(
             &state,
-            locale,
+            &locale,
             &form.interaction,
             Some(valid_until),
             "register_letter_sent",
         ),
         Ok(Confirmed::Active) => {
-            done_page(&state, locale, &form.interaction, None, "register_active")
+            done_page(&state, &locale, &form.interaction, None, "register_active")
         }
         Err(RegistrationError::NoPostalAddress) => done_page(
             &state,
-            locale,
+            &locale,
             &form.interaction,
             None,
             "register_error_no_postal_address",
         ),
         Err(RegistrationError::Identity(error)) => {
-            respond::internal_error_page(&state, locale, &error, &request_id)
+            respond::internal_error_page(&state, &locale, &error, &request_id)
         }
         Err(error) => {
-            let problem = state.pages.message(locale, error.message_key());
+            let problem = state.pages.message(&locale, error.message_key());
             confirm_page(
                 &state,
-                locale,
+                &locale,
                 &form.interaction,
                 &record,
                 Some(problem),
@@ -508,7 +509,7 @@ fn activate_page(
         state,
         status,
         "activate.html",
-        step.locale,
+        &step.locale,
         &context,
         Some(security::csp_with_form_target(Some(
             &step.record.pending.redirect_uri,
@@ -570,21 +571,21 @@ pub async fn activate_post(
     };
     if form.action == "new_letter" {
         return match registrar
-            .request_new_letter(account, step.locale, &step.context)
+            .request_new_letter(account, step.locale.locale, &step.context)
             .await
         {
             Ok(valid_until) => {
                 let notice = state
                     .pages
-                    .message(step.locale, "activate_new_letter_sent")
+                    .message(&step.locale, "activate_new_letter_sent")
                     .replace("{valid_until}", &valid_until.to_string());
                 activate_page(&state, &step, None, Some(notice), StatusCode::OK)
             }
             Err(RegistrationError::Identity(error)) => {
-                respond::internal_error_page(&state, step.locale, &error, &step.request_id)
+                respond::internal_error_page(&state, &step.locale, &error, &step.request_id)
             }
             Err(error) => {
-                let problem = state.pages.message(step.locale, error.message_key());
+                let problem = state.pages.message(&step.locale, error.message_key());
                 activate_page(
                     &state,
                     &step,
@@ -598,10 +599,10 @@ pub async fn activate_post(
     match registrar.activate(account, &form.code, &step.context).await {
         Ok(()) => step.advance(&state, &headers, step.txn.clone()).await,
         Err(RegistrationError::Identity(error)) => {
-            respond::internal_error_page(&state, step.locale, &error, &step.request_id)
+            respond::internal_error_page(&state, &step.locale, &error, &step.request_id)
         }
         Err(error) => {
-            let problem = state.pages.message(step.locale, error.message_key());
+            let problem = state.pages.message(&step.locale, error.message_key());
             activate_page(
                 &state,
                 &step,
@@ -639,7 +640,7 @@ fn invitation_is_genuine(state: &AppState, headers: &HeaderMap, presented: Optio
 }
 
 fn invitation_invalid(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = respond::locale(headers, &[]);
+    let locale = &respond::look(&state, headers, &[], None);
     let description = state.pages.message(locale, "register_error_invitation");
     respond::error_page(
         state,
@@ -654,7 +655,7 @@ fn invitation_invalid(state: &AppState, headers: &HeaderMap) -> Response {
 #[allow(clippy::too_many_arguments)]
 fn invitation_page(
     state: &AppState,
-    locale: &str,
+    locale: &Look,
     token: &str,
     csrf: &str,
     member: &pforte_identity::registration::service::InvitedMember,
@@ -701,7 +702,7 @@ pub async fn invite_get(
     let Some(registrar) = state.registrar.clone() else {
         return not_offered(&state, &headers);
     };
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let member = match registrar.invited_member(&token).await {
         Ok(member) => member,
         Err(RegistrationError::Identity(error)) => {
@@ -743,7 +744,7 @@ pub async fn invite_post(
     let Some(registrar) = state.registrar.clone() else {
         return not_offered(&state, &headers);
     };
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let mut form: RegisterForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     if !invitation_is_genuine(&state, &headers, form.csrf_token.as_deref()) {
         return forged(&state, &headers, locale);
@@ -781,7 +782,7 @@ pub async fn invite_post(
         accepted_terms,
     };
     match registrar
-        .register_invited(&token, &application, locale, &context)
+        .register_invited(&token, &application, locale.locale, &context)
         .await
     {
         Ok(_) => {
@@ -805,7 +806,7 @@ pub async fn invite_post(
         Err(error) => {
             let mut problems = vec![state.pages.message(locale, error.message_key())];
             if let RegistrationError::Password(violations) = &error {
-                let language = Language::from_tag(locale);
+                let language = Language::from_tag(locale.locale);
                 problems.extend(
                     violations
                         .iter()
@@ -836,7 +837,7 @@ pub async fn invite_confirm_post(
     let Some(registrar) = state.registrar.clone() else {
         return not_offered(&state, &headers);
     };
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     if !invitation_is_genuine(&state, &headers, form.csrf_token.as_deref()) {
         return forged(&state, &headers, locale);
@@ -854,7 +855,7 @@ pub async fn invite_confirm_post(
         &request_id,
     );
     match registrar
-        .confirm_email(account, &form.code, locale, &context)
+        .confirm_email(account, &form.code, locale.locale, &context)
         .await
     {
         Ok(_) => done_page_with_link(&state, locale, "/", None, "register_active"),

@@ -114,7 +114,7 @@ pub async fn extend_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let locale = respond::locale(&headers, &[]);
+    let locale = &respond::look(&state, &headers, &[], None);
     let request_id = respond::request_id(&headers);
     let form: ExtendForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let back = safe_return(&form.return_to);

@@ -54,7 +54,7 @@ pub async fn terms_get(
         &state,
         StatusCode::OK,
         "terms.html",
-        step.locale,
+        &step.locale,
         &context,
         Some(security::csp_with_form_target(Some(
             &step.record.pending.redirect_uri,
@@ -96,7 +96,7 @@ pub async fn terms_submit(
         .accept_terms(account, &version, &context)
         .await
     {
-        return respond::internal_error_page(&state, step.locale, &error, &step.request_id);
+        return respond::internal_error_page(&state, &step.locale, &error, &step.request_id);
     }
     step.advance(&state, &headers, step.txn.clone()).await
 }

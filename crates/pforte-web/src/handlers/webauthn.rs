@@ -150,7 +150,7 @@ async fn show(
             (None, Some("webauthn_unavailable"))
         }
         Err(other) => {
-            return respond::internal_error_page(state, step.locale, &other, &step.request_id);
+            return respond::internal_error_page(state, &step.locale, &other, &step.request_id);
         }
     };
     if let Err(response) = flow::save_txn(state, step, &txn).await {
@@ -163,7 +163,7 @@ async fn show(
     context.insert("options_json", &options.as_ref().map(script_json));
     context.insert(
         "error_message",
-        &error.map(|key| state.pages.message(step.locale, key)),
+        &error.map(|key| state.pages.message(&step.locale, key)),
     );
     let others: Vec<&str> = methods
         .iter()
@@ -175,7 +175,7 @@ async fn show(
         state,
         StatusCode::OK,
         "webauthn.html",
-        step.locale,
+        &step.locale,
         &context,
         Some(security::webauthn_csp(Some(
             &step.record.pending.redirect_uri,
@@ -219,7 +219,7 @@ pub async fn webauthn_get(
 /// login, which then makes passwordless sign-in moot).
 async fn ensure_txn(state: &AppState, headers: &HeaderMap, id: &str) -> Result<(), Response> {
     let request_id = respond::request_id(headers);
-    let locale = respond::locale(headers, &[]);
+    let locale = &respond::look(&state, headers, &[], None);
     let record = match crate::interaction::load(state.ephemeral.as_ref(), id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(super::login::expired(state, headers)),
@@ -307,7 +307,7 @@ pub async fn webauthn_submit(
         Err(IdentityError::InvalidLabel) => "webauthn_invalid_label",
         Err(IdentityError::WrongAccount) => "webauthn_wrong_account",
         Err(error) => {
-            return respond::internal_error_page(&state, step.locale, &error, &step.request_id);
+            return respond::internal_error_page(&state, &step.locale, &error, &step.request_id);
         }
     };
     // The failed state is gone from the transaction; the page starts a new

@@ -15,3 +15,4 @@ mod registration;
 mod second_factor;
 mod sessions;
 mod support;
+mod themes;

@@ -70,6 +70,7 @@ pub async fn park_interaction(
         login: None,
         password_change: None,
         txn: None,
+        brand: None,
     };
     let id = pforte_crypto::random::random_token();
     interaction::save(
