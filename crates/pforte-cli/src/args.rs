@@ -59,6 +59,21 @@ pub enum Command {
     /// Agents' registration links bound to a member (R-RG-6).
     #[command(subcommand)]
     Invitations(InvitationsCommand),
+    /// Brands and page templates (R-OP-2).
+    #[command(subcommand)]
+    Themes(ThemesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemesCommand {
+    /// Render every template of every brand in every language with its
+    /// fixture; lists every template error and missing text and fails when
+    /// there is one.
+    Check {
+        /// The themes folder (default: themes_dir of the configuration).
+        #[arg(long, value_name = "DIR")]
+        themes_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

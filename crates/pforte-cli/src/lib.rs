@@ -16,7 +16,8 @@ pub mod rules;
 
 use args::{
     AuditCommand, Cli, ClientCommand, Command, ConfigCommand, InvitationsCommand, KeysCommand,
-    LettersCommand, MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
+    LettersCommand, MembersCommand, OutboxCommand, SessionCommand, ThemesCommand, UserCommand,
+    UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ pub fn main() -> ExitCode {
         pforte_server::malloc_tuning::apply_for_serve();
     }
     let config = cli.config.as_deref();
+    if let Command::Themes(ThemesCommand::Check { themes_dir }) = &cli.command {
+        return commands::themes::check(config, themes_dir.as_deref());
+    }
     if let Command::Config(ConfigCommand::Check { policy }) = &cli.command {
         return match policy {
             Some(policy) => commands::config_check::run_policy(policy),
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
             Command::Serve => commands::serve::run(config).await,
             Command::Migrate => commands::migrate::run(config).await,
             Command::Config(ConfigCommand::Check { .. }) => Ok(()),
+            Command::Themes(ThemesCommand::Check { .. }) => Ok(()),
             Command::Client(ClientCommand::Add(args)) => commands::client::add(config, args).await,
             Command::Client(ClientCommand::List) => commands::client::list(config).await,
             Command::Client(ClientCommand::Remove { id }) => {

@@ -978,3 +978,56 @@ fn r_rg_5_user_add_takes_a_birthdate_as_iso_date() {
     succeeded(&provider.run(&[&base[..], &["--birthdate", "1980-04-02"]].concat()));
     assert!(stdout(&provider.run(&["user", "list"])).contains("erika"));
 }
+
+/// A copy of the repository's base theme in a fresh folder.
+fn copy_of_base_theme() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let themes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../themes");
+    copy(&themes.join("base"), &dir.path().join("base"));
+    dir
+}
+
+#[test]
+fn r_op_2_themes_check_passes_on_the_repository_themes() {
+    let provider = Provider::new();
+    let output = provider.run(&["themes", "check"]);
+    let text = stdout(succeeded(&output));
+    assert!(text.starts_with("OK"), "{text}");
+}
+
+#[test]
+fn r_op_2_themes_check_names_a_missing_text_of_a_brand_template() {
+    let themes = copy_of_base_theme();
+    let brand = themes.path().join("broken");
+    std::fs::create_dir_all(brand.join("templates")).unwrap();
+    std::fs::write(brand.join("theme.toml"), "display_name = \"Broken\"\n").unwrap();
+    std::fs::write(
+        brand.join("templates/home.html"),
+        "{% extends \"layout.html\" %}{% block content %}{{ t.no_such_key }}{% endblock content %}",
+    )
+    .unwrap();
+    let provider = Provider::new();
+    let output = provider.run(&[
+        "themes",
+        "check",
+        "--themes-dir",
+        themes.path().to_str().unwrap(),
+    ]);
+    let message = failed(&output);
+    assert!(message.contains("broken/de/home.html"), "{message}");
+    assert!(message.contains("broken/en/home.html"), "{message}");
+    assert!(message.contains("no_such_key"), "{message}");
+    assert!(!message.contains("base/"), "{message}");
+}

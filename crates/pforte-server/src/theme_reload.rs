@@ -69,3 +69,126 @@ impl App {
         )))
     }
 }
+
+/// What a passed theme check covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckReport {
+    pub brands: usize,
+    pub languages: usize,
+}
+
+/// Loads the themes of `dir` and renders every template × brand × language
+/// with its fixture ([`pforte_web::pages::check`]); the failures, one line
+/// each, when anything does not load or render.
+pub fn check_themes(dir: &std::path::Path) -> Result<CheckReport, Vec<String>> {
+    let set = pforte_web::pages::ThemeSet::load(dir).map_err(|error| vec![error.to_string()])?;
+    let failures = pforte_web::pages::check(&set);
+    if failures.is_empty() {
+        Ok(CheckReport {
+            brands: set.brand_names().count(),
+            languages: pforte_web::i18n::SUPPORTED.len(),
+        })
+    } else {
+        Err(failures.iter().map(ToString::to_string).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use pforte_web::Look;
+    use std::path::Path;
+
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    fn themes_copy() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let themes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../themes");
+        copy(&themes, dir.path());
+        dir
+    }
+
+    fn replace(path: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{from} in {}", path.display());
+        std::fs::write(path, text.replace(from, to)).unwrap();
+    }
+
+    #[test]
+    fn r_op_2_a_changed_text_is_in_use_after_one_reload_without_restart() {
+        let dir = themes_copy();
+        let pages = Arc::new(Pages::load(dir.path()).unwrap());
+        let job = ThemeReload::new(pages.clone(), Duration::from_secs(5));
+        assert!(!job.run_once(), "nothing changed yet");
+        let look = Look {
+            brand: "nordlicht".to_owned(),
+            locale: "en",
+            page: String::new(),
+        };
+        assert_eq!(pages.message(&look, "home_title"), "Welcome to Nordlicht");
+        replace(
+            &dir.path().join("nordlicht/i18n/en.json"),
+            "Welcome to Nordlicht",
+            "Welcome aboard, Nordlicht customer",
+        );
+        assert!(job.run_once());
+        assert_eq!(
+            pages.message(&look, "home_title"),
+            "Welcome aboard, Nordlicht customer"
+        );
+        assert!(!job.run_once(), "unchanged again");
+    }
+
+    #[test]
+    fn r_op_2_a_broken_edit_keeps_the_previous_set_in_use() {
+        let dir = themes_copy();
+        let pages = Arc::new(Pages::load(dir.path()).unwrap());
+        let job = ThemeReload::new(pages.clone(), Duration::from_secs(5));
+        let before = pages
+            .render(
+                "home.html",
+                &Look::base("de"),
+                &pforte_web::pages::tera_context(),
+            )
+            .unwrap();
+        replace(
+            &dir.path().join("base/templates/home.html"),
+            "{% endblock content %}",
+            "{% endblock content",
+        );
+        assert!(!job.run_once(), "the broken set is not swapped in");
+        let after = pages
+            .render(
+                "home.html",
+                &Look::base("de"),
+                &pforte_web::pages::tera_context(),
+            )
+            .unwrap();
+        assert_eq!(before, after);
+        // An unknown key in a brand catalog is refused the same way.
+        replace(
+            &dir.path().join("base/templates/home.html"),
+            "{% endblock content",
+            "{% endblock content %}",
+        );
+        std::fs::write(
+            dir.path().join("rheintal/i18n/de.json"),
+            r#"{ "no_such_key": "x" }"#,
+        )
+        .unwrap();
+        assert!(!job.run_once());
+        assert!(pages.has_brand("rheintal"));
+    }
+}

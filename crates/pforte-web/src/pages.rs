@@ -691,6 +691,11 @@ impl Pages {
     }
 }
 
+/// An empty template context (for callers without a tera dependency).
+pub fn tera_context() -> tera::Context {
+    tera::Context::new()
+}
+
 /// Renders with a given set (also used by the theme check).
 pub fn render_with(
     set: &ThemeSet,

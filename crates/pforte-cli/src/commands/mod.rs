@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod serve;
 pub mod session;
+pub mod themes;
 pub mod user;
 pub mod user_letter;
 
