@@ -230,9 +230,33 @@ pub fn error_page(
     description: &str,
     request_id: &str,
 ) -> Response {
+    error_page_with_detail(
+        state,
+        look,
+        status,
+        public_code,
+        description,
+        None,
+        request_id,
+    )
+}
+
+/// The error page with a technical detail in English (a protocol error's
+/// description, meant for the client's developers) below the translated
+/// text.
+fn error_page_with_detail(
+    state: &AppState,
+    look: &Look,
+    status: StatusCode,
+    public_code: &str,
+    description: &str,
+    detail: Option<&str>,
+    request_id: &str,
+) -> Response {
     let mut context = tera::Context::new();
     context.insert("public_code", public_code);
     context.insert("description", description);
+    context.insert("detail", &detail);
     context.insert("request_id", request_id);
     page(state, status, "error.html", look, &context, None)
 }
@@ -250,17 +274,23 @@ pub fn oauth_error_page(
     } else {
         StatusCode::BAD_REQUEST
     };
-    let description = if error.code == ErrorCode::ServerError {
-        state.pages.message(look, "error_internal")
+    // The page text comes from the catalog; the core's description is
+    // English protocol detail for the client's developers (R-OP-2).
+    let (description, detail) = if error.code == ErrorCode::ServerError {
+        (state.pages.message(look, "error_internal"), None)
     } else {
-        error.description.clone()
+        (
+            state.pages.message(look, "error_protocol"),
+            Some(error.description.as_str()),
+        )
     };
-    error_page(
+    error_page_with_detail(
         state,
         look,
         status,
         error.public_code,
         &description,
+        detail,
         request_id,
     )
 }
