@@ -56,7 +56,7 @@ pub async fn authorize_post(
 async fn authorize(state: &AppState, headers: &HeaderMap, params: &Params) -> Response {
     let request_id = respond::request_id(headers);
     let ui_locales = params.list("ui_locales").unwrap_or_default();
-    let locale = &respond::look(&state, headers, &ui_locales, None);
+    let locale = &respond::look(state, headers, &ui_locales, None);
     let session = match super::live_session(state, headers).await {
         Ok(session) => session,
         Err(error) => return respond::internal_error_page(state, locale, &error, &request_id),

@@ -42,7 +42,7 @@ fn curl_command(issuer: &str, code: &str) -> String {
 }
 
 async fn show(state: &AppState, headers: &HeaderMap, pairs: &pforte_oauth::Params) -> Response {
-    let locale = &respond::look(&state, headers, &[], None);
+    let locale = &respond::look(state, headers, &[], None);
     let received: Vec<Shown> = SHOWN
         .iter()
         .filter_map(|name| {

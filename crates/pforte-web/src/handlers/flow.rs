@@ -392,7 +392,7 @@ pub(crate) async fn load_step(
         Ok(Some(record)) => record,
         Ok(None) => return Err(expired(state, headers)),
         Err(error) => {
-            let locale = &respond::look(&state, headers, &[], None);
+            let locale = &respond::look(state, headers, &[], None);
             return Err(respond::internal_error_page(
                 state,
                 locale,
@@ -401,7 +401,7 @@ pub(crate) async fn load_step(
             ));
         }
     };
-    let locale = &super::login::locale_of(&state, headers, &record);
+    let locale = &super::login::locale_of(state, headers, &record);
     if let Some(token) = csrf_token
         && !super::login::form_is_genuine(state, headers, &record, token)
     {

@@ -73,7 +73,7 @@ pub(crate) fn locale_of(state: &AppState, headers: &HeaderMap, interaction: &Int
 
 /// The page for an interaction that is unknown, finished or expired.
 pub(crate) fn expired(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = &respond::look(&state, headers, &[], None);
+    let locale = &respond::look(state, headers, &[], None);
     let description = state.pages.message(locale, "error_interaction_expired");
     respond::error_page(
         state,

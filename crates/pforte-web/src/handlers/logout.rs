@@ -81,7 +81,7 @@ pub async fn logout_post(
 async fn logout_request(state: &AppState, headers: &HeaderMap, params: &Params) -> Response {
     let request_id = respond::request_id(headers);
     let locale = &respond::look(
-        &state,
+        state,
         headers,
         &params.list("ui_locales").unwrap_or_default(),
         None,
@@ -143,7 +143,7 @@ async fn logout_request(state: &AppState, headers: &HeaderMap, params: &Params) 
 /// The user confirmed on our page.
 async fn confirmed(state: &AppState, headers: &HeaderMap, params: &Params) -> Response {
     let request_id = respond::request_id(headers);
-    let locale = &respond::look(&state, headers, &[], None);
+    let locale = &respond::look(state, headers, &[], None);
     let id = params
         .get(CONFIRMATION_FIELD)
         .ok()

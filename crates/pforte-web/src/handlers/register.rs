@@ -109,7 +109,7 @@ async fn load(
         }
         Ok(None) => Err(expired(state, headers)),
         Err(error) => {
-            let locale = &respond::look(&state, headers, &[], None);
+            let locale = &respond::look(state, headers, &[], None);
             Err(respond::internal_error_page(
                 state,
                 locale,
@@ -121,7 +121,7 @@ async fn load(
 }
 
 fn not_offered(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = &respond::look(&state, headers, &[], None);
+    let locale = &respond::look(state, headers, &[], None);
     let description = state.pages.message(locale, "register_not_offered");
     respond::error_page(
         state,
@@ -640,7 +640,7 @@ fn invitation_is_genuine(state: &AppState, headers: &HeaderMap, presented: Optio
 }
 
 fn invitation_invalid(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = &respond::look(&state, headers, &[], None);
+    let locale = &respond::look(state, headers, &[], None);
     let description = state.pages.message(locale, "register_error_invitation");
     respond::error_page(
         state,

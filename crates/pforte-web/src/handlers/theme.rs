@@ -97,19 +97,19 @@ pub async fn page_address(
     } else {
         format!("{path}?{rest}")
     };
-    if request.method() == axum::http::Method::GET {
-        if let Some(code) = switch_in(&query) {
-            let mut response = respond::see_other(&address);
-            if let Some(cookie) = cookies::set(
-                CookieKind::Language,
-                code,
-                state.settings.secure_cookies,
-                LANGUAGE_COOKIE_TTL,
-            ) {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            return response;
+    if request.method() == axum::http::Method::GET
+        && let Some(code) = switch_in(&query)
+    {
+        let mut response = respond::see_other(&address);
+        if let Some(cookie) = cookies::set(
+            CookieKind::Language,
+            code,
+            state.settings.secure_cookies,
+            LANGUAGE_COOKIE_TTL,
+        ) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
+        return response;
     }
     let headers = request.headers_mut();
     headers.remove(PAGE_HEADER);

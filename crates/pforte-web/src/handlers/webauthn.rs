@@ -219,7 +219,7 @@ pub async fn webauthn_get(
 /// login, which then makes passwordless sign-in moot).
 async fn ensure_txn(state: &AppState, headers: &HeaderMap, id: &str) -> Result<(), Response> {
     let request_id = respond::request_id(headers);
-    let locale = &respond::look(&state, headers, &[], None);
+    let locale = &respond::look(state, headers, &[], None);
     let record = match crate::interaction::load(state.ephemeral.as_ref(), id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(super::login::expired(state, headers)),
