@@ -23,6 +23,9 @@ use crate::support::PASSWORD;
 use crate::support::factors::{add_user, native_rp, next_time_step, prepare, totp_now};
 use crate::support::rp::{Request, Rp};
 use crate::support::server::{Server, report_skip};
+use chromiumoxide::cdp::browser_protocol::emulation::{
+    ClearDeviceMetricsOverrideParams, SetDeviceMetricsOverrideParams,
+};
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::page::Page;
 use serde::Deserialize;
@@ -101,6 +104,24 @@ pub(crate) async fn violations(page: &Page, axe: &str) -> Vec<Violation> {
     serde_json::from_str(&json).unwrap()
 }
 
+/// Reflow (WCAG 2.1 SC 1.4.10): at 320 CSS px, the width of 1280 px at 400 %
+/// zoom, the page must not scroll sideways. Returns the widest offenders when
+/// it does.
+pub(crate) async fn overflow_at_320px(page: &Page) -> Option<String> {
+    page.execute(SetDeviceMetricsOverrideParams::new(320, 640, 1.0, false))
+        .await
+        .unwrap();
+    let overflow: Option<String> = try_eval(
+        page,
+        "(() => { const root = document.documentElement;          if (root.scrollWidth <= root.clientWidth) { return ''; }          return root.scrollWidth + 'px wide; ' + Array.from(document.body.querySelectorAll('*'))            .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)            .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +              (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''))            .join(', '); })()",
+    )
+    .await;
+    page.execute(ClearDeviceMetricsOverrideParams::default())
+        .await
+        .unwrap();
+    overflow.filter(|text| !text.is_empty())
+}
+
 /// Collects the findings of every page, so one run reports all of them.
 #[derive(Default)]
 pub(crate) struct Audit {
@@ -119,6 +140,11 @@ impl Audit {
                     "{name}: <html lang> is {actual:?}, expected {lang:?}"
                 ));
             }
+        }
+        if let Some(overflow) = overflow_at_320px(page).await {
+            self.findings.push(format!(
+                "{name}: scrolls sideways at 320 CSS px (WCAG 1.4.10): {overflow}"
+            ));
         }
         for violation in violations(page, axe).await {
             self.findings.push(format!(
