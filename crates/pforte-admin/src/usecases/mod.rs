@@ -1,2 +1,4 @@
 //! The operator use cases. Each takes the [`crate::Operator`] and checks its
 //! permission first; the console and the API call the same functions.
+
+pub mod users;
