@@ -284,6 +284,8 @@ impl App {
             roles: Arc::new(self.store.clone()),
             audit: Arc::new(self.store.clone()),
             console: Arc::new(crate::admin::console_settings(self)),
+            letters: Arc::new(self.letter_queue()),
+            outbox: Arc::new(self.store.clone()),
         }
     }
 

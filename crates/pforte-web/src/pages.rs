@@ -71,6 +71,8 @@ const TEMPLATES: &[&str] = &[
     "admin/logged_out.html",
     "admin/users.html",
     "admin/user.html",
+    "admin/letters.html",
+    "admin/outbox.html",
 ];
 
 pub struct Pages {
