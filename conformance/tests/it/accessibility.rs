@@ -26,6 +26,7 @@ use crate::support::server::{Server, report_skip};
 use chromiumoxide::cdp::browser_protocol::emulation::{
     ClearDeviceMetricsOverrideParams, SetDeviceMetricsOverrideParams,
 };
+use chromiumoxide::cdp::browser_protocol::network::{Headers, SetExtraHttpHeadersParams};
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::page::Page;
 use serde::Deserialize;
@@ -421,6 +422,165 @@ async fn r_op_2_axe_finds_no_wcag_21_aa_violation_on_the_pages_of_real_flows() {
         audit_flows(&scene, lang, &mut audit).await;
     }
     let Scene { chromium, .. } = scene;
+    chromium.close().await;
+    audit.assert_clean();
+}
+
+/// The operator console (R-OP-1) in both languages: an operator with the
+/// support role logs in through the provider (password, then enrolment of an
+/// authenticator app, as the console asks for a second factor), and every
+/// console page is audited, with a search that finds nothing and one that
+/// finds the operator. The console's language follows `Accept-Language`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_op_2_axe_finds_no_wcag_21_aa_violation_on_the_admin_console() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(executable) = chromium() else {
+        return;
+    };
+    let Some(server) = prepare(None) else {
+        return;
+    };
+    server.append_config("\n[admin]\nrequired_acr = \"loa-substantial\"\nshow_outbox = true\n");
+    add_user(
+        &server,
+        "op-axe",
+        PASSWORD,
+        &["--email", "op-axe@example.test", "--email-verified"],
+    );
+    server.cli_ok(&[
+        "operator",
+        "grant",
+        "--username",
+        "op-axe",
+        "--role",
+        "support",
+    ]);
+    server.start();
+    let chromium = Chromium::launch(executable).await;
+    axe_is_live(&chromium, &axe).await;
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    goto(&page, &server.url("/admin")).await;
+    wait_for_element(&page, "#username").await;
+    log_in(&page, "op-axe", PASSWORD).await;
+    wait_for_element(&page, "form.method-choice").await;
+    click(&page, "#enrol-totp button[value=start]").await;
+    let manual_key = text_of(&page, "#enrol-manual-key").await;
+    type_into(&page, "#code", &totp_now(&server, &manual_key)).await;
+    click(&page, "button[value=confirm]").await;
+    wait_for_element(&page, "#recovery-codes").await;
+    click(&page, "form[action='/login/continue'] button").await;
+    wait_for_element(&page, "#operator-name").await;
+
+    let mut audit = Audit::default();
+    for lang in ["en", "de"] {
+        page.execute(SetExtraHttpHeadersParams::new(Headers::new(
+            serde_json::json!({ "Accept-Language": lang }),
+        )))
+        .await
+        .unwrap();
+        for (path, name) in [
+            ("/admin", "dashboard"),
+            ("/admin/users", "users"),
+            ("/admin/users?q=nobody-by-this-name", "users-none"),
+            ("/admin/users?q=op-axe", "users-found"),
+            ("/admin/users/op-axe", "user"),
+            ("/admin/letters", "letters"),
+            ("/admin/outbox", "outbox"),
+        ] {
+            goto(&page, &server.url(path)).await;
+            wait_for_element(&page, "h1").await;
+            audit
+                .check(&page, &axe, &format!("{lang}/admin/{name}"), Some(lang))
+                .await;
+        }
+    }
+    let _ = page.close().await;
+    chromium.close().await;
+    audit.assert_clean();
+}
+
+/// One page of the theme preview, as `/theme-preview.json` lists it.
+#[derive(Debug, Deserialize)]
+struct PreviewLink {
+    brand: String,
+    lang: String,
+    template: String,
+    href: String,
+}
+
+/// Templates the preview lists that are no page of their own: layouts, the
+/// fragment included by other pages, and the form_post page, which submits
+/// itself away at once (its `<noscript>` part is plain text and a button).
+fn is_whole_page(template: &str) -> bool {
+    !template.ends_with("layout.html")
+        && template != "ident_button.html"
+        && template != "form_post.html"
+}
+
+/// Every template of every brand in German and English, rendered by the
+/// theme preview from the fixtures, so that states no flow reaches easily
+/// (every error, every method, every brand) are audited too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_op_2_axe_finds_no_wcag_21_aa_violation_in_any_template_of_any_brand() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("config/pforte.example.toml");
+    if !std::fs::read_to_string(example)
+        .unwrap_or_default()
+        .contains("theme_preview")
+    {
+        report_skip("accessibility test: this build has no theme preview ([ui] theme_preview)");
+        return;
+    }
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(executable) = chromium() else {
+        return;
+    };
+    let server = Server::prepare();
+    server.append_config("\n[ui]\ntheme_preview = true\n");
+    server.start();
+    let links: Vec<PreviewLink> = crate::support::http::plain_client()
+        .get(server.url("/theme-preview.json"))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let links: Vec<PreviewLink> = links
+        .into_iter()
+        .filter(|link| is_whole_page(&link.template))
+        .collect();
+    assert!(!links.is_empty(), "the theme preview lists no page");
+    for lang in ["de", "en"] {
+        assert!(
+            links.iter().any(|link| link.lang == lang),
+            "no {lang} page in the preview"
+        );
+    }
+    let chromium = Chromium::launch(executable).await;
+    axe_is_live(&chromium, &axe).await;
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    let mut audit = Audit::default();
+    for link in &links {
+        goto(&page, &server.url(&link.href)).await;
+        audit
+            .check(
+                &page,
+                &axe,
+                &format!("{}/{}/{}", link.brand, link.lang, link.template),
+                Some(&link.lang),
+            )
+            .await;
+    }
+    let _ = page.close().await;
     chromium.close().await;
     audit.assert_clean();
 }
