@@ -13,6 +13,7 @@
 
 mod support;
 
+mod accessibility;
 mod acr_rp;
 mod authorize_errors;
 mod backchannel_logout;
@@ -27,6 +28,7 @@ mod demo;
 mod discovery;
 mod initial_password;
 mod introspection;
+mod keyboard;
 mod keys;
 mod lockout;
 mod lockout_race;
@@ -39,5 +41,6 @@ mod prompt;
 mod recovery_browser;
 mod registration_browser;
 mod scopes;
+mod screenshots;
 mod second_factor_browser;
 mod token_endpoint;

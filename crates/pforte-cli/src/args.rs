@@ -62,6 +62,9 @@ pub enum Command {
     /// Brands and page templates (R-OP-2).
     #[command(subcommand)]
     Themes(ThemesCommand),
+    /// Roles of the admin console's operators (R-OP-1).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +77,26 @@ pub enum ThemesCommand {
         #[arg(long, value_name = "DIR")]
         themes_dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Give an account a role: support, security_admin or auditor.
+    Grant {
+        #[arg(long, value_name = "USERNAME")]
+        username: String,
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// Take a role from an account; it takes effect at the next request.
+    Revoke {
+        #[arg(long, value_name = "USERNAME")]
+        username: String,
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// Print every grant: username, role, granted at, granted by.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

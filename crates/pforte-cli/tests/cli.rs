@@ -1031,3 +1031,5 @@ fn r_op_2_themes_check_names_a_missing_text_of_a_brand_template() {
     assert!(message.contains("no_such_key"), "{message}");
     assert!(!message.contains("base/"), "{message}");
 }
+#[path = "cli/operator.rs"]
+mod operator;

@@ -85,10 +85,24 @@ pub enum AuditKind {
     /// (`Refusal::audit_detail` or the form error's message key), never the
     /// member data entered, so that the trail is no member list.
     RegistrationRefused,
+    /// An operator role was granted to an account (R-OP-1); the detail names
+    /// the role and who granted it.
+    OperatorRoleGranted,
+    /// An operator role was taken from an account (R-OP-1).
+    OperatorRoleRevoked,
+    /// An operator logged in to the admin console (R-OP-1); the detail names
+    /// the roles and the level reached.
+    AdminLogin,
+    /// A console login was refused after the provider's login: no role, too
+    /// low a level or no second factor (R-OP-1); the detail is the reason.
+    AdminLoginRefused,
+    /// An operator logged out of the admin console, or the console session
+    /// ran out (R-OP-1).
+    AdminLogout,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 42] = [
+    pub const ALL: [AuditKind; 47] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -131,6 +145,11 @@ impl AuditKind {
         Self::IdentityProofingFailed,
         Self::MemberLookedUp,
         Self::RegistrationRefused,
+        Self::OperatorRoleGranted,
+        Self::OperatorRoleRevoked,
+        Self::AdminLogin,
+        Self::AdminLoginRefused,
+        Self::AdminLogout,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -177,6 +196,11 @@ impl AuditKind {
             Self::IdentityProofingFailed => "identity_proofing_failed",
             Self::MemberLookedUp => "member_looked_up",
             Self::RegistrationRefused => "registration_refused",
+            Self::OperatorRoleGranted => "operator_role_granted",
+            Self::OperatorRoleRevoked => "operator_role_revoked",
+            Self::AdminLogin => "admin_login",
+            Self::AdminLoginRefused => "admin_login_refused",
+            Self::AdminLogout => "admin_logout",
         }
     }
 
@@ -298,6 +322,10 @@ pub struct AuditQuery {
     pub username: Option<String>,
     /// Events at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Newest first instead of oldest first (the console's timeline, R-OP-1).
+    pub newest_first: bool,
+    /// At most this many events (after ordering); `None` for all.
+    pub limit: Option<u64>,
 }
 
 #[cfg(test)]

@@ -26,6 +26,30 @@ pub trait AccountStore: Send + Sync {
     /// login by it is answered like an unknown name.
     async fn find_by_verified_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Accounts whose username, e-mail address, given or family name contains
+    /// `text` (case-insensitive), ordered by username, at most `limit` of
+    /// them (the admin console's user search, R-OP-1). The default filters
+    /// [`Self::list_accounts`]; the SQL store asks the database.
+    async fn search_accounts(&self, text: &str, limit: u64) -> Result<Vec<Account>, StoreError> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let hit =
+            |value: Option<&str>| value.is_some_and(|value| value.to_lowercase().contains(&needle));
+        Ok(self
+            .list_accounts()
+            .await?
+            .into_iter()
+            .filter(|account| {
+                hit(Some(&account.username))
+                    || hit(account.email.as_deref())
+                    || hit(account.given_name.as_deref())
+                    || hit(account.family_name.as_deref())
+            })
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
+    }
     async fn set_password_hash(
         &self,
         id: AccountId,
@@ -183,7 +207,8 @@ pub trait LockoutStore: Send + Sync {
     /// counting was already reserved).
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
 
-    /// Events matching the query, oldest first.
+    /// Events matching the query, oldest first (newest first when the query
+    /// asks), at most `query.limit` of them.
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 
     /// Deletes the counters of unknown login names that are neither locked nor

@@ -266,10 +266,10 @@ impl App {
         Ok(self.pages.get_or_init(|| Arc::new(pages)).clone())
     }
 
-    /// The router with every route and security layer.
-    pub fn router(&self) -> Result<axum::Router, ServerError> {
+    /// The web layer's state: themes loaded, stores and services wired.
+    pub fn web_state(&self) -> Result<AppState, ServerError> {
         let pages = self.pages()?;
-        let state = AppState {
+        Ok(AppState {
             oauth: self.provider.clone(),
             identity: self.identity.clone(),
             sessions: self.sessions.clone(),
@@ -288,10 +288,35 @@ impl App {
             readiness: self.readiness.clone(),
             registrar: Some(Arc::new(self.registrar())),
             ident: self.ident_proofing()?,
-        };
+        })
+    }
+
+    /// The admin console's state over the web layer's (R-OP-1).
+    pub fn admin_state(&self, web: AppState) -> pforte_admin::AdminState {
+        pforte_admin::AdminState {
+            web,
+            roles: Arc::new(self.store.clone()),
+            audit: Arc::new(self.store.clone()),
+            console: Arc::new(crate::admin::console_settings(self)),
+            letters: Arc::new(self.letter_queue()),
+            outbox: Arc::new(self.store.clone()),
+        }
+    }
+
+    /// The router with every route and security layer.
+    pub fn router(&self) -> Result<axum::Router, ServerError> {
+        let state = self.web_state()?;
+        // The admin console under /admin (R-OP-1) shares the web layer's
+        // themes, stores and security layers.
+        let admin = self
+            .settings
+            .admin
+            .enabled
+            .then(|| pforte_admin::router(self.admin_state(state.clone())));
         // Applied with `Router::layer`, the request metrics run per route and
         // see the route template (R-OP-3).
-        Ok(pforte_web::router(state).layer(axum::middleware::from_fn(crate::ops::metrics::track)))
+        Ok(pforte_web::router_with(state, admin)
+            .layer(axum::middleware::from_fn(crate::ops::metrics::track)))
     }
 
     /// The background job of a running provider (see [`Maintenance`]).
@@ -347,6 +372,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router()?;
+        crate::admin::ensure_admin_client(self).await?;
         serve_router(router, listener, shutdown).await
     }
 }

@@ -72,6 +72,15 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "ident_result.html",
     "ident_button.html",
     "register_invite.html",
+    // The admin console (pforte-admin, R-OP-1).
+    "admin/layout.html",
+    "admin/dashboard.html",
+    "admin/error.html",
+    "admin/logged_out.html",
+    "admin/users.html",
+    "admin/user.html",
+    "admin/letters.html",
+    "admin/outbox.html",
 ];
 
 /// The brand and the language of one page: the one value the render API

@@ -133,6 +133,28 @@ fn not_offered(state: &AppState, headers: &HeaderMap) -> Response {
     )
 }
 
+/// The input of the registration form a refusal is about, by its `name`: the
+/// page marks it `aria-invalid`, ties it to the error summary and focuses it
+/// (WCAG 2.1 SC 3.3.1, 1.3.1; R-OP-2). Refusals about the membership as a
+/// whole (already registered, membership ended, throttled) name no field;
+/// "no match" names the insurance number, the first of the fields it covers.
+fn field_in_error(error: &RegistrationError) -> Option<&'static str> {
+    use pforte_identity::registration::decision::Refusal;
+    match error {
+        RegistrationError::Kvnr(_)
+        | RegistrationError::UnknownMember
+        | RegistrationError::Refused(Refusal::UnknownMember | Refusal::BirthDateMismatch) => {
+            Some("kvnr")
+        }
+        RegistrationError::Refused(Refusal::PostalCodeMismatch) => Some("postal_code"),
+        RegistrationError::Password(_) => Some("password"),
+        RegistrationError::UsernameInvalid | RegistrationError::UsernameTaken => Some("username"),
+        RegistrationError::EmailInvalid => Some("email"),
+        RegistrationError::TermsNotAccepted => Some("terms"),
+        _ => None,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn form_page(
     state: &AppState,
@@ -141,12 +163,14 @@ fn form_page(
     record: &Interaction,
     form: &RegisterForm,
     problems: &[String],
+    invalid: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let Some(registrar) = &state.registrar else {
         return respond::internal_error_page(state, locale, &"no registrar", "");
     };
     let mut context = tera::Context::new();
+    context.insert("invalid_field", &invalid.unwrap_or_default());
     context.insert("interaction", id);
     context.insert("csrf_token", &record.csrf_token);
     context.insert(
@@ -215,6 +239,7 @@ pub async fn register_get(
         &record,
         &RegisterForm::default(),
         &[],
+        None,
         StatusCode::OK,
     )
 }
@@ -250,6 +275,7 @@ pub async fn register_post(
             &record,
             &form,
             &[problem],
+            Some("birth_date"),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
@@ -304,6 +330,7 @@ pub async fn register_post(
                 &record,
                 &form,
                 &problems,
+                Some("password"),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
@@ -323,6 +350,7 @@ pub async fn register_post(
                 &record,
                 &form,
                 &[problem],
+                field_in_error(&error),
                 status,
             )
         }
@@ -661,12 +689,14 @@ fn invitation_page(
     member: &pforte_identity::registration::service::InvitedMember,
     form: &RegisterForm,
     problems: &[String],
+    invalid: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let Some(registrar) = &state.registrar else {
         return respond::internal_error_page(state, locale, &"no registrar", "");
     };
     let mut context = tera::Context::new();
+    context.insert("invalid_field", &invalid.unwrap_or_default());
     context.insert("token", token);
     context.insert("csrf_token", csrf);
     context.insert(
@@ -724,6 +754,7 @@ pub async fn invite_get(
         &member,
         &RegisterForm::default(),
         &[],
+        None,
         StatusCode::OK,
     );
     if let Some(cookie) = cookie {
@@ -821,6 +852,7 @@ pub async fn invite_post(
                 &member,
                 &form,
                 &problems,
+                field_in_error(&error),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
@@ -879,6 +911,51 @@ pub async fn invite_confirm_post(
                 &context,
                 Some(security::csp_with_form_target(None)),
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_in_error;
+    use pforte_identity::registration::decision::Refusal;
+    use pforte_identity::registration::service::RegistrationError;
+
+    #[test]
+    fn r_op_2_each_refusal_about_an_entry_names_its_field() {
+        for (error, field) in [
+            (
+                RegistrationError::Refused(Refusal::UnknownMember),
+                Some("kvnr"),
+            ),
+            (
+                RegistrationError::Refused(Refusal::BirthDateMismatch),
+                Some("kvnr"),
+            ),
+            (
+                RegistrationError::Refused(Refusal::PostalCodeMismatch),
+                Some("postal_code"),
+            ),
+            (RegistrationError::Password(Vec::new()), Some("password")),
+            (RegistrationError::UsernameTaken, Some("username")),
+            (RegistrationError::UsernameInvalid, Some("username")),
+            (RegistrationError::EmailInvalid, Some("email")),
+            (RegistrationError::TermsNotAccepted, Some("terms")),
+            (RegistrationError::UnknownMember, Some("kvnr")),
+        ] {
+            assert_eq!(field_in_error(&error), field, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn r_op_2_refusals_about_the_membership_name_no_field() {
+        for error in [
+            RegistrationError::Refused(Refusal::AlreadyRegistered),
+            RegistrationError::Refused(Refusal::MembershipEnded),
+            RegistrationError::Throttled,
+            RegistrationError::LookupUnavailable("down".to_owned()),
+        ] {
+            assert_eq!(field_in_error(&error), None, "{error:?}");
         }
     }
 }
