@@ -17,8 +17,7 @@ pub mod rules;
 use args::{
     AuditCommand, Cli, ClientCommand, Command, ConfigCommand, InvitationsCommand, KeysCommand,
     LettersCommand, MembersCommand, OperatorCommand, OutboxCommand, SessionCommand, ThemesCommand,
-    UserCommand,
-    UserFactorsCommand,
+    UserCommand, UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;

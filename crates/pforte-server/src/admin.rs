@@ -44,6 +44,7 @@ fn wanted_client(app: &App, created_at: chrono::DateTime<chrono::Utc>) -> Client
         default_acr_values: vec![required.clone()],
         minimum_acr: Some(required),
         logout: Default::default(),
+        brand: None,
         created_at,
     }
 }

@@ -71,7 +71,6 @@ impl Default for UiSettings {
     }
 }
 
-
 /// The admin console under `/admin` (R-OP-1, docs/admin.md). Operators log
 /// in through Pforte itself, as the built-in client `pforte-admin`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,9 +7,10 @@ use axum::response::Response;
 use crate::error::AdminError;
 use crate::state::AdminState;
 
-/// The language of a console page: the browser's `Accept-Language`.
-fn locale(headers: &HeaderMap) -> &'static str {
-    pforte_web::respond::locale(headers, &[])
+/// The look of a console page: the tenant's default brand, and the language
+/// the operator switched to, else the browser's `Accept-Language`.
+fn look(state: &AdminState, headers: &HeaderMap) -> pforte_web::Look {
+    pforte_web::respond::look(&state.web, headers, &[], None)
 }
 
 /// Renders `admin/<template>` with the console's look.
@@ -31,7 +32,7 @@ pub fn page(
         &state.web,
         status,
         &format!("admin/{template}"),
-        locale(headers),
+        &look(state, headers),
         &full,
         None,
     )
@@ -39,7 +40,7 @@ pub fn page(
 
 /// A message of the catalog in the page's language.
 pub fn message(state: &AdminState, headers: &HeaderMap, key: &str) -> String {
-    state.web.pages.message(locale(headers), key)
+    state.web.pages.message(&look(state, headers), key)
 }
 
 /// The page for a refused or failed console action: the public code, a
