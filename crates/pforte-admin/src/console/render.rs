@@ -8,7 +8,7 @@ use crate::error::AdminError;
 use crate::state::AdminState;
 
 /// The language of a console page: the browser's `Accept-Language`.
-fn locale(headers: &HeaderMap) -> &'static str {
+pub(crate) fn locale(headers: &HeaderMap) -> &'static str {
     pforte_web::respond::locale(headers, &[])
 }
 
