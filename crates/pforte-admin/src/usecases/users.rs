@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::error::AdminError;
 use crate::operator::Operator;
 use crate::state::AdminState;
+use crate::usecases::letters::PendingLetter;
 
 /// At most this many accounts per search.
 pub const SEARCH_LIMIT: u64 = 50;
@@ -46,6 +47,23 @@ pub struct UserDetail {
     pub factors: Vec<FactorView>,
     pub recovery_codes_left: usize,
     pub sessions: Vec<SessionView>,
+    /// The member link of a registered account (R-RG-4); `None` otherwise.
+    pub member: Option<MemberView>,
+    /// Letters of the account waiting for the next print batch.
+    pub letters: Vec<PendingLetter>,
+}
+
+/// The registration stage of an account (never the KVNR itself: the link
+/// holds only its keyed digest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    /// `email_unconfirmed`, `awaiting_activation`, `active` or
+    /// `membership_ended`.
+    pub stage: &'static str,
+    /// `letter`, `ident`, `invitation`, …
+    pub proofing: &'static str,
+    pub registered_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,7 +152,7 @@ fn not_found(username: &str) -> impl FnOnce(IdentityError) -> AdminError + '_ {
 }
 
 /// Accounts whose username (or KVNR login name), e-mail or name contains
-/// `text`; at most [`SEARCH_LIMIT`] (R-OP-1 "find users").
+/// `text`, and the account linked to the member when `text` is a KVNR; at most [`SEARCH_LIMIT`] (R-OP-1 "find users").
 pub async fn search_users(
     state: &AdminState,
     operator: &Operator,
@@ -148,11 +166,21 @@ pub async fn search_users(
     if text.chars().count() > 200 {
         return Err(AdminError::Invalid("q: at most 200 characters".to_owned()));
     }
-    let accounts = state
+    let mut accounts = state
         .web
         .identity
         .search_accounts(text, SEARCH_LIMIT)
         .await?;
+    // A KVNR also finds the account linked to that member, whatever its
+    // login name (R-RG-1: the username may be chosen freely).
+    if let Some(registrar) = state.web.registrar.as_ref()
+        && let Some(id) = registrar.account_of_kvnr(text).await?
+        && !accounts.iter().any(|account| account.id == id)
+        && let Some(account) = state.web.identity.account(id).await?
+    {
+        accounts.insert(0, account);
+        accounts.truncate(SEARCH_LIMIT as usize);
+    }
     Ok(accounts.iter().map(summary).collect())
 }
 
@@ -175,6 +203,29 @@ pub async fn user_detail(
         Err(error) => return Err(error.into()),
     };
     let sessions = identity.sessions_of(status.account.id).await?;
+    let member = match state.web.registrar.as_ref() {
+        Some(registrar) => registrar
+            .link_of_account(status.account.id)
+            .await?
+            .map(|link| MemberView {
+                stage: link.stage.as_str(),
+                proofing: link.proofing.as_str(),
+                registered_at: link.registered_at,
+                activated_at: link.activated_at,
+            }),
+        None => None,
+    };
+    let letters = state
+        .letters
+        .of_account(status.account.id)
+        .await
+        .map_err(|error| {
+            AdminError::Store(pforte_types::StoreError::Unavailable(error.to_string()))
+        })?
+        .iter()
+        .filter(|letter| letter.exported_at.is_none())
+        .map(PendingLetter::from)
+        .collect();
     Ok(UserDetail {
         summary: summary(&status.account),
         state: status.state.as_str(),
@@ -203,6 +254,8 @@ pub async fn user_detail(
                 clients: session.clients.clone(),
             })
             .collect(),
+        member,
+        letters,
     })
 }
 

@@ -180,6 +180,27 @@ async fn r_rg_4_operator_resends_the_activation_letter_and_the_old_code_is_void(
     assert_eq!(outbox(&server, Channel::Letter).await.len(), 1);
 
     let support = operator("desk.anna", &[Role::Support]);
+    // The KVNR finds the account through its member link (its login name
+    // is erika.m); the detail shows the stage.
+    let found = users::search_users(&state, &support, "A123456780")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].username, "erika.m");
+    let detail = users::user_detail(&state, &support, "erika.m")
+        .await
+        .unwrap();
+    let member = detail.member.clone().unwrap();
+    assert_eq!(member.stage, "awaiting_activation");
+    assert_eq!(member.proofing, "letter");
+    assert_eq!(
+        detail.letters.len(),
+        1,
+        "the first letter waits for printing"
+    );
+    assert_eq!(detail.letters[0].template, "activation_letter");
+    assert_eq!(detail.letters[0].recipient, "Erika Mustermann");
+
     let outcome = users::resend_activation_letter(&state, &support, "erika.m", "de", context())
         .await
         .unwrap();
@@ -196,6 +217,12 @@ async fn r_rg_4_operator_resends_the_activation_letter_and_the_old_code_is_void(
     );
     let new_code = letters[0].params["code"].clone();
     assert_ne!(new_code, first_code);
+    let pending = users::user_detail(&state, &support, "erika.m")
+        .await
+        .unwrap()
+        .letters;
+    assert_eq!(pending.len(), 1, "the new letter supersedes the void one");
+    assert_ne!(pending[0].id, detail.letters[0].id);
 
     let registrar = state.web.registrar.clone().unwrap();
     let account = server
@@ -233,6 +260,20 @@ async fn r_rg_4_operator_resends_the_activation_letter_and_the_old_code_is_void(
         .await
         .unwrap();
     assert_eq!(after, LetterOutcome::NotAwaitingActivation);
+    let active = users::user_detail(&state, &support, "erika.m")
+        .await
+        .unwrap();
+    assert_eq!(active.member.unwrap().stage, "active");
+    server.add_account("max", PASSWORD).await.unwrap();
+    let unlinked = users::user_detail(&state, &support, "max").await.unwrap();
+    assert!(unlinked.member.is_none());
+    assert!(unlinked.letters.is_empty());
+    assert_eq!(
+        users::resend_activation_letter(&state, &support, "max", "de", context())
+            .await
+            .unwrap(),
+        LetterOutcome::NotAwaitingActivation
+    );
     assert_eq!(outbox(&server, Channel::Letter).await.len(), 2);
     server.stop().await.unwrap();
 }
