@@ -372,7 +372,6 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router()?;
-        crate::admin::ensure_admin_client(self).await?;
         serve_router(router, listener, shutdown).await
     }
 }

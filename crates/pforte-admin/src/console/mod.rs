@@ -32,4 +32,12 @@ pub fn routes() -> Router<AdminState> {
             "/admin/users/{username}/reactivate",
             post(users::reactivate),
         )
+        .route(
+            "/admin/users/{username}/password-reset",
+            post(users::password_reset),
+        )
+        .route(
+            "/admin/users/{username}/activation-letter",
+            post(users::activation_letter),
+        )
 }

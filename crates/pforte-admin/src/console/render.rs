@@ -9,7 +9,7 @@ use crate::state::AdminState;
 
 /// The look of a console page: the tenant's default brand, and the language
 /// the operator switched to, else the browser's `Accept-Language`.
-fn look(state: &AdminState, headers: &HeaderMap) -> pforte_web::Look {
+pub(crate) fn look(state: &AdminState, headers: &HeaderMap) -> pforte_web::Look {
     pforte_web::respond::look(&state.web, headers, &[], None)
 }
 

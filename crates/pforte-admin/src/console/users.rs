@@ -12,7 +12,7 @@ use super::dashboard::base_context;
 use super::render;
 use super::session::{self, CurrentOperator};
 use crate::state::AdminState;
-use crate::usecases::users::{self, ChangeOutcome};
+use crate::usecases::users::{self, ChangeOutcome, LetterOutcome, ResetOutcome};
 
 pub const USERS_PATH: &str = "/admin/users";
 
@@ -70,6 +70,11 @@ fn notice_key(notice: Option<&str>) -> Option<&'static str> {
         "done" => Some("admin_notice_done"),
         "unchanged" => Some("admin_notice_unchanged"),
         "needs_reactivation" => Some("admin_notice_needs_reactivation"),
+        "reset_sent" => Some("admin_notice_reset_sent"),
+        "no_verified_address" => Some("admin_notice_no_verified_address"),
+        "letter_queued" => Some("admin_notice_letter_queued"),
+        "not_awaiting_activation" => Some("admin_notice_not_awaiting_activation"),
+        "no_postal_address" => Some("admin_notice_no_postal_address"),
         _ => None,
     }
 }
@@ -105,6 +110,15 @@ pub async fn detail(
     context.insert(
         "can_reactivate",
         &(current.operator.may(Permission::ReactivateUser) && detail.state == "deactivated"),
+    );
+    context.insert(
+        "can_reset_password",
+        &current.operator.may(Permission::TriggerPasswordReset),
+    );
+    context.insert(
+        "can_resend_letter",
+        &(current.operator.may(Permission::ResendActivationLetter)
+            && state.web.registrar.is_some()),
     );
     context.insert("notice", &notice_key(notice.notice.as_deref()));
     render::page(&state, &headers, StatusCode::OK, "user.html", &context)
@@ -176,4 +190,69 @@ pub async fn reactivate(
         Ok(outcome) => pforte_web::respond::see_other(&back_to(&username, outcome)),
         Err(error) => render::admin_error(&state, &headers, &error),
     }
+}
+
+/// The detail page with a notice (one of [`notice_key`]'s names).
+fn back_with(username: &str, notice: &str) -> String {
+    format!("{}?notice={notice}", user_path(username))
+}
+
+/// `POST /admin/users/{username}/password-reset` (R-RC-1): the user's own
+/// reset message, sent on the operator's request.
+pub async fn password_reset(
+    State(state): State<AdminState>,
+    current: CurrentOperator,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !current.check_csrf(form.csrf_token.as_deref()) {
+        return session::csrf_refused();
+    }
+    match users::trigger_password_reset(
+        &state,
+        &current.operator,
+        &username,
+        render::look(&state, &headers).locale,
+        current.context.clone(),
+    )
+    .await
+    {
+        Ok(ResetOutcome::Sent { .. }) => {
+            pforte_web::respond::see_other(&back_with(&username, "reset_sent"))
+        }
+        Ok(ResetOutcome::NoVerifiedAddress) => {
+            pforte_web::respond::see_other(&back_with(&username, "no_verified_address"))
+        }
+        Err(error) => render::admin_error(&state, &headers, &error),
+    }
+}
+
+/// `POST /admin/users/{username}/activation-letter` (R-RG-4): a new code by
+/// post; the earlier one is void.
+pub async fn activation_letter(
+    State(state): State<AdminState>,
+    current: CurrentOperator,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !current.check_csrf(form.csrf_token.as_deref()) {
+        return session::csrf_refused();
+    }
+    let notice = match users::resend_activation_letter(
+        &state,
+        &current.operator,
+        &username,
+        render::look(&state, &headers).locale,
+        current.context.clone(),
+    )
+    .await
+    {
+        Ok(LetterOutcome::Queued { .. }) => "letter_queued",
+        Ok(LetterOutcome::NotAwaitingActivation) => "not_awaiting_activation",
+        Ok(LetterOutcome::NoPostalAddress) => "no_postal_address",
+        Err(error) => return render::admin_error(&state, &headers, &error),
+    };
+    pforte_web::respond::see_other(&back_with(&username, notice))
 }

@@ -3,6 +3,7 @@
 //! parameters: an activation code or initial password stays sealed.
 
 use chrono::{DateTime, Utc};
+use pforte_identity::letters::Letter;
 use pforte_identity::operator_roles::Permission;
 use serde::Serialize;
 
@@ -30,15 +31,18 @@ pub async fn pending_letters(
     let letters = state.letters.pending().await.map_err(|error| {
         AdminError::Store(pforte_types::StoreError::Unavailable(error.to_string()))
     })?;
-    Ok(letters
-        .iter()
-        .map(|letter| PendingLetter {
+    Ok(letters.iter().map(PendingLetter::from).collect())
+}
+
+impl From<&Letter> for PendingLetter {
+    fn from(letter: &Letter) -> Self {
+        Self {
             id: letter.id.to_string(),
             template: letter.template.clone(),
             language: letter.language.clone(),
             recipient: letter.recipient_name().to_owned(),
             postal_code: letter.postal_code().to_owned(),
             created_at: letter.created_at,
-        })
-        .collect())
+        }
+    }
 }

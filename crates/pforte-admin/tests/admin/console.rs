@@ -8,6 +8,7 @@ use pforte_factors::totp::{TotpParams, TotpSecret};
 use pforte_identity::RequestContext;
 use pforte_identity::audit::AuditKind;
 use pforte_identity::operator_roles::{OperatorRoleStore, Role, RoleGrant};
+use pforte_identity::ports::OutboxStore;
 use pforte_testkit::{Browser, Page, TestServer};
 
 async fn settle(browser: &Browser, mut page: Page) -> Page {
@@ -144,6 +145,32 @@ async fn r_op_1_support_logs_in_with_totp_finds_a_locked_user_and_unlocks_them()
             .is_ok(),
         "erika can log in again"
     );
+    // The password reset button sends the user's own reset message.
+    let reset = after
+        .forms()
+        .into_iter()
+        .find(|form| form.action.as_deref() == Some("/admin/users/erika/password-reset"))
+        .expect("the password reset button for support");
+    let sent = browser.submit(&after, &reset, None).await.unwrap();
+    assert_eq!(sent.status, 303);
+    let noted = browser.follow(&sent).await.unwrap();
+    assert!(
+        noted
+            .text_by_id("admin-notice")
+            .is_some_and(|text| text.contains("gesendet")),
+        "{}",
+        noted.body
+    );
+    let mails = server
+        .app
+        .store
+        .outbox(&pforte_identity::ports::OutboxQuery {
+            to: Some("erika@example.test".to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(mails.iter().any(|mail| mail.template == "reset_code"));
     let trail = server.app.identity.audit_events(None, None).await.unwrap();
     let unlocked = trail
         .iter()

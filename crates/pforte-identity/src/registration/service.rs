@@ -620,6 +620,29 @@ impl Registrar {
     }
 
     /// The link of `account`, which must be at `stage`.
+    /// The member link of an account (R-OP-1: the operator's detail view);
+    /// `None` for an account without registration.
+    pub async fn link_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<MemberLink>, IdentityError> {
+        Ok(self.links.link_of_account(account).await?)
+    }
+
+    /// The account linked to the member with this KVNR (R-OP-1: search by
+    /// KVNR); `None` when the text is no KVNR or no account is linked.
+    pub async fn account_of_kvnr(&self, kvnr: &str) -> Result<Option<AccountId>, IdentityError> {
+        let Ok(kvnr) = Kvnr::parse(kvnr) else {
+            return Ok(None);
+        };
+        let digest = self.members.kvnr_digest(&kvnr);
+        Ok(self
+            .links
+            .link_of_member(&digest)
+            .await?
+            .map(|link| link.account_id))
+    }
+
     async fn link_at(
         &self,
         account: AccountId,
