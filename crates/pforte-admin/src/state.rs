@@ -10,4 +10,7 @@ pub struct AdminState {
     pub web: AppState,
     /// Which accounts hold which operator roles.
     pub roles: Arc<dyn OperatorRoleStore>,
+    /// The TOML text of the policy in force (`policy_file`), read by the
+    /// composition root; `None` when the built-in defaults apply.
+    pub policy_text: Option<Arc<str>>,
 }

@@ -85,10 +85,22 @@ pub enum AuditKind {
     /// (`Refusal::audit_detail` or the form error's message key), never the
     /// member data entered, so that the trail is no member list.
     RegistrationRefused,
+    /// An operator registered a relying party in the admin console or API
+    /// (R-OP-1); `client` names it.
+    ClientCreated,
+    /// An operator changed a relying party's registration (R-OP-1, R-AC-2);
+    /// the detail lists the changed fields, never a secret.
+    ClientUpdated,
+    /// An operator gave a relying party a new secret; the old one stopped
+    /// working at once (R-OP-1).
+    ClientSecretRotated,
+    /// An operator made new signing keys active (R-OP-1); the detail lists
+    /// the new key ids.
+    SigningKeysRotated,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 42] = [
+    pub const ALL: [AuditKind; 46] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -131,6 +143,10 @@ impl AuditKind {
         Self::IdentityProofingFailed,
         Self::MemberLookedUp,
         Self::RegistrationRefused,
+        Self::ClientCreated,
+        Self::ClientUpdated,
+        Self::ClientSecretRotated,
+        Self::SigningKeysRotated,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -177,6 +193,10 @@ impl AuditKind {
             Self::IdentityProofingFailed => "identity_proofing_failed",
             Self::MemberLookedUp => "member_looked_up",
             Self::RegistrationRefused => "registration_refused",
+            Self::ClientCreated => "client_created",
+            Self::ClientUpdated => "client_updated",
+            Self::ClientSecretRotated => "client_secret_rotated",
+            Self::SigningKeysRotated => "signing_keys_rotated",
         }
     }
 

@@ -253,11 +253,12 @@ impl App {
         )
     }
 
-    /// The router with every route and security layer.
-    pub fn router(&self) -> Result<axum::Router, ServerError> {
+    /// The state the web handlers (and the admin console, which builds on
+    /// them) share.
+    pub fn web_state(&self) -> Result<AppState, ServerError> {
         let pages = Pages::load(&self.settings.themes_dir)
             .map_err(|error| ServerError::Theme(error.to_string()))?;
-        let state = AppState {
+        Ok(AppState {
             oauth: self.provider.clone(),
             identity: self.identity.clone(),
             sessions: self.sessions.clone(),
@@ -274,7 +275,12 @@ impl App {
             readiness: self.readiness.clone(),
             registrar: Some(Arc::new(self.registrar())),
             ident: self.ident_proofing()?,
-        };
+        })
+    }
+
+    /// The router with every route and security layer.
+    pub fn router(&self) -> Result<axum::Router, ServerError> {
+        let state = self.web_state()?;
         // Applied with `Router::layer`, the request metrics run per route and
         // see the route template (R-OP-3).
         Ok(pforte_web::router(state).layer(axum::middleware::from_fn(crate::ops::metrics::track)))
