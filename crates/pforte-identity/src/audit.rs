@@ -85,6 +85,20 @@ pub enum AuditKind {
     /// (`Refusal::audit_detail` or the form error's message key), never the
     /// member data entered, so that the trail is no member list.
     RegistrationRefused,
+    /// An operator role was granted to an account (R-OP-1); the detail names
+    /// the role and who granted it.
+    OperatorRoleGranted,
+    /// An operator role was taken from an account (R-OP-1).
+    OperatorRoleRevoked,
+    /// An operator logged in to the admin console (R-OP-1); the detail names
+    /// the roles and the level reached.
+    AdminLogin,
+    /// A console login was refused after the provider's login: no role, too
+    /// low a level or no second factor (R-OP-1); the detail is the reason.
+    AdminLoginRefused,
+    /// An operator logged out of the admin console, or the console session
+    /// ran out (R-OP-1).
+    AdminLogout,
     /// An operator registered a relying party in the admin console or API
     /// (R-OP-1); `client` names it.
     ClientCreated,
@@ -100,7 +114,7 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 46] = [
+    pub const ALL: [AuditKind; 51] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -143,6 +157,11 @@ impl AuditKind {
         Self::IdentityProofingFailed,
         Self::MemberLookedUp,
         Self::RegistrationRefused,
+        Self::OperatorRoleGranted,
+        Self::OperatorRoleRevoked,
+        Self::AdminLogin,
+        Self::AdminLoginRefused,
+        Self::AdminLogout,
         Self::ClientCreated,
         Self::ClientUpdated,
         Self::ClientSecretRotated,
@@ -193,6 +212,11 @@ impl AuditKind {
             Self::IdentityProofingFailed => "identity_proofing_failed",
             Self::MemberLookedUp => "member_looked_up",
             Self::RegistrationRefused => "registration_refused",
+            Self::OperatorRoleGranted => "operator_role_granted",
+            Self::OperatorRoleRevoked => "operator_role_revoked",
+            Self::AdminLogin => "admin_login",
+            Self::AdminLoginRefused => "admin_login_refused",
+            Self::AdminLogout => "admin_logout",
             Self::ClientCreated => "client_created",
             Self::ClientUpdated => "client_updated",
             Self::ClientSecretRotated => "client_secret_rotated",
@@ -318,6 +342,10 @@ pub struct AuditQuery {
     pub username: Option<String>,
     /// Events at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Newest first instead of oldest first (the console's timeline, R-OP-1).
+    pub newest_first: bool,
+    /// At most this many events (after ordering); `None` for all.
+    pub limit: Option<u64>,
 }
 
 #[cfg(test)]

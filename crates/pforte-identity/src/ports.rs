@@ -183,7 +183,8 @@ pub trait LockoutStore: Send + Sync {
     /// counting was already reserved).
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
 
-    /// Events matching the query, oldest first.
+    /// Events matching the query, oldest first (newest first when the query
+    /// asks), at most `query.limit` of them.
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 
     /// Deletes the counters of unknown login names that are neither locked nor

@@ -17,6 +17,8 @@ pub struct Model {
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
     pub detail: Option<String>,
+    /// The operator who acted (R-OP-1); migration 000020.
+    pub operator: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -19,6 +19,7 @@ pub mod lockout_counters;
 pub mod member_data;
 pub mod member_links;
 pub mod members;
+pub mod operator_roles;
 pub mod outbox_messages;
 pub mod password_history;
 pub mod pushed_requests;

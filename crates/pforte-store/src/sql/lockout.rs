@@ -78,12 +78,13 @@ fn audit_row(event: &AuditEvent) -> audit_events::ActiveModel {
         user_agent: Set(event.user_agent.clone()),
         request_id: Set(event.request_id.clone()),
         detail: Set(event.detail.clone()),
+        operator: Set(event.operator.clone()),
     }
 }
 
 fn event_from_row(row: audit_events::Model) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
-        operator: None,
+        operator: row.operator,
         at: row.at,
         kind: AuditKind::parse(&row.kind).ok_or_else(|| unknown_value("kind", &row.kind))?,
         account: row.account_id.map(AccountId),
@@ -244,7 +245,11 @@ impl LockoutStore for SqlStore {
     }
 
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut select = audit_events::Entity::find().order_by_asc(audit_events::Column::Id);
+        let mut select = if query.newest_first {
+            audit_events::Entity::find().order_by_desc(audit_events::Column::Id)
+        } else {
+            audit_events::Entity::find().order_by_asc(audit_events::Column::Id)
+        };
         if let Some(account) = query.account {
             select = select.filter(audit_events::Column::AccountId.eq(account.0));
         }
@@ -253,6 +258,9 @@ impl LockoutStore for SqlStore {
         }
         if let Some(since) = query.since {
             select = select.filter(audit_events::Column::At.gte(since));
+        }
+        if let Some(limit) = query.limit {
+            select = select.limit(limit);
         }
         let rows = select.all(&self.db).await.map_err(db_error)?;
         rows.into_iter().map(event_from_row).collect()

@@ -6,7 +6,7 @@
 //! refresh tokens) and `artefacts` (PAR requests, assertion `jti`s, revoked access
 //! tokens, purging), `lockout` (counters, passwords, the audit trail), the
 //! second-factor ports in `factors`, `challenges` and `profile`, `members` (the
-//! member registry), `member_links` (registered accounts and their stage), `letters`
+//! member registry), `operator_roles` (the roles of operators), `member_links` (registered accounts and their stage), `letters`
 //! (the print queue of letters by post), `outbox` (the dev outbox of pforte-notify) and
 //! `backchannel_logout` (the queue of logout tokens to deliver).
 
@@ -27,6 +27,7 @@ mod letters;
 mod lockout;
 mod member_links;
 mod members;
+mod operator_roles;
 mod outbox;
 mod profile;
 

@@ -31,6 +31,7 @@ mod logout_deliveries;
 mod member_links;
 mod members;
 mod memory;
+mod operators;
 mod outbox;
 mod profile;
 mod redis;
@@ -146,6 +147,10 @@ store_suite! {
     letters::r_rg_4_a_letter_is_claimed_by_one_batch_only,
     letters::r_rg_4_a_new_letter_supersedes_the_pending_one_of_the_account,
     erasure::r_rc_4_erasure_removes_the_account_and_pseudonymises_its_trail,
+    operators::r_op_1_audit_events_keep_the_operator_who_acted,
+    operators::r_op_1_the_timeline_reads_newest_first_and_bounded,
+    operators::r_op_1_roles_are_granted_once_listed_and_revoked,
+    operators::r_op_1_a_role_of_an_unknown_account_is_refused,
 }
 
 /// Defines `on_redis::<name>` for each suite function: the grant functions get
