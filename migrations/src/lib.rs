@@ -25,6 +25,7 @@ mod m20261201_000013_create_members;
 mod m20261201_000014_create_member_links;
 mod m20261201_000015_create_letters;
 mod m20261201_000017_member_data_birth_date;
+mod m20261201_000018_client_brand;
 mod m20261201_000019_create_operator_roles;
 mod m20261201_000020_audit_events_operator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_create_member_links::Migration),
             Box::new(m20261201_000015_create_letters::Migration),
             Box::new(m20261201_000017_member_data_birth_date::Migration),
+            Box::new(m20261201_000018_client_brand::Migration),
             Box::new(m20261201_000019_create_operator_roles::Migration),
             Box::new(m20261201_000020_audit_events_operator::Migration),
         ]

@@ -260,6 +260,10 @@ pub struct ClientAddArgs {
     /// No code is issued to this client for a login below this level (R-AC-2).
     #[arg(long = "minimum-acr", value_name = "LEVEL")]
     pub minimum_acr: Option<String>,
+    /// The brand (a folder of themes_dir) the login pages of this client
+    /// take (R-OP-2); without it the `[ui] default_brand` applies.
+    #[arg(long, value_name = "NAME")]
+    pub brand: Option<String>,
     /// Where logout tokens are POSTed when a session of this client ends
     /// (OpenID Back-Channel Logout 1.0 `backchannel_logout_uri`).
     #[arg(long = "backchannel-logout-uri", value_name = "URI")]

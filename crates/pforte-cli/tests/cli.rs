@@ -304,6 +304,40 @@ fn r_ac_2_client_default_and_minimum_levels_are_stored_when_the_policy_knows_the
 }
 
 #[test]
+fn r_op_2_client_brand_must_be_a_brand_of_the_themes() {
+    let provider = Provider::new();
+    let add = |id: &str, brand: &str| {
+        provider.run(&[
+            "client",
+            "add",
+            "--id",
+            id,
+            "--redirect-uri",
+            WEB_REDIRECT,
+            "--brand",
+            brand,
+        ])
+    };
+    let unknown = failed(&add("bad", "no-such-brand"));
+    assert!(
+        unknown.contains("--brand") && unknown.contains("no-such-brand"),
+        "{unknown}"
+    );
+    let unsafe_name = failed(&add("bad", "../base"));
+    assert!(unsafe_name.contains("--brand"), "{unsafe_name}");
+    succeeded(&add("branded", "base"));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use pforte_oauth::ports::ClientStore;
+        let app = provider.app().await;
+        assert_eq!(app.store.get_client("bad").await.unwrap(), None);
+        let client = app.store.get_client("branded").await.unwrap().unwrap();
+        assert_eq!(client.brand.as_deref(), Some("base"));
+    });
+}
+
+#[test]
 fn rfc9700_public_native_client_gets_pkce_and_private_use_redirect() {
     let provider = Provider::new();
     let output = provider.run(&[

@@ -73,6 +73,7 @@ mod tests {
             id_token_alg: SigningAlg::RS256,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             logout: LogoutEndpoints {
                 frontchannel_uri: uri.map(str::to_owned),
                 frontchannel_session_required: session_required,

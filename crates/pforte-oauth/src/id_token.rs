@@ -120,6 +120,7 @@ mod tests {
             id_token_alg: alg,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             logout: Default::default(),
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
         }

@@ -128,6 +128,10 @@ pub struct Client {
     /// No code is issued to this client for a login below this level (R-AC-2).
     #[serde(default)]
     pub minimum_acr: Option<String>,
+    /// The brand (a folder under `themes/`) whose look the pages of this
+    /// client's interactions take (R-OP-2); `None` means the tenant default.
+    #[serde(default)]
+    pub brand: Option<String>,
     /// Where the client wants to hear that a session ended (OpenID
     /// Back-Channel Logout 1.0 §2.2, Front-Channel Logout 1.0 §2, R-SE-2).
     #[serde(default)]

@@ -915,6 +915,7 @@ mod tests {
                 id_token_alg: SigningAlg::RS256,
                 default_acr_values: Vec::new(),
                 minimum_acr: None,
+                brand: None,
                 logout: Default::default(),
                 created_at: start(),
             })

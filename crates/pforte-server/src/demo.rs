@@ -121,6 +121,7 @@ pub async fn provision(app: &App) -> Result<DemoOutcome, ServerError> {
         id_token_alg: SigningAlg::RS256,
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        brand: None,
         logout: Default::default(),
         created_at: now,
     };

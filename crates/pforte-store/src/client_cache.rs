@@ -222,6 +222,7 @@ mod tests {
             id_token_alg: serde_json::from_value(serde_json::json!("RS256")).unwrap(),
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             logout: Default::default(),
             created_at: start(),
         }

@@ -205,6 +205,7 @@ impl TestServer {
             id_token_alg: SigningAlg::RS256,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             logout: Default::default(),
             created_at: self.clock_now(),
         }

@@ -112,6 +112,10 @@ pub fn plan(
         fields::acr("--minimum-acr", level)?;
     }
 
+    if let Some(brand) = &args.brand {
+        fields::brand(brand)?;
+    }
+
     let logout = logout_endpoints(args, &redirect_uris)?;
 
     let (secret, secret_generated) = if auth_method.uses_secret() {
@@ -159,6 +163,7 @@ pub fn plan(
         id_token_alg: args.id_token_alg.into(),
         default_acr_values,
         minimum_acr: args.minimum_acr.clone(),
+        brand: args.brand.clone(),
         logout,
         created_at: now,
     };
@@ -223,6 +228,27 @@ pub fn known_levels(client: &Client, levels: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// A client's brand must be a brand folder of the themes in use (R-OP-2):
+/// `base` or a folder with a `theme.toml`. At run time an unknown brand
+/// falls back to the default; here it is refused before anything is stored.
+pub fn known_brand(themes_dir: &Path, brand: &str) -> Result<(), String> {
+    let folder = themes_dir.join(brand);
+    let is_brand = folder.join(if brand == "base" {
+        "templates"
+    } else {
+        "theme.toml"
+    });
+    if is_brand.exists() {
+        Ok(())
+    } else {
+        Err(format!(
+            "--brand: {brand:?} is not a brand of {} (no {})",
+            themes_dir.display(),
+            is_brand.display()
+        ))
+    }
+}
+
 pub async fn add(config: Option<&Path>, args: ClientAddArgs) -> anyhow::Result<()> {
     let jwks = match &args.jwks_file {
         Some(path) => {
@@ -236,6 +262,9 @@ pub async fn add(config: Option<&Path>, args: ClientAddArgs) -> anyhow::Result<(
     let app = super::open_app(config).await?;
     let levels = app.policy.assurance.level_names();
     known_levels(&planned.client, &levels).map_err(anyhow::Error::msg)?;
+    if let Some(brand) = &planned.client.brand {
+        known_brand(&app.settings.themes_dir, brand).map_err(anyhow::Error::msg)?;
+    }
     let (mut client, shown_secret) = planned.seal(&app.secrets);
     client.created_at = app.clock.now();
     // The same rules as the admin console's (one place decides, R-OP-1).
@@ -331,6 +360,7 @@ mod tests {
             id_token_alg: IdTokenAlgArg::RS256,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
             frontchannel_logout_uri: None,

@@ -44,6 +44,22 @@ pub fn acr(flag: &str, level: &str) -> Result<(), String> {
     Ok(())
 }
 
+const MAX_BRAND_CHARS: usize = 64;
+
+/// A brand names a folder of `themes_dir` and appears in asset URLs
+/// (R-OP-2), so it is kept to lower-case letters, digits, `-` and `_`,
+/// starting with a letter.
+pub fn brand(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_');
+    let starts_with_letter = name.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    if !starts_with_letter || name.chars().count() > MAX_BRAND_CHARS || !name.chars().all(allowed) {
+        return Err(format!(
+            "--brand: {name:?} must be 1 to {MAX_BRAND_CHARS} lower-case letters, digits, '-' or '_', starting with a letter"
+        ));
+    }
+    Ok(())
+}
+
 /// ADR 0002: secrets are high-entropy; never echoes the value.
 pub fn client_secret(secret: &str) -> Result<(), String> {
     let length = secret.chars().count();

@@ -99,6 +99,7 @@ mod tests {
             id_token_alg: SigningAlg::RS256,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             logout: Default::default(),
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
         }

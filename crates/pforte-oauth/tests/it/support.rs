@@ -73,6 +73,7 @@ pub fn web_client(client_id: &str, secrets: &SecretDigester) -> Client {
         id_token_alg: SigningAlg::RS256,
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        brand: None,
         logout: Default::default(),
         created_at: t0(),
     }
@@ -99,6 +100,7 @@ pub fn native_client(client_id: &str) -> Client {
         id_token_alg: SigningAlg::RS256,
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        brand: None,
         logout: Default::default(),
         created_at: t0(),
     }

@@ -267,6 +267,7 @@ async fn r_op_3_metrics_exposition_has_login_token_http_and_hashing_series() {
         id_token_alg: pforte_crypto::SigningAlg::RS256,
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        brand: None,
         logout: Default::default(),
         created_at: now,
     };

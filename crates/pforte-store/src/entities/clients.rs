@@ -27,6 +27,8 @@ pub struct Model {
     /// JSON list of `acr` names (OIDC Registration `default_acr_values`).
     pub default_acr_values: Json,
     pub minimum_acr: Option<String>,
+    /// Name of the brand (theme folder) of the client's pages.
+    pub brand: Option<String>,
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
     pub frontchannel_logout_uri: Option<String>,

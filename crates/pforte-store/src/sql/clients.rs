@@ -80,6 +80,7 @@ fn client_to_row(client: &Client) -> Result<clients::ActiveModel, StoreError> {
         id_token_alg: Set(alg_to_text(&client.id_token_alg)?),
         default_acr_values: Set(to_json(&client.default_acr_values, "default_acr_values")?),
         minimum_acr: Set(client.minimum_acr.clone()),
+        brand: Set(client.brand.clone()),
         backchannel_logout_uri: Set(client.logout.backchannel_uri.clone()),
         backchannel_logout_session_required: Set(client.logout.backchannel_session_required),
         frontchannel_logout_uri: Set(client.logout.frontchannel_uri.clone()),
@@ -108,6 +109,7 @@ fn client_from_row(row: clients::Model) -> Result<Client, StoreError> {
         extra_scopes: from_json(row.extra_scopes, "extra_scopes")?,
         default_acr_values: from_json(row.default_acr_values, "default_acr_values")?,
         minimum_acr: row.minimum_acr,
+        brand: row.brand,
         logout: LogoutEndpoints {
             backchannel_uri: row.backchannel_logout_uri,
             backchannel_session_required: row.backchannel_logout_session_required,

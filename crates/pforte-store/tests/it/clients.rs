@@ -84,3 +84,13 @@ pub async fn r_op_1_updating_a_client_replaces_its_record_but_not_its_grants(sto
     assert!(!store.update_client(&client("nobody")).await.unwrap());
     assert_eq!(store.get_client("nobody").await.unwrap(), None);
 }
+
+pub async fn r_op_2_client_brand_round_trips(store: &SqlStore) {
+    let mut branded = client("branded");
+    branded.brand = Some("nordlicht".to_owned());
+    store.insert_client(&branded).await.unwrap();
+    store.insert_client(&client("plain")).await.unwrap();
+    assert_eq!(store.get_client("branded").await.unwrap(), Some(branded));
+    let plain = store.get_client("plain").await.unwrap().unwrap();
+    assert_eq!(plain.brand, None);
+}

@@ -47,6 +47,7 @@ pub fn client(client_id: &str) -> Client {
         id_token_alg: alg("RS256"),
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        brand: None,
         logout: Default::default(),
         created_at: t0(),
     }
@@ -67,6 +68,7 @@ pub fn native_client(client_id: &str) -> Client {
         id_token_alg: alg("ES256"),
         default_acr_values: Vec::new(),
         minimum_acr: None,
+        brand: None,
         ..client(client_id)
     }
 }

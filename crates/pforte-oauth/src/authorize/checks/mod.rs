@@ -67,6 +67,7 @@ pub(crate) mod test_support {
             id_token_alg: SigningAlg::RS256,
             default_acr_values: Vec::new(),
             minimum_acr: None,
+            brand: None,
             logout: Default::default(),
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
         }
@@ -141,6 +142,7 @@ pub(crate) mod test_support {
             keys,
             acr_levels: &levels,
             minimum_acr: None,
+            brand: None,
         };
         check(&context, &mut request).map(|()| request)
     }
