@@ -13,4 +13,7 @@ pub struct AdminState {
     /// The TOML text of the policy in force (`policy_file`), read by the
     /// composition root; `None` when the built-in defaults apply.
     pub policy_text: Option<Arc<str>>,
+    /// The brands a client may be given (R-OP-2): `base` and every brand
+    /// folder of the themes in use, listed by the composition root.
+    pub brands: Arc<[String]>,
 }

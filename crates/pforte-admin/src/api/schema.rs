@@ -32,6 +32,8 @@ pub struct ClientSchema {
     pub require_par: bool,
     pub default_acr_values: Vec<String>,
     pub minimum_acr: Option<String>,
+    /// The brand whose look the client's pages have.
+    pub brand: Option<String>,
     /// Whether a secret is registered; the secret itself is never shown.
     pub has_secret: bool,
     /// RFC 3339.
@@ -65,6 +67,8 @@ pub struct NewClientSchema {
     pub default_acr_values: Vec<String>,
     pub minimum_acr: Option<String>,
     pub require_par: bool,
+    /// A brand of the themes in use.
+    pub brand: Option<String>,
 }
 
 /// The changeable fields of a relying party; the client id stays.
@@ -79,6 +83,7 @@ pub struct ClientChangesSchema {
     pub default_acr_values: Vec<String>,
     pub minimum_acr: Option<String>,
     pub require_par: bool,
+    pub brand: Option<String>,
 }
 
 /// A signing key, without its private part.

@@ -82,6 +82,7 @@ fn r_op_1_documented_schemas_have_the_fields_the_answers_have() {
         require_par: false,
         default_acr_values: vec![],
         minimum_acr: None,
+        brand: None,
         has_secret: false,
         created_at: at,
     };

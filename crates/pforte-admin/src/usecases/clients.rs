@@ -37,6 +37,8 @@ pub struct ClientView {
     pub require_par: bool,
     pub default_acr_values: Vec<String>,
     pub minimum_acr: Option<String>,
+    /// The brand whose look the pages of this client have (R-OP-2).
+    pub brand: Option<String>,
     /// Whether a secret is registered (never the secret).
     pub has_secret: bool,
     pub created_at: DateTime<Utc>,
@@ -61,6 +63,7 @@ impl From<&Client> for ClientView {
             require_par: client.require_par,
             default_acr_values: client.default_acr_values.clone(),
             minimum_acr: client.minimum_acr.clone(),
+            brand: client.brand.clone(),
             has_secret: client.secret_digest.is_some(),
             created_at: client.created_at,
         }
@@ -94,6 +97,9 @@ pub struct NewClient {
     pub minimum_acr: Option<String>,
     #[serde(default)]
     pub require_par: bool,
+    /// A brand of the themes in use (R-OP-2); none: the default look.
+    #[serde(default)]
+    pub brand: Option<String>,
 }
 
 /// What an operator may change; the client id stays (R-OP-1).
@@ -110,6 +116,8 @@ pub struct ClientChanges {
     pub minimum_acr: Option<String>,
     #[serde(default)]
     pub require_par: bool,
+    #[serde(default)]
+    pub brand: Option<String>,
 }
 
 /// A client with the secret made by this call, if any: shown once.
@@ -187,6 +195,7 @@ pub async fn create_client(
         default_acr_values: cleaned(new.default_acr_values),
         minimum_acr: non_empty(new.minimum_acr),
         logout: LogoutEndpoints::default(),
+        brand: non_empty(new.brand),
         created_at: state.web.clock.now(),
     };
     check(state, &client)?;
@@ -234,6 +243,7 @@ pub async fn update_client(
     client.default_acr_values = cleaned(changes.default_acr_values);
     client.minimum_acr = non_empty(changes.minimum_acr);
     client.require_par = changes.require_par;
+    client.brand = non_empty(changes.brand);
     client.auth_method = auth_method(Some(&changes.auth_method))?;
     let mut secret = None;
     if client.auth_method.uses_secret() && client.secret_digest.is_none() {
@@ -317,10 +327,23 @@ async fn stored(state: &AdminState, client_id: &str) -> Result<Client, AdminErro
         .ok_or_else(|| AdminError::NotFound(client_id.to_owned()))
 }
 
-/// The shared registration rules; every problem, one per line.
+/// The shared registration rules and the brands of the themes in use;
+/// every problem, one per line.
 fn check(state: &AdminState, client: &Client) -> Result<(), AdminError> {
-    registration::validate(client, &state.web.oauth.config().acr_levels)
-        .map_err(|problems| AdminError::Invalid(problems.join("\n")))
+    let mut problems = registration::problems(client, &state.web.oauth.config().acr_levels);
+    if let Some(brand) = &client.brand
+        && !state.brands.iter().any(|known| known == brand)
+    {
+        problems.push(format!(
+            "brand: {brand:?} is not a brand of the themes in use (known: {})",
+            state.brands.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AdminError::Invalid(problems.join("\n")))
+    }
 }
 
 /// The methods an operator can choose in the console; private_key_jwt
@@ -378,6 +401,7 @@ fn changed_fields(before: &Client, after: &Client) -> Vec<&'static str> {
     );
     note("minimum_acr", before.minimum_acr != after.minimum_acr);
     note("require_par", before.require_par != after.require_par);
+    note("brand", before.brand != after.brand);
     if changed.is_empty() {
         changed.push("none");
     }

@@ -187,6 +187,7 @@ async fn r_op_1_a_security_admin_client_manages_clients_keys_and_policies() {
     let events = harness.events(AuditKind::SigningKeysRotated).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].client.as_deref(), Some("ops"));
+    assert_eq!(events[0].operator.as_deref(), Some("client:ops"));
 
     // The token signed before the rotation still works: its key is published.
     let (status, _, policy_check) = harness

@@ -51,6 +51,7 @@ impl Harness {
             web: server.app.web_state().unwrap(),
             roles: Arc::new(NoRoles),
             policy_text: Some(Arc::from(POLICY_TEXT)),
+            brands: Arc::from(vec!["base".to_owned(), "nordlicht".to_owned()]),
         };
         let router = Router::new().nest(
             pforte_admin::api::MOUNT,

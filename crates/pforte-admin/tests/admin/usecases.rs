@@ -26,6 +26,7 @@ fn changes(client: &clients::ClientView) -> ClientChanges {
         default_acr_values: client.default_acr_values.clone(),
         minimum_acr: client.minimum_acr.clone(),
         require_par: client.require_par,
+        brand: client.brand.clone(),
     }
 }
 
@@ -155,6 +156,7 @@ async fn r_op_1_created_client_secret_is_shown_once_and_never_again() {
     let events = harness.events(AuditKind::ClientCreated).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].client.as_deref(), Some("portal"));
+    assert_eq!(events[0].operator.as_deref(), Some("ada"), "R-OP-3");
     assert!(!events[0].line().contains(&secret));
 }
 
@@ -169,15 +171,17 @@ async fn r_ac_2_an_edit_is_checked_by_the_shared_rules_and_reports_every_problem
     let mut bad = changes(&created.client);
     bad.redirect_uris = vec!["http://portal.example/cb".to_owned()];
     bad.minimum_acr = Some("loa-extreme".to_owned());
+    bad.brand = Some("unknown".to_owned());
     let Err(AdminError::Invalid(problems)) =
         clients::update_client(state, &admin, context(), "portal", bad).await
     else {
         panic!("an invalid edit was accepted");
     };
     let problems: Vec<&str> = problems.lines().collect();
-    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(problems[0].starts_with("redirect_uris: http://portal.example/cb"));
     assert!(problems[1].starts_with("minimum_acr: \"loa-extreme\""));
+    assert!(problems[2].starts_with("brand: \"unknown\" is not a brand"));
     // Nothing changed.
     assert_eq!(
         clients::show_client(state, &admin, "portal").await.unwrap(),
@@ -190,17 +194,19 @@ async fn r_ac_2_an_edit_is_checked_by_the_shared_rules_and_reports_every_problem
     good.default_acr_values = vec![levels[0].clone()];
     good.require_par = true;
     good.name = Some("Portal".to_owned());
+    good.brand = Some("nordlicht".to_owned());
     let edited = clients::update_client(state, &admin, context(), "portal", good)
         .await
         .unwrap();
     assert_eq!(edited.client.minimum_acr, levels.last().cloned());
     assert!(edited.client.require_par);
+    assert_eq!(edited.client.brand.as_deref(), Some("nordlicht"));
     assert_eq!(edited.client_secret, None, "the secret stays");
     let events = harness.events(AuditKind::ClientUpdated).await;
     assert_eq!(events.len(), 1);
     assert_eq!(
         events[0].detail.as_deref(),
-        Some("changed=name,default_acr_values,minimum_acr,require_par")
+        Some("changed=name,default_acr_values,minimum_acr,require_par,brand")
     );
 
     let missing =

@@ -30,6 +30,7 @@ fn web() -> Client {
         default_acr_values: vec![],
         minimum_acr: None,
         logout: LogoutEndpoints::default(),
+        brand: None,
         created_at: DateTime::from_timestamp(0, 0).unwrap(),
     }
 }
