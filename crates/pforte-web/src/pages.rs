@@ -64,6 +64,11 @@ const TEMPLATES: &[&str] = &[
     "ident_result.html",
     "ident_button.html",
     "register_invite.html",
+    "admin/clients.html",
+    "admin/client_form.html",
+    "admin/client_secret.html",
+    "admin/keys.html",
+    "admin/policies.html",
 ];
 
 pub struct Pages {

@@ -142,7 +142,6 @@ pub(crate) mod test_support {
             keys,
             acr_levels: &levels,
             minimum_acr: None,
-            brand: None,
         };
         check(&context, &mut request).map(|()| request)
     }
