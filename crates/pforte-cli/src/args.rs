@@ -59,6 +59,29 @@ pub enum Command {
     /// Agents' registration links bound to a member (R-RG-6).
     #[command(subcommand)]
     Invitations(InvitationsCommand),
+    /// Roles of the admin console's operators (R-OP-1).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Give an account a role: support, security_admin or auditor.
+    Grant {
+        #[arg(long, value_name = "USERNAME")]
+        username: String,
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// Take a role from an account; it takes effect at the next request.
+    Revoke {
+        #[arg(long, value_name = "USERNAME")]
+        username: String,
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// Print every grant: username, role, granted at, granted by.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,5 @@
 //! The `pforte` command: serve, migrate, config check, clients, users, keys,
-//! the audit trail, the dev outbox, the member registry and the print batch of
+//! the audit trail, operator roles, the dev outbox, the member registry and the print batch of
 //! letters.
 //!
 //! Parses the command line (clap, [`args`]), loads the configuration through
@@ -16,7 +16,8 @@ pub mod rules;
 
 use args::{
     AuditCommand, Cli, ClientCommand, Command, ConfigCommand, InvitationsCommand, KeysCommand,
-    LettersCommand, MembersCommand, OutboxCommand, SessionCommand, UserCommand, UserFactorsCommand,
+    LettersCommand, MembersCommand, OperatorCommand, OutboxCommand, SessionCommand, UserCommand,
+    UserFactorsCommand,
 };
 use clap::Parser;
 use std::process::ExitCode;
@@ -121,6 +122,13 @@ pub fn main() -> ExitCode {
             Command::Invitations(InvitationsCommand::Create { kvnr, valid_days }) => {
                 commands::invitations::create(config, &kvnr, valid_days).await
             }
+            Command::Operator(OperatorCommand::Grant { username, role }) => {
+                commands::operator::grant(config, &username, &role).await
+            }
+            Command::Operator(OperatorCommand::Revoke { username, role }) => {
+                commands::operator::revoke(config, &username, &role).await
+            }
+            Command::Operator(OperatorCommand::List) => commands::operator::list(config).await,
         }
     });
     match result {

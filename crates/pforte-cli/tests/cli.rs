@@ -978,3 +978,6 @@ fn r_rg_5_user_add_takes_a_birthdate_as_iso_date() {
     succeeded(&provider.run(&[&base[..], &["--birthdate", "1980-04-02"]].concat()));
     assert!(stdout(&provider.run(&["user", "list"])).contains("erika"));
 }
+
+#[path = "cli/operator.rs"]
+mod operator;

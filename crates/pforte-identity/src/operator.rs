@@ -205,6 +205,47 @@ impl IdentityService {
         })
     }
 
+    /// Accounts matching `text` for the admin console's search (R-OP-1): a
+    /// login name in its canonical form (e.g. a KVNR typed with spaces)
+    /// finds its account first, then username, e-mail and name contain
+    /// `text`; at most `limit`.
+    pub async fn search_accounts(
+        &self,
+        text: &str,
+        limit: u64,
+    ) -> Result<Vec<Account>, IdentityError> {
+        let mut found = Vec::new();
+        if let Ok(account) = self.account_named(text).await {
+            found.push(account);
+        }
+        for account in self.accounts.search_accounts(text, limit).await? {
+            if found.len() as u64 >= limit {
+                break;
+            }
+            if !found.iter().any(|known| known.id == account.id) {
+                found.push(account);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The newest `limit` audit events of an account, newest first (the
+    /// console's timeline, R-OP-1, R-OP-3).
+    pub async fn account_timeline(
+        &self,
+        account: crate::account::Account,
+        limit: u64,
+    ) -> Result<Vec<AuditEvent>, IdentityError> {
+        let guard = self.guard()?;
+        let query = crate::audit::AuditQuery {
+            account: Some(account.id),
+            newest_first: true,
+            limit: Some(limit),
+            ..Default::default()
+        };
+        Ok(guard.lockout.audit_events(&query).await?)
+    }
+
     /// The audit trail for `pforte audit list`.
     pub async fn audit_events(
         &self,

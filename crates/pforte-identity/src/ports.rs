@@ -26,6 +26,30 @@ pub trait AccountStore: Send + Sync {
     /// login by it is answered like an unknown name.
     async fn find_by_verified_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Accounts whose username, e-mail address, given or family name contains
+    /// `text` (case-insensitive), ordered by username, at most `limit` of
+    /// them (the admin console's user search, R-OP-1). The default filters
+    /// [`Self::list_accounts`]; the SQL store asks the database.
+    async fn search_accounts(&self, text: &str, limit: u64) -> Result<Vec<Account>, StoreError> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let hit =
+            |value: Option<&str>| value.is_some_and(|value| value.to_lowercase().contains(&needle));
+        Ok(self
+            .list_accounts()
+            .await?
+            .into_iter()
+            .filter(|account| {
+                hit(Some(&account.username))
+                    || hit(account.email.as_deref())
+                    || hit(account.given_name.as_deref())
+                    || hit(account.family_name.as_deref())
+            })
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
+    }
     async fn set_password_hash(
         &self,
         id: AccountId,

@@ -21,6 +21,19 @@ pub struct Level {
     pub alternatives: Vec<Vec<FactorClass>>,
 }
 
+impl Level {
+    /// True when every alternative asks for a factor besides the password
+    /// (a class other than `knowledge`): no login reaches this level with the
+    /// password alone. The admin console requires such a level (R-OP-1).
+    pub fn needs_second_factor(&self) -> bool {
+        !self.alternatives.is_empty()
+            && self
+                .alternatives
+                .iter()
+                .all(|classes| classes.iter().any(|class| *class != FactorClass::Knowledge))
+    }
+}
+
 /// What happens when a user has no enrolled method for a class a level needs
 /// (R-AC-4): never a silent downgrade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +331,22 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn r_op_1_only_levels_with_a_factor_besides_the_password_need_a_second_factor() {
+        let levels = AssurancePolicy::default().levels;
+        assert!(!levels[0].needs_second_factor());
+        assert!(levels[1].needs_second_factor());
+        assert!(levels[2].needs_second_factor());
+        let mixed = Level {
+            name: "mixed".into(),
+            alternatives: vec![
+                vec![FactorClass::Knowledge],
+                vec![FactorClass::Knowledge, FactorClass::Possession],
+            ],
+        };
+        assert!(!mixed.needs_second_factor());
+    }
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()

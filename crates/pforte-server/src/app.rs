@@ -253,8 +253,7 @@ impl App {
         )
     }
 
-    /// The state the web handlers (and the admin console, which builds on
-    /// them) share.
+    /// The web layer's state: themes loaded, stores and services wired.
     pub fn web_state(&self) -> Result<AppState, ServerError> {
         let pages = Pages::load(&self.settings.themes_dir)
             .map_err(|error| ServerError::Theme(error.to_string()))?;
@@ -278,12 +277,61 @@ impl App {
         })
     }
 
+    /// The admin console's state over the web layer's (R-OP-1).
+    pub fn admin_state(&self, web: AppState) -> pforte_admin::AdminState {
+        pforte_admin::AdminState {
+            web,
+            roles: Arc::new(self.store.clone()),
+            policy_text: self.policy_text(),
+            brands: self.brands().into(),
+            audit: Arc::new(self.store.clone()),
+            console: Arc::new(crate::admin::console_settings(self)),
+        }
+    }
+
+    /// The text of `policy_file`, shown in the admin console (R-OP-1);
+    /// `None` when the built-in defaults apply. It was validated at start.
+    fn policy_text(&self) -> Option<Arc<str>> {
+        let path = self.settings.policy_file.as_ref()?;
+        match std::fs::read_to_string(path) {
+            Ok(text) => Some(Arc::from(text)),
+            Err(error) => {
+                tracing::warn!(%error, path = %path.display(), "policy file cannot be read for the admin console");
+                None
+            }
+        }
+    }
+
+    /// The brands a client may be given (R-OP-2): `base` and every folder of
+    /// the themes directory with a `theme.toml`, sorted.
+    fn brands(&self) -> Vec<String> {
+        let mut brands = vec!["base".to_owned()];
+        if let Ok(entries) = std::fs::read_dir(&self.settings.themes_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name != "base" && entry.path().join("theme.toml").is_file() {
+                    brands.push(name);
+                }
+            }
+        }
+        brands.sort();
+        brands
+    }
+
     /// The router with every route and security layer.
     pub fn router(&self) -> Result<axum::Router, ServerError> {
         let state = self.web_state()?;
+        // The admin console under /admin (R-OP-1) shares the web layer's
+        // themes, stores and security layers.
+        let admin = self
+            .settings
+            .admin
+            .enabled
+            .then(|| pforte_admin::router(self.admin_state(state.clone())));
         // Applied with `Router::layer`, the request metrics run per route and
         // see the route template (R-OP-3).
-        Ok(pforte_web::router(state).layer(axum::middleware::from_fn(crate::ops::metrics::track)))
+        Ok(pforte_web::router_with(state, admin)
+            .layer(axum::middleware::from_fn(crate::ops::metrics::track)))
     }
 
     /// The background job of a running provider (see [`Maintenance`]).
@@ -339,6 +387,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router()?;
+        crate::admin::ensure_admin_client(self).await?;
         serve_router(router, listener, shutdown).await
     }
 }

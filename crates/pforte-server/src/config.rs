@@ -42,6 +42,39 @@ pub struct Settings {
     pub deletion: DeletionSettings,
     pub ident: IdentSettings,
     pub members: MembersSettings,
+    pub admin: AdminSettings,
+}
+
+/// The admin console under `/admin` (R-OP-1, docs/admin.md). Operators log
+/// in through Pforte itself, as the built-in client `pforte-admin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// Serve the console (and the admin API) under `/admin`.
+    pub enabled: bool,
+    /// The assurance level (`acr`) an operator's login must reach. Absent:
+    /// the highest level of the policy. A level that some login reaches
+    /// without a second factor is refused.
+    pub required_acr: Option<String>,
+    /// A console session ends after this many seconds without a request.
+    pub idle_timeout_secs: u64,
+    /// A console session ends this many seconds after the login, used or not.
+    pub absolute_timeout_secs: u64,
+    /// Show the dev outbox in the console: only for test environments whose
+    /// messages go to the outbox.
+    pub show_outbox: bool,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            required_acr: None,
+            idle_timeout_secs: 900,
+            absolute_timeout_secs: 8 * 3600,
+            show_outbox: false,
+        }
+    }
 }
 
 /// Account deletion by its owner or an operator (R-RC-4).
@@ -337,6 +370,7 @@ impl Default for Settings {
             deletion: DeletionSettings::default(),
             ident: IdentSettings::default(),
             members: MembersSettings::default(),
+            admin: AdminSettings::default(),
         }
     }
 }
@@ -537,6 +571,17 @@ impl Settings {
 }
 
 mod validate;
+
+/// The level `[admin] required_acr` names, or the highest level of the policy.
+pub fn admin_required_acr(
+    admin: &AdminSettings,
+    assurance: &pforte_policy::AssurancePolicy,
+) -> Option<String> {
+    admin
+        .required_acr
+        .clone()
+        .or_else(|| assurance.levels.last().map(|level| level.name.clone()))
+}
 
 /// Reads and validates one policy file (`pforte config check --policy FILE`);
 /// every problem is named by `policy_file` and the file's own key.

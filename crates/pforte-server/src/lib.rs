@@ -10,6 +10,7 @@
 //! Everything below it is handed its dependencies from here; there is no global
 //! state (DESIGN.md §2).
 
+pub mod admin;
 pub mod app;
 pub mod backchannel;
 pub mod config;

@@ -47,6 +47,13 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of the provider, with the security layers applied.
 pub fn router(state: AppState) -> Router {
+    router_with(state, None)
+}
+
+/// [`router`] with further routes (the admin console, mounted by the
+/// composition root) inside the same request-id, security-header and
+/// body-limit layers. `extra` must not set a fallback.
+pub fn router_with(state: AppState, extra: Option<Router>) -> Router {
     let mut routes = Router::new()
         .route("/", get(health::home))
         .route("/health/live", get(health::live))
@@ -171,10 +178,11 @@ pub fn router(state: AppState) -> Router {
     // Layers, outermost last: every request gets an id first (so the trace span
     // and error pages can name it), and the security headers wrap the body
     // limit, so even a 413 carries them.
-    routes
-        .fallback(not_found)
-        .with_state(state)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    let mut app = routes.fallback(not_found).with_state(state);
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
+    app.layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(

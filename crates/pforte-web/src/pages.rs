@@ -64,6 +64,13 @@ const TEMPLATES: &[&str] = &[
     "ident_result.html",
     "ident_button.html",
     "register_invite.html",
+    // The admin console (pforte-admin, R-OP-1).
+    "admin/layout.html",
+    "admin/dashboard.html",
+    "admin/error.html",
+    "admin/logged_out.html",
+    "admin/users.html",
+    "admin/user.html",
     "admin/clients.html",
     "admin/client_form.html",
     "admin/client_secret.html",

@@ -13,44 +13,45 @@ use axum::routing::{get, post};
 
 use crate::state::AdminState;
 
-/// The prefix the composition root mounts the admin router at.
-pub const MOUNT: &str = "/admin";
-
-/// Every API route (method, path below [`MOUNT`]) but the document itself.
+/// Every API route (method, path) but the document itself. The admin
+/// router is merged into the provider's at the root, so paths are full.
 pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/api/v1/clients"),
-    ("post", "/api/v1/clients"),
-    ("get", "/api/v1/clients/{client_id}"),
-    ("put", "/api/v1/clients/{client_id}"),
-    ("post", "/api/v1/clients/{client_id}/secret"),
-    ("get", "/api/v1/keys"),
-    ("post", "/api/v1/keys/rotate"),
-    ("get", "/api/v1/policy"),
-    ("post", "/api/v1/policy/validate"),
+    ("get", "/admin/api/v1/clients"),
+    ("post", "/admin/api/v1/clients"),
+    ("get", "/admin/api/v1/clients/{client_id}"),
+    ("put", "/admin/api/v1/clients/{client_id}"),
+    ("post", "/admin/api/v1/clients/{client_id}/secret"),
+    ("get", "/admin/api/v1/keys"),
+    ("post", "/admin/api/v1/keys/rotate"),
+    ("get", "/admin/api/v1/policy"),
+    ("post", "/admin/api/v1/policy/validate"),
 ];
 
-/// The document's path below [`MOUNT`].
-pub const OPENAPI_PATH: &str = "/api/openapi.json";
+/// The document's path.
+pub const OPENAPI_PATH: &str = "/admin/api/openapi.json";
 
 pub fn routes() -> Router<AdminState> {
     Router::new()
         .route(OPENAPI_PATH, get(handlers::openapi))
         .route(
-            "/api/v1/clients",
+            "/admin/api/v1/clients",
             get(handlers::list_clients).post(handlers::create_client),
         )
         .route(
-            "/api/v1/clients/{client_id}",
+            "/admin/api/v1/clients/{client_id}",
             get(handlers::show_client).put(handlers::update_client),
         )
         .route(
-            "/api/v1/clients/{client_id}/secret",
+            "/admin/api/v1/clients/{client_id}/secret",
             post(handlers::new_client_secret),
         )
-        .route("/api/v1/keys", get(handlers::list_keys))
-        .route("/api/v1/keys/rotate", post(handlers::rotate_keys))
-        .route("/api/v1/policy", get(handlers::view_policy))
-        .route("/api/v1/policy/validate", post(handlers::validate_policy))
+        .route("/admin/api/v1/keys", get(handlers::list_keys))
+        .route("/admin/api/v1/keys/rotate", post(handlers::rotate_keys))
+        .route("/admin/api/v1/policy", get(handlers::view_policy))
+        .route(
+            "/admin/api/v1/policy/validate",
+            post(handlers::validate_policy),
+        )
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ fn r_op_1_every_route_is_in_the_openapi_document_and_nothing_else() {
     }
     let routed: BTreeSet<(String, String)> = ROUTES
         .iter()
-        .map(|(method, path)| ((*method).to_owned(), format!("{MOUNT}{path}")))
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
         .collect();
     assert_eq!(documented, routed);
 }
@@ -121,7 +121,7 @@ fn r_op_1_documented_schemas_have_the_fields_the_answers_have() {
 fn r_op_1_operations_name_the_scheme_and_the_role_scopes() {
     let document = document();
     for (method, path) in ROUTES {
-        let operation = &document["paths"][format!("{MOUNT}{path}")][*method];
+        let operation = &document["paths"][*path][*method];
         let security = operation["security"].as_array().unwrap();
         for requirement in security {
             let scopes = requirement[schema::SECURITY_SCHEME].as_array().unwrap();

@@ -1,11 +1,34 @@
 //! The admin console: server-rendered, themed pages under `/admin` (R-OP-1).
+//!
+//! Operators log in through Pforte itself ([`login`], [`client`]); every page
+//! takes the [`session::CurrentOperator`] extractor and renders through
+//! [`render::page`].
+
+pub mod client;
+pub mod dashboard;
+pub mod login;
+pub mod render;
+pub mod session;
+pub mod users;
 
 pub mod views;
 
 use axum::Router;
+use axum::routing::{get, post};
 
 use crate::state::AdminState;
 
 pub fn routes() -> Router<AdminState> {
     Router::new()
+        .route(client::HOME_PATH, get(dashboard::dashboard))
+        .route(client::LOGIN_PATH, get(login::login_get))
+        .route(client::CALLBACK_PATH, get(login::callback_get))
+        .route(client::LOGOUT_PATH, post(login::logout_post))
+        .route(users::USERS_PATH, get(users::search))
+        .route("/admin/users/{username}", get(users::detail))
+        .route("/admin/users/{username}/unlock", post(users::unlock))
+        .route(
+            "/admin/users/{username}/reactivate",
+            post(users::reactivate),
+        )
 }

@@ -4,3 +4,4 @@
 pub mod clients;
 pub mod keys;
 pub mod policies;
+pub mod users;

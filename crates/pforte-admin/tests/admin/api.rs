@@ -3,11 +3,11 @@
 
 use crate::support::Harness;
 use axum::http::{Method, StatusCode, header};
-use pforte_admin::api::{MOUNT, OPENAPI_PATH, ROUTES};
+use pforte_admin::api::{OPENAPI_PATH, ROUTES};
 use pforte_identity::audit::AuditKind;
 
 fn path(route: &str) -> String {
-    format!("{MOUNT}{}", route.replace("{client_id}", "portal"))
+    route.replace("{client_id}", "portal")
 }
 
 fn method(name: &str) -> Method {
@@ -284,9 +284,7 @@ async fn r_op_1_an_expired_token_is_refused() {
 #[tokio::test]
 async fn r_op_1_the_openapi_document_is_served_and_parses() {
     let harness = Harness::start().await;
-    let (status, _, document) = harness
-        .call(Method::GET, &format!("{MOUNT}{OPENAPI_PATH}"), None, None)
-        .await;
+    let (status, _, document) = harness.call(Method::GET, OPENAPI_PATH, None, None).await;
     assert_eq!(status, StatusCode::OK);
     let parsed: utoipa::openapi::OpenApi = serde_json::from_value(document.clone()).unwrap();
     assert_eq!(parsed.paths.paths.len(), 7);

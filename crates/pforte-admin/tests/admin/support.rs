@@ -47,16 +47,11 @@ pub const POLICY_TEXT: &str = "name = \"test\"\n";
 impl Harness {
     pub async fn start() -> Self {
         let server = TestServer::start().await.unwrap();
-        let state = AdminState {
-            web: server.app.web_state().unwrap(),
-            roles: Arc::new(NoRoles),
-            policy_text: Some(Arc::from(POLICY_TEXT)),
-            brands: Arc::from(vec!["base".to_owned(), "nordlicht".to_owned()]),
-        };
-        let router = Router::new().nest(
-            pforte_admin::api::MOUNT,
-            pforte_admin::router(state.clone()),
-        );
+        let mut state = server.app.admin_state(server.app.web_state().unwrap());
+        state.roles = Arc::new(NoRoles);
+        state.policy_text = Some(Arc::from(POLICY_TEXT));
+        state.brands = Arc::from(vec!["base".to_owned(), "nordlicht".to_owned()]);
+        let router = pforte_admin::router(state.clone());
         Self {
             server,
             state,

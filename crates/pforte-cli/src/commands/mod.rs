@@ -11,6 +11,7 @@ pub mod letters;
 pub mod lockout;
 pub mod members;
 pub mod migrate;
+pub mod operator;
 pub mod outbox;
 pub mod serve;
 pub mod session;

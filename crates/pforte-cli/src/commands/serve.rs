@@ -51,6 +51,10 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<()> {
         ),
         DemoOutcome::Disabled => {}
     }
+    // After the demo: the demo is provisioned only into an empty database.
+    pforte_server::admin::ensure_admin_client(&app)
+        .await
+        .context("the admin console's client cannot be set up")?;
     tracing::info!(%address, issuer = %app.settings.issuer, "Pforte is listening");
     // One signal stops everything: the public listener, the metrics listener
     // and the maintenance job.

@@ -57,12 +57,64 @@ pub(super) fn problems(settings: &Settings) -> Vec<String> {
     let mut problems: Vec<String> = checks.into_iter().flatten().collect();
     problems.extend(ident(&settings.ident));
     problems.extend(members(&settings.members));
-    if let Some(path) = &settings.policy_file
-        && let Err(policy_problems) = super::load_policy_file(path)
-    {
-        problems.extend(policy_problems);
+    problems.extend(admin_timeouts(&settings.admin));
+    match &settings.policy_file {
+        Some(path) => match super::load_policy_file(path) {
+            Ok(policy) => problems.extend(admin_level(&settings.admin, &policy.assurance)),
+            Err(policy_problems) => problems.extend(policy_problems),
+        },
+        None => problems.extend(admin_level(
+            &settings.admin,
+            &pforte_policy::ResolvedPolicy::default().assurance,
+        )),
     }
     problems
+}
+
+/// `[admin]` timeouts: idle between 60 s and the absolute limit, absolute at
+/// most 24 h.
+pub(super) fn admin_timeouts(admin: &super::AdminSettings) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !(60..=86_400).contains(&admin.absolute_timeout_secs) {
+        problems.push(format!(
+            "admin.absolute_timeout_secs: 60 to 86400 (got {})",
+            admin.absolute_timeout_secs
+        ));
+    }
+    if admin.idle_timeout_secs < 60 || admin.idle_timeout_secs > admin.absolute_timeout_secs {
+        problems.push(format!(
+            "admin.idle_timeout_secs: 60 to admin.absolute_timeout_secs (got {})",
+            admin.idle_timeout_secs
+        ));
+    }
+    problems
+}
+
+/// `[admin] required_acr` (R-OP-1): a level of the policy, and one that needs
+/// a second factor on every way of reaching it.
+pub(super) fn admin_level(
+    admin: &super::AdminSettings,
+    assurance: &pforte_policy::AssurancePolicy,
+) -> Option<String> {
+    if !admin.enabled {
+        return None;
+    }
+    let name = super::admin_required_acr(admin, assurance)?;
+    let Some(rank) = assurance.rank(&name) else {
+        return Some(format!(
+            "admin.required_acr: {name:?} is not a level of the policy (levels: {})",
+            assurance.level_names().join(", ")
+        ));
+    };
+    let level = assurance.levels.get(rank)?;
+    if level.needs_second_factor() {
+        None
+    } else {
+        Some(format!(
+            "admin.required_acr: {name:?} can be reached without a second factor; \
+             operators need a level whose every alternative has a factor besides the password"
+        ))
+    }
 }
 
 /// OIDC Discovery 3 / RFC 8414 2: the issuer is an https URL with scheme, host

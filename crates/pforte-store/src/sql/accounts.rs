@@ -14,8 +14,10 @@ use pforte_identity::ports::AccountStore;
 use pforte_oauth::model::SubjectClaims;
 use pforte_oauth::ports::SubjectClaimsSource;
 use pforte_types::{AccountId, StoreError};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// The form of a username that uniqueness and lookups compare.
 fn username_key(username: &str) -> String {
@@ -92,6 +94,40 @@ impl AccountStore for SqlStore {
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         let rows = accounts::Entity::find()
             .order_by_asc(accounts::Column::UsernameKey)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(account_from_row).collect())
+    }
+
+    /// The console's user search in the database: `LIKE` on the lower-cased
+    /// columns, with `%`, `_` and `\` in the text taken literally.
+    async fn search_accounts(&self, text: &str, limit: u64) -> Result<Vec<Account>, StoreError> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let like = |column: accounts::Column| {
+            ExprTrait::like(
+                Func::lower(Expr::col(column)),
+                LikeExpr::new(pattern.clone()).escape('\\'),
+            )
+        };
+        let rows = accounts::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(like(accounts::Column::Username))
+                    .add(like(accounts::Column::Email))
+                    .add(like(accounts::Column::GivenName))
+                    .add(like(accounts::Column::FamilyName)),
+            )
+            .order_by_asc(accounts::Column::UsernameKey)
+            .limit(limit)
             .all(&self.db)
             .await
             .map_err(db_error)?;
