@@ -5,8 +5,11 @@
 //! [`render::page`].
 
 pub mod client;
+pub mod clients;
 pub mod dashboard;
+pub mod keys;
 pub mod login;
+pub mod policies;
 pub mod render;
 pub mod session;
 pub mod users;
@@ -31,4 +34,21 @@ pub fn routes() -> Router<AdminState> {
             "/admin/users/{username}/reactivate",
             post(users::reactivate),
         )
+        .route(views::CLIENTS_PATH, get(clients::list))
+        .route(
+            "/admin/clients/new",
+            get(clients::new_form).post(clients::create),
+        )
+        .route(
+            "/admin/clients/{client_id}",
+            get(clients::detail).post(clients::update),
+        )
+        .route(
+            "/admin/clients/{client_id}/secret",
+            post(clients::new_secret),
+        )
+        .route(views::KEYS_PATH, get(keys::list))
+        .route("/admin/keys/rotate", post(keys::rotate))
+        .route(views::POLICIES_PATH, get(policies::show))
+        .route("/admin/policies/validate", post(policies::validate))
 }

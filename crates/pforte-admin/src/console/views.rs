@@ -7,8 +7,6 @@
 //! client_secret,keys,policies}.html`, their sample contexts in
 //! `themes/base/fixtures/admin/`.
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use pforte_identity::operator_roles::Permission;
 
 use crate::operator::Operator;
@@ -21,17 +19,6 @@ use crate::usecases::policies::{ActivePolicy, PolicyCheck};
 pub const CLIENTS_PATH: &str = "/admin/clients";
 pub const KEYS_PATH: &str = "/admin/keys";
 pub const POLICIES_PATH: &str = "/admin/policies";
-
-/// Renders one admin template with the provider's themes.
-pub fn render(
-    state: &AdminState,
-    status: StatusCode,
-    template: &str,
-    locale: &str,
-    context: &tera::Context,
-) -> Response {
-    pforte_web::respond::page(&state.web, status, template, locale, context, None)
-}
 
 pub fn clients_context(
     operator: &Operator,
