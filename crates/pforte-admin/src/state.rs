@@ -1,7 +1,8 @@
 //! What the admin handlers share, built by pforte-server.
 
+use pforte_identity::letters::LetterQueue;
 use pforte_identity::operator_roles::OperatorRoleStore;
-use pforte_identity::ports::LockoutStore;
+use pforte_identity::ports::{LockoutStore, OutboxStore};
 use pforte_web::AppState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,10 @@ pub struct AdminState {
     /// The audit trail: console logins and logouts are written here.
     pub audit: Arc<dyn LockoutStore>,
     pub console: Arc<ConsoleSettings>,
+    /// The print queue of letters by post (pending letters, R-RG-4).
+    pub letters: Arc<LetterQueue>,
+    /// The dev outbox (shown with `[admin] show_outbox`).
+    pub outbox: Arc<dyn OutboxStore>,
 }
 
 /// The console's settings, from `[admin]` and the policy (docs/admin.md).

@@ -286,6 +286,8 @@ impl App {
             brands: self.brands().into(),
             audit: Arc::new(self.store.clone()),
             console: Arc::new(crate::admin::console_settings(self)),
+            letters: Arc::new(self.letter_queue()),
+            outbox: Arc::new(self.store.clone()),
         }
     }
 
@@ -387,7 +389,6 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router()?;
-        crate::admin::ensure_admin_client(self).await?;
         serve_router(router, listener, shutdown).await
     }
 }

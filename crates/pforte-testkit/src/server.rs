@@ -102,6 +102,8 @@ impl TestServer {
         let app = Arc::new(App::build(settings, Arc::new(clock.clone())).await?);
         // Fail here, not in the spawned task, when the theme is broken.
         let _router = app.router()?;
+        // As `pforte serve` does, before any request: the console's client.
+        pforte_server::admin::ensure_admin_client(&app).await?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let serving = app.clone();
         let task = tokio::spawn(async move {

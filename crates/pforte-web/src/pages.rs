@@ -76,6 +76,8 @@ const TEMPLATES: &[&str] = &[
     "admin/client_secret.html",
     "admin/keys.html",
     "admin/policies.html",
+    "admin/letters.html",
+    "admin/outbox.html",
 ];
 
 pub struct Pages {

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod dashboard;
 pub mod keys;
 pub mod login;
+pub mod mail;
 pub mod policies;
 pub mod render;
 pub mod session;
@@ -27,6 +28,8 @@ pub fn routes() -> Router<AdminState> {
         .route(client::LOGIN_PATH, get(login::login_get))
         .route(client::CALLBACK_PATH, get(login::callback_get))
         .route(client::LOGOUT_PATH, post(login::logout_post))
+        .route(mail::LETTERS_PATH, get(mail::letters_get))
+        .route(mail::OUTBOX_PATH, get(mail::outbox_get))
         .route(users::USERS_PATH, get(users::search))
         .route("/admin/users/{username}", get(users::detail))
         .route("/admin/users/{username}/unlock", post(users::unlock))

@@ -3,5 +3,7 @@
 
 pub mod clients;
 pub mod keys;
+pub mod letters;
+pub mod outbox;
 pub mod policies;
 pub mod users;

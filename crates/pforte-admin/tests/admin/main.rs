@@ -4,6 +4,7 @@
 
 mod api;
 mod console;
+mod console_pages;
 mod login;
 mod support;
 mod usecases;

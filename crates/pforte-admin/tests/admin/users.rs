@@ -184,3 +184,43 @@ async fn r_op_1_each_user_use_case_checks_its_role() {
     assert!(trail.iter().all(|event| event.operator.is_none()));
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn r_op_1_letters_and_outbox_check_their_role_and_the_outbox_setting() {
+    use pforte_admin::usecases::{letters, outbox};
+    let hidden = TestServer::start().await.unwrap();
+    let state = admin_state(&hidden);
+    let auditor = operator("auditor", &[Role::Auditor]);
+    let nobody = operator("nobody", &[]);
+    assert!(
+        letters::pending_letters(&state, &auditor)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        letters::pending_letters(&state, &nobody).await,
+        Err(AdminError::Forbidden(Permission::ViewLetters))
+    ));
+    assert!(matches!(
+        outbox::outbox_messages(&state, &auditor).await,
+        Err(AdminError::NotFound(_))
+    ));
+    hidden.stop().await.unwrap();
+
+    let shown = TestServer::start_with(|settings| settings.admin.show_outbox = true)
+        .await
+        .unwrap();
+    let state = admin_state(&shown);
+    assert!(
+        outbox::outbox_messages(&state, &auditor)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        outbox::outbox_messages(&state, &nobody).await,
+        Err(AdminError::Forbidden(Permission::ViewOutbox))
+    ));
+    shown.stop().await.unwrap();
+}

@@ -9,6 +9,7 @@ use pforte_identity::audit::{AuditEvent, AuditKind};
 use pforte_identity::operator_roles::{OperatorRoleStore, Role, RoleGrant};
 use pforte_identity::ports::{AccountStore, LockoutStore};
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::Path;
 
 use super::lockout::operator_context;
@@ -83,13 +84,13 @@ pub async fn list(config: Option<&Path>) -> anyhow::Result<()> {
     let grants = app.store.role_grants().await?;
     let mut names = BTreeMap::new();
     for grant in &grants {
-        if !names.contains_key(&grant.account) {
+        if let Entry::Vacant(entry) = names.entry(grant.account) {
             let name = app
                 .store
                 .get_account(grant.account)
                 .await?
                 .map_or_else(|| grant.account.to_string(), |account| account.username);
-            names.insert(grant.account, name);
+            entry.insert(name);
         }
     }
     println!("USERNAME\tROLE\tGRANTED_AT\tGRANTED_BY");

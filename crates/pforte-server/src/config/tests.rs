@@ -600,3 +600,37 @@ fn r_rg_1_member_lookup_url_header_and_timeout_are_checked() {
         "members.lookup_timeout_ms",
     );
 }
+
+#[test]
+fn r_op_1_admin_level_must_be_known_and_need_a_second_factor() {
+    let ok = load("[admin]\nrequired_acr = \"loa-substantial\"\n", &[]).unwrap();
+    assert_eq!(ok.admin.required_acr.as_deref(), Some("loa-substantial"));
+    assert_problem(
+        "[admin]\nrequired_acr = \"loa-low\"\n",
+        "admin.required_acr",
+    );
+    assert_problem(
+        "[admin]\nrequired_acr = \"loa-ultra\"\n",
+        "admin.required_acr",
+    );
+    // Off, the level is not checked.
+    load(
+        "[admin]\nenabled = false\nrequired_acr = \"loa-low\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_problem(
+        "[admin]\nidle_timeout_secs = 10\n",
+        "admin.idle_timeout_secs",
+    );
+    assert_problem(
+        "[admin]\nabsolute_timeout_secs = 600\nidle_timeout_secs = 900\n",
+        "admin.idle_timeout_secs",
+    );
+    let defaults = AdminSettings::default();
+    let assurance = pforte_policy::ResolvedPolicy::default().assurance;
+    assert_eq!(
+        admin_required_acr(&defaults, &assurance).as_deref(),
+        Some("loa-high")
+    );
+}
