@@ -2,13 +2,13 @@
 //! The `#[utoipa::path]` attributes are the OpenAPI document.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{ApiError, ApiOperator};
 use crate::state::AdminState;
-use crate::usecases::{clients, keys, policies};
+use crate::usecases::{clients, keys, letters, outbox, policies, users};
 
 #[utoipa::path(
     get, path = "/admin/api/v1/clients", tag = "clients",
@@ -177,6 +177,148 @@ pub async fn view_policy(
 pub async fn validate_policy(api: ApiOperator, body: String) -> Result<Response, ApiError> {
     let check = policies::validate_policy(&api.operator, &body)?;
     Ok(Json(check).into_response())
+}
+
+/// `?q=`: the text searched in username, e-mail and name.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+#[utoipa::path(
+    get, path = "/admin/api/v1/users", tag = "users",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Matching accounts, at most 50", body = [super::schema::UserSummarySchema]),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 422, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:auditor"]))
+)]
+pub async fn search_users(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, ApiError> {
+    let found = users::search_users(&state, &api.operator, &query.q).await?;
+    Ok(Json(found).into_response())
+}
+
+#[utoipa::path(
+    get, path = "/admin/api/v1/users/{username}", tag = "users",
+    params(("username" = String, Path, description = "The login name")),
+    responses(
+        (status = 200, description = "State, lock, factors and sessions", body = super::schema::UserDetailSchema),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:auditor"]))
+)]
+pub async fn user_detail(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    let detail = users::user_detail(&state, &api.operator, &username).await?;
+    Ok(Json(detail).into_response())
+}
+
+#[utoipa::path(
+    get, path = "/admin/api/v1/users/{username}/audit", tag = "users",
+    params(("username" = String, Path, description = "The login name")),
+    responses(
+        (status = 200, description = "The newest audit events, newest first", body = [super::schema::TimelineEntrySchema]),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:auditor"]))
+)]
+pub async fn user_audit(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    let events = users::user_timeline(&state, &api.operator, &username).await?;
+    Ok(Json(events).into_response())
+}
+
+#[utoipa::path(
+    post, path = "/admin/api/v1/users/{username}/unlock", tag = "users",
+    params(("username" = String, Path, description = "The login name")),
+    responses(
+        (status = 200, description = "changed, unchanged or needs_reactivation", body = super::schema::ChangeSchema),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:security_admin"]))
+)]
+pub async fn unlock_user(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    let outcome = users::unlock_user(&state, &api.operator, &username, api.context).await?;
+    Ok(Json(serde_json::json!({ "outcome": outcome })).into_response())
+}
+
+#[utoipa::path(
+    post, path = "/admin/api/v1/users/{username}/reactivate", tag = "users",
+    params(("username" = String, Path, description = "The login name")),
+    responses(
+        (status = 200, description = "changed or unchanged", body = super::schema::ChangeSchema),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:security_admin"]))
+)]
+pub async fn reactivate_user(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    let outcome = users::reactivate_user(&state, &api.operator, &username, api.context).await?;
+    Ok(Json(serde_json::json!({ "outcome": outcome })).into_response())
+}
+
+#[utoipa::path(
+    get, path = "/admin/api/v1/letters", tag = "letters",
+    responses(
+        (status = 200, description = "Letters not yet exported, oldest first", body = [super::schema::LetterSchema]),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:auditor"]))
+)]
+pub async fn pending_letters(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+) -> Result<Response, ApiError> {
+    let pending = letters::pending_letters(&state, &api.operator).await?;
+    Ok(Json(pending).into_response())
+}
+
+#[utoipa::path(
+    get, path = "/admin/api/v1/outbox", tag = "letters",
+    responses(
+        (status = 200, description = "The newest messages of the development outbox", body = [super::schema::OutboxEntrySchema]),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, description = "The outbox is not shown on this installation", body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]))
+)]
+pub async fn outbox_messages(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+) -> Result<Response, ApiError> {
+    let messages = outbox::outbox_messages(&state, &api.operator).await?;
+    Ok(Json(messages).into_response())
 }
 
 /// `/admin/api/openapi.json`: public, like a discovery document.

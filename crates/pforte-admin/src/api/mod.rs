@@ -16,6 +16,13 @@ use crate::state::AdminState;
 /// Every API route (method, path) but the document itself. The admin
 /// router is merged into the provider's at the root, so paths are full.
 pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/admin/api/v1/users"),
+    ("get", "/admin/api/v1/users/{username}"),
+    ("get", "/admin/api/v1/users/{username}/audit"),
+    ("post", "/admin/api/v1/users/{username}/unlock"),
+    ("post", "/admin/api/v1/users/{username}/reactivate"),
+    ("get", "/admin/api/v1/letters"),
+    ("get", "/admin/api/v1/outbox"),
     ("get", "/admin/api/v1/clients"),
     ("post", "/admin/api/v1/clients"),
     ("get", "/admin/api/v1/clients/{client_id}"),
@@ -33,6 +40,22 @@ pub const OPENAPI_PATH: &str = "/admin/api/openapi.json";
 pub fn routes() -> Router<AdminState> {
     Router::new()
         .route(OPENAPI_PATH, get(handlers::openapi))
+        .route("/admin/api/v1/users", get(handlers::search_users))
+        .route("/admin/api/v1/users/{username}", get(handlers::user_detail))
+        .route(
+            "/admin/api/v1/users/{username}/audit",
+            get(handlers::user_audit),
+        )
+        .route(
+            "/admin/api/v1/users/{username}/unlock",
+            post(handlers::unlock_user),
+        )
+        .route(
+            "/admin/api/v1/users/{username}/reactivate",
+            post(handlers::reactivate_user),
+        )
+        .route("/admin/api/v1/letters", get(handlers::pending_letters))
+        .route("/admin/api/v1/outbox", get(handlers::outbox_messages))
         .route(
             "/admin/api/v1/clients",
             get(handlers::list_clients).post(handlers::create_client),

@@ -163,6 +163,96 @@ pub struct ErrorSchema {
     pub description: String,
 }
 
+/// An account found by a search.
+#[derive(utoipa::ToSchema)]
+#[schema(as = UserSummary)]
+pub struct UserSummarySchema {
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub name: String,
+}
+
+/// A second factor of an account (never its secret).
+#[derive(utoipa::ToSchema)]
+#[schema(as = Factor)]
+pub struct FactorSchema {
+    pub method: String,
+    pub label: String,
+    pub confirmed: bool,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// A running session of an account.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Session)]
+pub struct SessionSchema {
+    pub handle: String,
+    pub created_at: String,
+    pub acr: String,
+    pub clients: Vec<String>,
+}
+
+/// State, lock, factors and sessions of an account.
+#[derive(utoipa::ToSchema)]
+#[schema(as = UserDetail)]
+pub struct UserDetailSchema {
+    pub summary: UserSummarySchema,
+    /// `active`, `locked` or `deactivated`.
+    pub state: String,
+    pub failures: u32,
+    pub locked_until: Option<String>,
+    pub last_failure_at: Option<String>,
+    pub must_change_password: bool,
+    pub email_verified: bool,
+    pub factors: Vec<FactorSchema>,
+    pub recovery_codes_left: u32,
+    pub sessions: Vec<SessionSchema>,
+}
+
+/// One audit event of an account.
+#[derive(utoipa::ToSchema)]
+#[schema(as = TimelineEntry)]
+pub struct TimelineEntrySchema {
+    pub at: String,
+    pub kind: String,
+    pub detail: Option<String>,
+    pub client: Option<String>,
+    pub operator: Option<String>,
+}
+
+/// What an unlock or reactivation did.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Change)]
+pub struct ChangeSchema {
+    /// `changed`, `unchanged` or `needs_reactivation`.
+    pub outcome: String,
+}
+
+/// A letter waiting for the export.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Letter)]
+pub struct LetterSchema {
+    pub id: String,
+    pub template: String,
+    pub language: String,
+    pub recipient: String,
+    pub postal_code: String,
+    pub created_at: String,
+}
+
+/// A message of the development outbox.
+#[derive(utoipa::ToSchema)]
+#[schema(as = OutboxEntry)]
+pub struct OutboxEntrySchema {
+    pub created_at: String,
+    pub channel: String,
+    pub to: String,
+    pub template: String,
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -182,6 +272,13 @@ pub struct ErrorSchema {
         super::handlers::rotate_keys,
         super::handlers::view_policy,
         super::handlers::validate_policy,
+        super::handlers::search_users,
+        super::handlers::user_detail,
+        super::handlers::user_audit,
+        super::handlers::unlock_user,
+        super::handlers::reactivate_user,
+        super::handlers::pending_letters,
+        super::handlers::outbox_messages,
     ),
     components(schemas(
         ClientSchema,
@@ -194,9 +291,17 @@ pub struct ErrorSchema {
         SummarySchema,
         ActivePolicySchema,
         PolicyCheckSchema,
-        ErrorSchema
+        ErrorSchema,
+        UserSummarySchema,
+        UserDetailSchema,
+        FactorSchema,
+        SessionSchema,
+        TimelineEntrySchema,
+        ChangeSchema,
+        LetterSchema,
+        OutboxEntrySchema
     )),
-    tags((name = "clients"), (name = "keys"), (name = "policies"))
+    tags((name = "users"), (name = "letters"), (name = "clients"), (name = "keys"), (name = "policies"))
 )]
 pub struct AdminApiDoc;
 

@@ -9,6 +9,7 @@ mod login;
 mod support;
 mod usecases;
 mod users;
+mod users_api;
 
 use pforte_admin::{AdminState, Operator};
 use pforte_identity::operator_roles::Role;
