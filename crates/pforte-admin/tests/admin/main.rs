@@ -5,6 +5,7 @@
 mod api;
 mod console;
 mod console_pages;
+mod console_roles;
 mod login;
 mod support;
 mod usecases;
