@@ -136,3 +136,62 @@ async fn r_op_1_support_sees_no_client_links_and_a_crafted_client_post_is_403() 
     let stored = server.app.store.get_client("crafted").await.unwrap();
     assert!(stored.is_none(), "nothing created");
 }
+
+#[tokio::test]
+async fn r_op_1_a_security_admin_registers_a_client_in_the_console_and_sees_the_secret_once() {
+    let (server, secret) = operator_server("ada", Role::SecurityAdmin).await;
+    let browser = Browser::new().unwrap();
+    let home = console_login_as(&server, &browser, "ada", &secret).await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(
+        home.body.contains("href=\"/admin/clients\""),
+        "{}",
+        home.body
+    );
+
+    let new = browser
+        .get(&server.url("/admin/clients/new"))
+        .await
+        .unwrap();
+    assert_eq!(new.status, 200, "{}", new.body);
+    assert!(
+        new.forms()
+            .iter()
+            .any(|form| form.action.as_deref() == Some("/admin/clients/new")),
+        "the client form"
+    );
+    // The test client reads no textareas: the form's fields are sent as a
+    // browser would send them.
+    let shown = browser
+        .post_form(
+            &server.url("/admin/clients/new"),
+            &client_fields(&csrf_of(&new), "shop"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(
+        shown
+            .text_by_id("secret-client-id")
+            .as_deref()
+            .map(str::trim),
+        Some("shop")
+    );
+    let client_secret = shown.text_by_id("client-secret").unwrap();
+    assert!(client_secret.trim().len() >= 32, "a generated secret");
+
+    let detail = browser
+        .get(&server.url("/admin/clients/shop"))
+        .await
+        .unwrap();
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert!(
+        !detail.body.contains(client_secret.trim()),
+        "the secret is shown only once"
+    );
+    let stored = server.app.store.get_client("shop").await.unwrap().unwrap();
+    assert_eq!(
+        stored.redirect_uris,
+        vec!["https://shop.example/cb".to_owned()]
+    );
+}
