@@ -13,6 +13,12 @@ pub struct AdminState {
     pub web: AppState,
     /// Which accounts hold which operator roles.
     pub roles: Arc<dyn OperatorRoleStore>,
+    /// The TOML text of the policy in force (`policy_file`), read by the
+    /// composition root; `None` when the built-in defaults apply.
+    pub policy_text: Option<Arc<str>>,
+    /// The brands a client may be given (R-OP-2): `base` and every brand
+    /// folder of the themes in use, listed by the composition root.
+    pub brands: Arc<[String]>,
     /// The audit trail: console logins and logouts are written here.
     pub audit: Arc<dyn LockoutStore>,
     pub console: Arc<ConsoleSettings>,

@@ -99,10 +99,22 @@ pub enum AuditKind {
     /// An operator logged out of the admin console, or the console session
     /// ran out (R-OP-1).
     AdminLogout,
+    /// An operator registered a relying party in the admin console or API
+    /// (R-OP-1); `client` names it.
+    ClientCreated,
+    /// An operator changed a relying party's registration (R-OP-1, R-AC-2);
+    /// the detail lists the changed fields, never a secret.
+    ClientUpdated,
+    /// An operator gave a relying party a new secret; the old one stopped
+    /// working at once (R-OP-1).
+    ClientSecretRotated,
+    /// An operator made new signing keys active (R-OP-1); the detail lists
+    /// the new key ids.
+    SigningKeysRotated,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 47] = [
+    pub const ALL: [AuditKind; 51] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -150,6 +162,10 @@ impl AuditKind {
         Self::AdminLogin,
         Self::AdminLoginRefused,
         Self::AdminLogout,
+        Self::ClientCreated,
+        Self::ClientUpdated,
+        Self::ClientSecretRotated,
+        Self::SigningKeysRotated,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -201,6 +217,10 @@ impl AuditKind {
             Self::AdminLogin => "admin_login",
             Self::AdminLoginRefused => "admin_login_refused",
             Self::AdminLogout => "admin_logout",
+            Self::ClientCreated => "client_created",
+            Self::ClientUpdated => "client_updated",
+            Self::ClientSecretRotated => "client_secret_rotated",
+            Self::SigningKeysRotated => "signing_keys_rotated",
         }
     }
 

@@ -50,6 +50,34 @@ pub enum OperatorChange {
 }
 
 impl IdentityService {
+    /// Writes one audit event of an operator action that changes no account
+    /// (a client edited, keys rotated, R-OP-1): `subject_client` is the
+    /// relying party acted on, `context.operator` the operator.
+    pub async fn audit_operator_action(
+        &self,
+        kind: AuditKind,
+        subject_client: Option<&str>,
+        detail: Option<String>,
+        context: &RequestContext,
+    ) -> Result<(), IdentityError> {
+        let event = AuditEvent {
+            at: self.clock.now(),
+            kind,
+            account: None,
+            username: None,
+            client: subject_client
+                .map(str::to_owned)
+                .or_else(|| context.client_id.clone()),
+            ip: context.ip.map(|ip| ip.to_string()),
+            user_agent: context.user_agent.clone(),
+            request_id: context.request_id.clone(),
+            detail,
+            operator: context.operator.clone(),
+        };
+        self.guard()?.lockout.append_audit(&[event]).await?;
+        Ok(())
+    }
+
     pub(crate) async fn account_named(&self, username: &str) -> Result<Account, IdentityError> {
         let guard = self.guard()?;
         let name = guard

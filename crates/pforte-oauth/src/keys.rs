@@ -55,6 +55,30 @@ impl KeySet {
     }
 }
 
+/// A signing key as an operator sees it: no private part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub created_at: DateTime<Utc>,
+    /// `None` while the key signs.
+    pub retired_at: Option<DateTime<Utc>>,
+    /// When a retired key leaves the JWKS.
+    pub published_until: Option<DateTime<Utc>>,
+}
+
+impl KeyInfo {
+    /// `active` (signs now) or `retired` (verifies only, until
+    /// `published_until`).
+    pub fn state(&self) -> &'static str {
+        if self.retired_at.is_none() {
+            "active"
+        } else {
+            "retired"
+        }
+    }
+}
+
 pub struct KeyManager {
     store: Arc<dyn KeyStore>,
     master: MasterKey,
@@ -137,6 +161,33 @@ impl KeyManager {
         self.store.insert_active_keys(&records).await?;
         self.reload().await?;
         Ok(kids)
+    }
+
+    /// The stored keys, newest first, without their private parts (the admin
+    /// console's key list, R-OP-1). A retired key is published until
+    /// `retired_at` + the overlap.
+    pub async fn list(&self) -> Result<Vec<KeyInfo>, OAuthError> {
+        let overlap = chrono::Duration::from_std(self.overlap).unwrap_or(chrono::Duration::MAX);
+        Ok(self
+            .store
+            .list_keys()
+            .await?
+            .into_iter()
+            .map(|record| KeyInfo {
+                published_until: record
+                    .retired_at
+                    .and_then(|retired| retired.checked_add_signed(overlap)),
+                kid: record.kid,
+                alg: record.alg,
+                created_at: record.created_at,
+                retired_at: record.retired_at,
+            })
+            .collect())
+    }
+
+    /// How long a retired key stays published.
+    pub fn overlap(&self) -> Duration {
+        self.overlap
     }
 
     /// Re-reads the keys (after a rotation on another node or by the CLI) and

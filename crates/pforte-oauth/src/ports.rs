@@ -19,6 +19,9 @@ pub trait ClientStore: Send + Sync {
     /// Fails with [`StoreError::Conflict`] when the id is taken.
     async fn insert_client(&self, client: &Client) -> Result<(), StoreError>;
     async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// Replaces the record of `client.client_id` (the id itself never
+    /// changes, R-OP-1); returns whether such a client existed.
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
     /// Returns whether a client was removed.
     async fn remove_client(&self, client_id: &str) -> Result<bool, StoreError>;
 }

@@ -72,6 +72,16 @@ impl Provider {
         &self.keys
     }
 
+    /// The registered clients (the admin console edits them, R-OP-1).
+    pub fn clients(&self) -> &Arc<dyn ClientStore> {
+        &self.ports.clients
+    }
+
+    /// Digests client secrets for storage (ADR 0002).
+    pub fn secrets(&self) -> &SecretDigester {
+        &self.secrets
+    }
+
     /// `/.well-known/openid-configuration` (OIDC Discovery 4), pre-built.
     pub fn openid_configuration(&self) -> Bytes {
         self.openid_configuration.clone()

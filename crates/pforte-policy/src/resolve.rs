@@ -52,6 +52,17 @@ impl ResolvedPolicy {
     pub fn from_toml(text: &str) -> Result<Self, PolicyError> {
         PolicyFile::from_toml(text)?.resolve()
     }
+
+    /// [`Self::from_toml`] with every problem as one line (`key: message`,
+    /// or the parser's text for a syntax error): what `pforte config check
+    /// --policy` prints and what the admin console shows for an uploaded
+    /// policy (R-OP-1), from this one function.
+    pub fn check_toml(text: &str) -> Result<Self, Vec<String>> {
+        Self::from_toml(text).map_err(|error| match &error {
+            PolicyError::Invalid(problems) => problems.iter().map(ToString::to_string).collect(),
+            PolicyError::Syntax(_) => vec![error.to_string()],
+        })
+    }
 }
 
 #[derive(Default)]

@@ -296,11 +296,42 @@ impl App {
         pforte_admin::AdminState {
             web,
             roles: Arc::new(self.store.clone()),
+            policy_text: self.policy_text(),
+            brands: self.brands().into(),
             audit: Arc::new(self.store.clone()),
             console: Arc::new(crate::admin::console_settings(self)),
             letters: Arc::new(self.letter_queue()),
             outbox: Arc::new(self.store.clone()),
         }
+    }
+
+    /// The text of `policy_file`, shown in the admin console (R-OP-1);
+    /// `None` when the built-in defaults apply. It was validated at start.
+    fn policy_text(&self) -> Option<Arc<str>> {
+        let path = self.settings.policy_file.as_ref()?;
+        match std::fs::read_to_string(path) {
+            Ok(text) => Some(Arc::from(text)),
+            Err(error) => {
+                tracing::warn!(%error, path = %path.display(), "policy file cannot be read for the admin console");
+                None
+            }
+        }
+    }
+
+    /// The brands a client may be given (R-OP-2): `base` and every folder of
+    /// the themes directory with a `theme.toml`, sorted.
+    fn brands(&self) -> Vec<String> {
+        let mut brands = vec!["base".to_owned()];
+        if let Ok(entries) = std::fs::read_dir(&self.settings.themes_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name != "base" && entry.path().join("theme.toml").is_file() {
+                    brands.push(name);
+                }
+            }
+        }
+        brands.sort();
+        brands
     }
 
     /// The router with every route and security layer.

@@ -619,14 +619,11 @@ pub fn load_policy_file(path: &Path) -> Result<pforte_policy::ResolvedPolicy, Ve
             path.display()
         )]
     })?;
-    pforte_policy::ResolvedPolicy::from_toml(&text).map_err(|error| match &error {
-        pforte_policy::PolicyError::Invalid(problems) => problems
-            .iter()
+    pforte_policy::ResolvedPolicy::check_toml(&text).map_err(|problems| {
+        problems
+            .into_iter()
             .map(|problem| format!("policy_file: {}: {problem}", path.display()))
-            .collect(),
-        pforte_policy::PolicyError::Syntax(_) => {
-            vec![format!("policy_file: {}: {error}", path.display())]
-        }
+            .collect()
     })
 }
 

@@ -11,8 +11,9 @@
 //! Rules:
 //! * Only found clients are cached, never misses: a client registered with
 //!   `pforte client add` works at once, also on a running server.
-//! * `insert_client` and `remove_client` through the cache drop the entry, so a
-//!   change made in this process is seen at once.
+//! * `insert_client`, `update_client` and `remove_client` through the cache
+//!   drop the entry, so a change made in this process (e.g. an edit in the
+//!   admin console, R-OP-1) is seen at once.
 //! * A change made by another process (the CLI, another node) reaches a running
 //!   server after at most the lifetime: a removed client, or one whose record
 //!   changed, keeps working with its old record until its entry expires.
@@ -133,6 +134,12 @@ impl ClientStore for CachedClientStore {
         self.inner.list_clients().await
     }
 
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
+        let result = self.inner.update_client(client).await;
+        self.invalidate(&client.client_id);
+        result
+    }
+
     async fn remove_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let result = self.inner.remove_client(client_id).await;
         self.invalidate(client_id);
@@ -178,6 +185,16 @@ mod tests {
         }
         async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
             Ok(self.clients.lock().unwrap().values().cloned().collect())
+        }
+        async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
+            let mut clients = self.clients.lock().unwrap();
+            match clients.get_mut(&client.client_id) {
+                Some(stored) => {
+                    *stored = client.clone();
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
         }
         async fn remove_client(&self, client_id: &str) -> Result<bool, StoreError> {
             Ok(self.clients.lock().unwrap().remove(client_id).is_some())
@@ -280,6 +297,18 @@ mod tests {
         renamed.name = Some("Renamed".to_owned());
         cache.insert_client(&renamed).await.unwrap();
         assert_eq!(cache.get_client("web").await.unwrap(), Some(renamed));
+    }
+
+    #[tokio::test]
+    async fn r_op_1_an_update_through_the_cache_takes_effect_at_once() {
+        let (_inner, _clock, cache) = setup(10);
+        cache.insert_client(&client("web")).await.unwrap();
+        assert!(cache.get_client("web").await.unwrap().is_some());
+        let mut edited = client("web");
+        edited.redirect_uris = vec!["https://web.example/new".to_owned()];
+        assert!(cache.update_client(&edited).await.unwrap());
+        assert_eq!(cache.get_client("web").await.unwrap(), Some(edited));
+        assert!(!cache.update_client(&client("nobody")).await.unwrap());
     }
 
     #[tokio::test]

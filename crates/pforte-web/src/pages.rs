@@ -79,6 +79,11 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "admin/logged_out.html",
     "admin/users.html",
     "admin/user.html",
+    "admin/clients.html",
+    "admin/client_form.html",
+    "admin/client_secret.html",
+    "admin/keys.html",
+    "admin/policies.html",
     "admin/letters.html",
     "admin/outbox.html",
 ];

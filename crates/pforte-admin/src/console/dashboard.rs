@@ -39,6 +39,21 @@ pub const LINKS: &[Link] = &[
         label: "admin_nav_outbox",
         permission: Permission::ViewOutbox,
     },
+    Link {
+        href: "/admin/clients",
+        label: "admin_nav_clients",
+        permission: Permission::ViewClients,
+    },
+    Link {
+        href: "/admin/keys",
+        label: "admin_nav_keys",
+        permission: Permission::ViewKeys,
+    },
+    Link {
+        href: "/admin/policies",
+        label: "admin_nav_policies",
+        permission: Permission::ViewPolicies,
+    },
 ];
 
 /// The links the operator may follow (and the outbox only when shown).

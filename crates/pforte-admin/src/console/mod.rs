@@ -5,12 +5,17 @@
 //! [`render::page`].
 
 pub mod client;
+pub mod clients;
 pub mod dashboard;
+pub mod keys;
 pub mod login;
 pub mod mail;
+pub mod policies;
 pub mod render;
 pub mod session;
 pub mod users;
+
+pub mod views;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -40,4 +45,21 @@ pub fn routes() -> Router<AdminState> {
             "/admin/users/{username}/activation-letter",
             post(users::activation_letter),
         )
+        .route(views::CLIENTS_PATH, get(clients::list))
+        .route(
+            "/admin/clients/new",
+            get(clients::new_form).post(clients::create),
+        )
+        .route(
+            "/admin/clients/{client_id}",
+            get(clients::detail).post(clients::update),
+        )
+        .route(
+            "/admin/clients/{client_id}/secret",
+            post(clients::new_secret),
+        )
+        .route(views::KEYS_PATH, get(keys::list))
+        .route("/admin/keys/rotate", post(keys::rotate))
+        .route(views::POLICIES_PATH, get(policies::show))
+        .route("/admin/policies/validate", post(policies::validate))
 }

@@ -3,9 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod actions;
+mod api;
 mod console;
+mod console_pages;
+mod console_roles;
 mod login;
+mod support;
+mod usecases;
 mod users;
+mod users_api;
 
 use pforte_admin::{AdminState, Operator};
 use pforte_identity::operator_roles::Role;

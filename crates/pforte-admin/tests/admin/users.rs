@@ -9,7 +9,7 @@ use pforte_identity::audit::AuditKind;
 use pforte_identity::operator_roles::{Permission, Role};
 use pforte_testkit::TestServer;
 
-async fn lock(server: &TestServer, username: &str) {
+pub async fn lock(server: &TestServer, username: &str) {
     let context = RequestContext::default();
     for _ in 0..20 {
         let _ = server

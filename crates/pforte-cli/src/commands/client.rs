@@ -260,13 +260,16 @@ pub async fn add(config: Option<&Path>, args: ClientAddArgs) -> anyhow::Result<(
     };
     let planned = plan(&args, jwks, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
     let app = super::open_app(config).await?;
-    known_levels(&planned.client, &app.policy.assurance.level_names())
-        .map_err(anyhow::Error::msg)?;
+    let levels = app.policy.assurance.level_names();
+    known_levels(&planned.client, &levels).map_err(anyhow::Error::msg)?;
     if let Some(brand) = &planned.client.brand {
         known_brand(&app.settings.themes_dir, brand).map_err(anyhow::Error::msg)?;
     }
     let (mut client, shown_secret) = planned.seal(&app.secrets);
     client.created_at = app.clock.now();
+    // The same rules as the admin console's (one place decides, R-OP-1).
+    pforte_oauth::registration::validate(&client, &levels)
+        .map_err(|problems| anyhow::Error::msg(problems.join("\n")))?;
     match app.store.insert_client(&client).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => bail!("a client with id {:?} already exists", args.id),
@@ -582,6 +585,25 @@ mod tests {
                 .unwrap_err()
                 .contains("needs --backchannel-logout-uri")
         );
+    }
+
+    #[test]
+    fn r_op_1_planned_clients_pass_the_shared_registration_rules() {
+        let levels: Vec<String> = vec!["loa-low".to_owned(), "loa-substantial".to_owned()];
+        let mut native = args();
+        native.auth_method = AuthMethodArg::None;
+        native.application_type = ApplicationTypeArg::Native;
+        native.redirect_uris = vec!["com.example.app:/cb".to_owned()];
+        let mut strict = args();
+        strict.minimum_acr = Some("loa-substantial".to_owned());
+        for args in [self::args(), native, strict] {
+            let client = run(&args, None).unwrap().client;
+            assert_eq!(
+                pforte_oauth::registration::validate(&client, &levels),
+                Ok(()),
+                "{client:?}"
+            );
+        }
     }
 
     #[test]

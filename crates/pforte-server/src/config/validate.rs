@@ -161,14 +161,8 @@ pub(super) fn issuer(issuer: &str) -> Option<String> {
     }
 }
 
-/// Whether a URL host is this machine: `localhost` or a loopback IP literal.
-pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(address) => address.is_loopback(),
-        url::Host::Ipv6(address) => address.is_loopback(),
-    }
-}
+/// Whether a URL host is this machine (one rule with client registration).
+pub use pforte_oauth::registration::is_loopback_host;
 
 fn listen(listen: &str) -> Option<String> {
     match listen.parse::<SocketAddr>() {

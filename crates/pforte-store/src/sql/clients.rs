@@ -8,7 +8,7 @@ use pforte_crypto::SigningAlg;
 use pforte_oauth::model::{ApplicationType, Client, ClientAuthMethod, GrantType, LogoutEndpoints};
 use pforte_oauth::ports::ClientStore;
 use pforte_types::StoreError;
-use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[async_trait]
 impl ClientStore for SqlStore {
@@ -38,6 +38,16 @@ impl ClientStore for SqlStore {
             .into_iter()
             .map(client_from_row)
             .collect()
+    }
+
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
+        let result = clients::Entity::update_many()
+            .set(client_to_row(client)?)
+            .filter(clients::Column::ClientId.eq(client.client_id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(result.rows_affected > 0)
     }
 
     async fn remove_client(&self, client_id: &str) -> Result<bool, StoreError> {

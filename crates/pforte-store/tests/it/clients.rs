@@ -70,6 +70,21 @@ pub async fn r_se_2_client_logout_endpoints_round_trip(store: &SqlStore) {
     );
 }
 
+pub async fn r_op_1_updating_a_client_replaces_its_record_but_not_its_grants(store: &SqlStore) {
+    let grant = client_with_grant(store, "web", "g-1").await;
+    let mut edited = store.get_client("web").await.unwrap().unwrap();
+    edited.name = Some("Kundenportal".to_owned());
+    edited.redirect_uris = vec!["https://portal.example/new".to_owned()];
+    edited.minimum_acr = Some("loa-substantial".to_owned());
+    edited.require_par = true;
+    edited.secret_digest = Some("hmac-sha256:bmV3".to_owned());
+    assert!(store.update_client(&edited).await.unwrap());
+    assert_eq!(store.get_client("web").await.unwrap(), Some(edited));
+    assert!(store.get_grant(&grant.grant_id).await.unwrap().is_some());
+    assert!(!store.update_client(&client("nobody")).await.unwrap());
+    assert_eq!(store.get_client("nobody").await.unwrap(), None);
+}
+
 pub async fn r_op_2_client_brand_round_trips(store: &SqlStore) {
     let mut branded = client("branded");
     branded.brand = Some("nordlicht".to_owned());

@@ -75,6 +75,7 @@ store_suite! {
     clients::removing_a_client_removes_its_grants,
     clients::r_ac_2_client_default_and_minimum_levels_round_trip,
     clients::r_se_2_client_logout_endpoints_round_trip,
+    clients::r_op_1_updating_a_client_replaces_its_record_but_not_its_grants,
     clients::r_op_2_client_brand_round_trips,
     logout_deliveries::r_se_2_due_deliveries_are_claimed_once_until_the_claim_lapses,
     logout_deliveries::r_se_2_a_failed_delivery_is_rescheduled_with_its_attempts,

@@ -10,7 +10,7 @@
 //!   registered redirect URIs, so a client can only have its own pages loaded
 //!   into the provider's logout page.
 
-use pforte_server::config::is_loopback_host;
+use super::is_loopback_host;
 
 /// Checks a `--backchannel-logout-uri`; the error names the URI.
 pub fn backchannel(uri: &str) -> Result<(), String> {
@@ -28,7 +28,7 @@ pub fn frontchannel(uri: &str, redirect_uris: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{uri}: scheme, host and port must be those of a registered --redirect-uri \
+            "{uri}: scheme, host and port must be those of a registered redirect URI \
              (OpenID Front-Channel Logout 1.0 §2)"
         ))
     }
@@ -106,7 +106,7 @@ mod tests {
             "http://127.0.0.1:4001/fcl",
         ] {
             let error = frontchannel(bad, &redirects).unwrap_err();
-            assert!(error.contains("--redirect-uri"), "{bad}: {error}");
+            assert!(error.contains("redirect URI"), "{bad}: {error}");
         }
         assert!(
             frontchannel("https://rp.example/fcl#frag", &redirects)

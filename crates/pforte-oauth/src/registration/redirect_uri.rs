@@ -6,8 +6,8 @@
 //! `https`, plain `http` only to this machine (loopback), and for native apps a
 //! private-use scheme named after a reverse domain (RFC 8252 7.1).
 
-use pforte_oauth::model::ApplicationType;
-use pforte_server::config::is_loopback_host;
+use super::is_loopback_host;
+use crate::model::ApplicationType;
 
 /// Checks one redirect or post-logout redirect URI; the error names the URI.
 pub fn check(uri: &str, application_type: ApplicationType) -> Result<(), String> {
