@@ -20,12 +20,17 @@ fn themes() -> PathBuf {
     pforte_testkit::server::themes_dir()
 }
 
-fn render(harness: &Harness, template: &str, locale: &str, context: &tera::Context) -> String {
+fn render(
+    harness: &Harness,
+    template: &str,
+    locale: &'static str,
+    context: &tera::Context,
+) -> String {
     harness
         .state
         .web
         .pages
-        .render(template, locale, context)
+        .render(template, &pforte_web::Look::base(locale), context)
         .unwrap_or_else(|error| panic!("{template} ({locale}): {error}"))
 }
 
