@@ -14,6 +14,7 @@
 mod support;
 
 mod acr_rp;
+mod admin_console;
 mod authorize_errors;
 mod backchannel_logout;
 mod browser;
