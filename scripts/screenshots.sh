@@ -22,6 +22,8 @@ cargo test -p pforte-conformance --test it --locked -- --exact \
     screenshots::screenshots_of_the_login_pages_for_the_docs --nocapture
 
 echo "==> console pages"
-cargo test -p pforte-admin --test admin --locked -- console_screenshots --nocapture
+cargo test -p pforte-conformance --test it --locked -- --exact \
+    admin_console::r_op_1_support_finds_a_locked_user_in_the_browser_unlocks_them_and_the_user_logs_in \
+    --nocapture
 
 ls -1 "$out"

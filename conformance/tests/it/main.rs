@@ -15,6 +15,7 @@ mod support;
 
 mod accessibility;
 mod acr_rp;
+mod admin_console;
 mod authorize_errors;
 mod backchannel_logout;
 mod browser;

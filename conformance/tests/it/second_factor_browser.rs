@@ -23,19 +23,22 @@ const SUBSTANTIAL: &str = "loa-substantial";
 type Callbacks = UnboundedReceiver<BTreeMap<String, String>>;
 
 /// Evaluates a script; `None` while the page is between two documents.
-async fn try_eval<T: serde::de::DeserializeOwned>(page: &Page, script: &str) -> Option<T> {
+pub(crate) async fn try_eval<T: serde::de::DeserializeOwned>(
+    page: &Page,
+    script: &str,
+) -> Option<T> {
     page.evaluate(script).await.ok()?.into_value().ok()
 }
 
 /// Marks the current document, so that [`next_document`] can tell when the
 /// browser has loaded another one.
-async fn mark_document(page: &Page) {
+pub(crate) async fn mark_document(page: &Page) {
     let _: Option<bool> = try_eval(page, "(window.__seen = true)").await;
 }
 
 /// Waits until the browser shows a new, fully loaded document (polling the
 /// browser, not waiting for time to pass at the provider).
-async fn next_document(page: &Page) {
+pub(crate) async fn next_document(page: &Page) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let fresh: Option<bool> = try_eval(
@@ -57,7 +60,7 @@ async fn next_document(page: &Page) {
 
 /// Clicks `selector`; retried while the browser
 /// still resolves nodes against the previous document.
-async fn press(page: &Page, selector: &str) {
+pub(crate) async fn press(page: &Page, selector: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let clicked = match page.find_element(selector).await {
@@ -76,13 +79,13 @@ async fn press(page: &Page, selector: &str) {
 }
 
 /// Clicks a control that sends a form and waits for the next page.
-async fn click(page: &Page, selector: &str) {
+pub(crate) async fn click(page: &Page, selector: &str) {
     mark_document(page).await;
     press(page, selector).await;
     next_document(page).await;
 }
 
-async fn type_into(page: &Page, selector: &str, text: &str) {
+pub(crate) async fn type_into(page: &Page, selector: &str, text: &str) {
     press(page, selector).await;
     page.find_element(selector)
         .await
@@ -92,7 +95,7 @@ async fn type_into(page: &Page, selector: &str, text: &str) {
         .unwrap();
 }
 
-async fn text_of(page: &Page, selector: &str) -> String {
+pub(crate) async fn text_of(page: &Page, selector: &str) -> String {
     wait_for_element(page, selector)
         .await
         .inner_text()
@@ -103,14 +106,14 @@ async fn text_of(page: &Page, selector: &str) -> String {
         .to_owned()
 }
 
-async fn present(page: &Page, selector: &str) -> bool {
+pub(crate) async fn present(page: &Page, selector: &str) -> bool {
     let script = format!("!!document.querySelector({selector:?})");
     try_eval(page, &script).await.unwrap_or(false)
 }
 
 /// What the current document is, by the elements the provider's templates
 /// give each page.
-async fn screen(page: &Page) -> &'static str {
+pub(crate) async fn screen(page: &Page) -> &'static str {
     for (selector, name) in [
         ("#recovery-codes", "recovery-codes"),
         ("#enrol-manual-key", "enrol-totp"),
@@ -129,7 +132,7 @@ async fn screen(page: &Page) -> &'static str {
 }
 
 /// Types the credentials into the login form and sends it.
-async fn log_in(page: &Page, username: &str) {
+pub(crate) async fn log_in(page: &Page, username: &str) {
     assert_eq!(screen(page).await, "login");
     let prefilled: String = try_eval(page, "document.getElementById('username').value")
         .await
@@ -143,7 +146,7 @@ async fn log_in(page: &Page, username: &str) {
 
 /// Chooses the authenticator app on the enrolment page, reads the manual key
 /// and confirms with the app's code; returns the manual key.
-async fn enrol_totp(page: &Page, server: &Server) -> String {
+pub(crate) async fn enrol_totp(page: &Page, server: &Server) -> String {
     click(page, "#enrol-totp button[value=start]").await;
     assert_eq!(screen(page).await, "enrol-totp");
     assert!(present(page, "#enrol-qr svg").await, "no QR code drawn");
@@ -154,7 +157,7 @@ async fn enrol_totp(page: &Page, server: &Server) -> String {
 }
 
 /// The recovery codes page: shows the codes once; the person continues.
-async fn recovery_codes_then_continue(page: &Page) {
+pub(crate) async fn recovery_codes_then_continue(page: &Page) {
     assert_eq!(screen(page).await, "recovery-codes");
     let codes = text_of(page, "#recovery-codes").await;
     assert!(
@@ -166,7 +169,7 @@ async fn recovery_codes_then_continue(page: &Page) {
 }
 
 /// The code page of an authenticator app: the next time step's code.
-async fn prove_totp(page: &Page, server: &Server, manual_key: &str) {
+pub(crate) async fn prove_totp(page: &Page, server: &Server, manual_key: &str) {
     assert_eq!(screen(page).await, "factor");
     let method: String = try_eval(
         page,

@@ -1,6 +1,7 @@
 //! The harness: the provider process, relying parties, a user agent and the
 //! small parsers they need.
 
+pub mod admin;
 pub mod factors;
 pub mod fixture;
 pub mod forms;
