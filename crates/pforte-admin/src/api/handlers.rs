@@ -286,6 +286,98 @@ pub async fn reactivate_user(
     Ok(Json(serde_json::json!({ "outcome": outcome })).into_response())
 }
 
+/// The language of the message the user receives (`?lang=de|en`); German
+/// when absent or unknown, like the pages.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct MessageLanguage {
+    /// `de` or `en`.
+    lang: Option<String>,
+}
+
+impl MessageLanguage {
+    fn locale(&self) -> &'static str {
+        match self.lang.as_deref() {
+            Some("en") => "en",
+            _ => "de",
+        }
+    }
+}
+
+#[utoipa::path(
+    post, path = "/admin/api/v1/users/{username}/password-reset", tag = "users",
+    params(("username" = String, Path, description = "The login name"), MessageLanguage),
+    responses(
+        (status = 200, description = "sent (with its channel) or no_verified_address", body = super::schema::ResetSchema),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:security_admin"]))
+)]
+pub async fn trigger_password_reset(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Path(username): Path<String>,
+    Query(language): Query<MessageLanguage>,
+) -> Result<Response, ApiError> {
+    let outcome = users::trigger_password_reset(
+        &state,
+        &api.operator,
+        &username,
+        language.locale(),
+        api.context,
+    )
+    .await?;
+    let body = match outcome {
+        users::ResetOutcome::Sent { channel } => {
+            serde_json::json!({ "outcome": "sent", "channel": channel })
+        }
+        users::ResetOutcome::NoVerifiedAddress => {
+            serde_json::json!({ "outcome": "no_verified_address" })
+        }
+    };
+    Ok(Json(body).into_response())
+}
+
+#[utoipa::path(
+    post, path = "/admin/api/v1/users/{username}/activation-letter", tag = "users",
+    params(("username" = String, Path, description = "The login name"), MessageLanguage),
+    responses(
+        (status = 200, description = "queued (with the new code's last day), not_awaiting_activation or no_postal_address", body = super::schema::LetterRequestSchema),
+        (status = 401, body = super::schema::ErrorSchema),
+        (status = 403, body = super::schema::ErrorSchema),
+        (status = 404, body = super::schema::ErrorSchema),
+    ),
+    security(("client_credentials" = ["pforte:admin:support"]), ("client_credentials" = ["pforte:admin:security_admin"]))
+)]
+pub async fn resend_activation_letter(
+    State(state): State<AdminState>,
+    api: ApiOperator,
+    Path(username): Path<String>,
+    Query(language): Query<MessageLanguage>,
+) -> Result<Response, ApiError> {
+    let outcome = users::resend_activation_letter(
+        &state,
+        &api.operator,
+        &username,
+        language.locale(),
+        api.context,
+    )
+    .await?;
+    let body = match outcome {
+        users::LetterOutcome::Queued { valid_until } => {
+            serde_json::json!({ "outcome": "queued", "valid_until": valid_until.to_string() })
+        }
+        users::LetterOutcome::NotAwaitingActivation => {
+            serde_json::json!({ "outcome": "not_awaiting_activation" })
+        }
+        users::LetterOutcome::NoPostalAddress => {
+            serde_json::json!({ "outcome": "no_postal_address" })
+        }
+    };
+    Ok(Json(body).into_response())
+}
+
 #[utoipa::path(
     get, path = "/admin/api/v1/letters", tag = "letters",
     responses(

@@ -21,6 +21,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/admin/api/v1/users/{username}/audit"),
     ("post", "/admin/api/v1/users/{username}/unlock"),
     ("post", "/admin/api/v1/users/{username}/reactivate"),
+    ("post", "/admin/api/v1/users/{username}/password-reset"),
+    ("post", "/admin/api/v1/users/{username}/activation-letter"),
     ("get", "/admin/api/v1/letters"),
     ("get", "/admin/api/v1/outbox"),
     ("get", "/admin/api/v1/clients"),
@@ -53,6 +55,14 @@ pub fn routes() -> Router<AdminState> {
         .route(
             "/admin/api/v1/users/{username}/reactivate",
             post(handlers::reactivate_user),
+        )
+        .route(
+            "/admin/api/v1/users/{username}/password-reset",
+            post(handlers::trigger_password_reset),
+        )
+        .route(
+            "/admin/api/v1/users/{username}/activation-letter",
+            post(handlers::resend_activation_letter),
         )
         .route("/admin/api/v1/letters", get(handlers::pending_letters))
         .route("/admin/api/v1/outbox", get(handlers::outbox_messages))

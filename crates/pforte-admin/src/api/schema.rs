@@ -230,6 +230,26 @@ pub struct ChangeSchema {
     pub outcome: String,
 }
 
+/// What a password reset by an operator did.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Reset)]
+pub struct ResetSchema {
+    /// `sent` or `no_verified_address`.
+    pub outcome: String,
+    /// With `sent`: `email` or `sms`.
+    pub channel: Option<String>,
+}
+
+/// What a request for a new activation letter did.
+#[derive(utoipa::ToSchema)]
+#[schema(as = LetterRequest)]
+pub struct LetterRequestSchema {
+    /// `queued`, `not_awaiting_activation` or `no_postal_address`.
+    pub outcome: String,
+    /// With `queued`: the last day the new code is valid (ISO 8601 date).
+    pub valid_until: Option<String>,
+}
+
 /// A letter waiting for the export.
 #[derive(utoipa::ToSchema)]
 #[schema(as = Letter)]
@@ -277,6 +297,8 @@ pub struct OutboxEntrySchema {
         super::handlers::user_audit,
         super::handlers::unlock_user,
         super::handlers::reactivate_user,
+        super::handlers::trigger_password_reset,
+        super::handlers::resend_activation_letter,
         super::handlers::pending_letters,
         super::handlers::outbox_messages,
     ),
@@ -298,6 +320,8 @@ pub struct OutboxEntrySchema {
         SessionSchema,
         TimelineEntrySchema,
         ChangeSchema,
+        ResetSchema,
+        LetterRequestSchema,
         LetterSchema,
         OutboxEntrySchema
     )),

@@ -33,7 +33,7 @@ fn r_op_1_the_document_parses_and_names_the_client_credentials_scopes() {
         .to_pretty_json()
         .unwrap();
     let parsed: utoipa::openapi::OpenApi = serde_json::from_str(&text).unwrap();
-    assert_eq!(parsed.paths.paths.len(), 14);
+    assert_eq!(parsed.paths.paths.len(), 16);
     let document = document();
     let flow = &document["components"]["securitySchemes"][schema::SECURITY_SCHEME]["flows"]["clientCredentials"];
     assert_eq!(flow["tokenUrl"], "https://id.example/token");

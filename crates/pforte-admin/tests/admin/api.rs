@@ -287,7 +287,7 @@ async fn r_op_1_the_openapi_document_is_served_and_parses() {
     let (status, _, document) = harness.call(Method::GET, OPENAPI_PATH, None, None).await;
     assert_eq!(status, StatusCode::OK);
     let parsed: utoipa::openapi::OpenApi = serde_json::from_value(document.clone()).unwrap();
-    assert_eq!(parsed.paths.paths.len(), 14);
+    assert_eq!(parsed.paths.paths.len(), 16);
     let token_url = document["components"]["securitySchemes"]["client_credentials"]["flows"]
         ["clientCredentials"]["tokenUrl"]
         .as_str()

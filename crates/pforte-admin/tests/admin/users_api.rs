@@ -119,3 +119,45 @@ async fn r_op_1_an_auditor_client_cannot_unlock_or_reactivate() {
         .await;
     assert_eq!(status, StatusCode::OK, "the auditor reads the trail");
 }
+
+#[tokio::test]
+async fn r_rc_1_a_support_client_sends_a_password_reset_and_an_auditor_cannot() {
+    let harness = Harness::start().await;
+    harness.server.add_account("erika", PASSWORD).await.unwrap();
+    let auditor = harness.api_client("audit", &["pforte:admin:auditor"]).await;
+    let auditor = harness.token("audit", &auditor).await;
+    let (status, _, body) = harness
+        .call(
+            Method::POST,
+            "/admin/api/v1/users/erika/password-reset",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    let secret = harness.api_client("desk", &["pforte:admin:support"]).await;
+    let token = harness.token("desk", &secret).await;
+    let (status, _, body) = harness
+        .call(
+            Method::POST,
+            "/admin/api/v1/users/erika/password-reset?lang=en",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["outcome"], "sent");
+    assert_eq!(body["channel"], "email");
+
+    let (status, _, body) = harness
+        .call(
+            Method::POST,
+            "/admin/api/v1/users/erika/activation-letter",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["outcome"], "not_awaiting_activation");
+}
